@@ -1,0 +1,131 @@
+/**
+ * Measurements: what one probe of one target from one vantage observed, step by
+ * step. Key names follow OONI's data formats where they fit; times t0/t are
+ * seconds since the measurement started.
+ */
+import type { FailureString, Operation } from './failure.js';
+import type { QueryType, Target } from './target.js';
+
+export type DnsEngineName = 'udp' | 'tcp' | 'doh' | 'getaddrinfo';
+
+export interface DnsAnswer {
+  answer_type: 'A' | 'AAAA' | 'CNAME';
+  /** An address for A/AAAA, a name for CNAME. */
+  value: string;
+  ttl: number | null;
+}
+
+/** One reply on the wire. Over UDP a query may see several (injection). */
+export interface DnsReply {
+  rcode: string;
+  answers: DnsAnswer[];
+  /** Seconds since the measurement started. */
+  t: number;
+  id: number;
+  /** The reply's source address:port, when known. */
+  from?: string;
+}
+
+export interface DnsQuery {
+  hostname: string;
+  query_type: QueryType;
+  engine: DnsEngineName;
+  /** `udp://1.2.3.4:53`, `https://…/dns-query`, or `system`. */
+  resolver_address: string;
+  /** The answers of the reply that counts (the first well-formed one). */
+  answers: DnsAnswer[];
+  /** NOERROR, NXDOMAIN, SERVFAIL, REFUSED …; null when there was no reply. */
+  rcode: string | null;
+  failure: FailureString | null;
+  /** Every reply received for this query (UDP keeps listening for a short window). */
+  replies: DnsReply[];
+  t0: number;
+  t: number;
+}
+
+export interface TcpConnect {
+  ip: string;
+  port: number;
+  status: { success: boolean; failure: FailureString | null };
+  t0: number;
+  t: number;
+}
+
+export interface CertificateSummary {
+  subject: string;
+  issuer: string;
+  san: string[];
+  notBefore: string;
+  notAfter: string;
+  /** SHA-256 of the DER, lowercase hex without colons. */
+  sha256: string;
+}
+
+export interface TlsHandshake {
+  /** ip:port the handshake went to. */
+  address: string;
+  server_name: string;
+  tls_version: string | null;
+  cipher_suite: string | null;
+  negotiated_protocol: string | null;
+  /** Leaf first. */
+  peer_certificates: CertificateSummary[];
+  /** True when the chain validates for server_name against the trust store. */
+  validated: boolean;
+  failure: FailureString | null;
+  t0: number;
+  t: number;
+}
+
+export interface HttpResponse {
+  code: number;
+  headers: Record<string, string>;
+  body_length: number;
+  body_is_truncated: boolean;
+  body_sha256: string;
+  /** Text of <title>, when the body has one. */
+  title: string | null;
+  /** The first bytes of the body as text (capped), for fingerprint matching. */
+  body_sample: string;
+}
+
+export interface HttpRequest {
+  request: { url: string; method: string; headers: Record<string, string> };
+  response: HttpResponse | null;
+  failure: FailureString | null;
+  t0: number;
+  t: number;
+}
+
+export interface ThroughputSample {
+  bytes: number;
+  seconds: number;
+  bitsPerSecond: number;
+  /** True when the wanted number of bytes arrived. */
+  complete: boolean;
+}
+
+/** Phase durations in seconds; a phase not reached is absent. */
+export interface Timings {
+  dns?: number;
+  connect?: number;
+  tls?: number;
+  ttfb?: number;
+  total: number;
+}
+
+export interface Measurement {
+  app: string;
+  vantage: string;
+  target: Target;
+  startedAt: string;
+  queries: DnsQuery[];
+  tcp_connect: TcpConnect[];
+  tls_handshakes: TlsHandshake[];
+  requests: HttpRequest[];
+  transfer?: ThroughputSample;
+  /** The failure of the first step that failed, null when the probe succeeded. */
+  failure: FailureString | null;
+  operation: Operation | null;
+  timings: Timings;
+}

@@ -1,0 +1,84 @@
+/** Targets: the things a catalogue says to probe, one kind per engine. */
+
+export const TARGET_KINDS = ['dns', 'tcp', 'tls', 'https'] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+
+export type QueryType = 'A' | 'AAAA';
+
+interface TargetBase {
+  /** Unique within its app. */
+  id: string;
+  kind: TargetKind;
+  /** Redundant targets share a group; a group is ok while any of its targets is ok. */
+  group?: string;
+}
+
+export interface DnsTarget extends TargetBase {
+  kind: 'dns';
+  host: string;
+  /** Query types to ask; default A and AAAA. */
+  queryTypes?: QueryType[];
+}
+
+export interface TcpTarget extends TargetBase {
+  kind: 'tcp';
+  /** A name (resolved through the vantage) or a literal IPv4/IPv6 address. */
+  host: string;
+  port: number;
+}
+
+export interface TlsTarget extends TargetBase {
+  kind: 'tls';
+  host: string;
+  port: number;
+  /** Server name sent in the ClientHello; default: host when it is a name. */
+  sni?: string;
+  /** ALPN protocols offered; default ["h2", "http/1.1"]. */
+  alpn?: string[];
+  /** Extra trust anchors (PEM text, already read from the catalogue's files). */
+  ca?: string[];
+}
+
+export interface Transfer {
+  /** Bytes to move for a throughput measurement (at least 100 KB). */
+  bytes: number;
+  /** Minimum acceptable throughput in bits per second, when no control is available. */
+  floor?: number;
+}
+
+export interface HttpsTarget extends TargetBase {
+  kind: 'https';
+  url: string;
+  ca?: string[];
+  transfer?: Transfer;
+}
+
+export type Target = DnsTarget | TcpTarget | TlsTarget | HttpsTarget;
+
+/** The human-readable input of a target, as the report's `input` field. */
+export function targetInput(t: Target): string {
+  switch (t.kind) {
+    case 'dns':
+      return t.host;
+    case 'tcp':
+      return hostPort(t.host, t.port);
+    case 'tls':
+      return t.sni && t.sni !== t.host ? `${hostPort(t.host, t.port)} sni=${t.sni}` : hostPort(t.host, t.port);
+    case 'https':
+      return t.url;
+  }
+}
+
+export function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The DNS name a target depends on, or null when it names an address. */
+export function targetHostname(t: Target): string | null {
+  const host = t.kind === 'https' ? new URL(t.url).hostname.replace(/^\[|\]$/g, '') : t.host;
+  return isIpLiteral(host) ? null : host;
+}
+
+export function isIpLiteral(host: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(':');
+}

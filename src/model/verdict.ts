@@ -1,0 +1,81 @@
+/** Verdicts: what analysis concludes, and the report that carries them (DESIGN §2–3). */
+import type { FailureString, Operation } from './failure.js';
+import type { TargetKind } from './target.js';
+import type { Timings } from './measurement.js';
+
+export const TARGET_STATUSES = ['ok', 'anomaly', 'blocked', 'down', 'unknown'] as const;
+export type TargetStatus = (typeof TARGET_STATUSES)[number];
+
+export const APP_STATUSES = ['reachable', 'degraded', 'anomaly', 'blocked', 'down', 'unknown'] as const;
+export type AppStatus = (typeof APP_STATUSES)[number];
+
+export const PATTERNS = [
+  'dns.nxdomain',
+  'dns.servfail',
+  'dns.refused',
+  'dns.no_answer',
+  'dns.timeout',
+  'dns.bogon',
+  'dns.blockpage',
+  'dns.injected',
+  'dns.inconsistent',
+  'tcp.timeout',
+  'tcp.refused',
+  'tcp.unreachable',
+  'tls.reset',
+  'tls.eof',
+  'tls.timeout',
+  'tls.sni_filter',
+  'tls.mitm',
+  'http.blockpage',
+  'http.451',
+  'http.reset',
+  'http.timeout',
+  'throttled',
+] as const;
+export type Pattern = (typeof PATTERNS)[number];
+
+/** One follow-up probe and what it found. */
+export interface DiagnosisStep {
+  step: 'control_resolve' | 'control_connect' | 'sni_swap' | 'answer_tls' | 'answer_http' | 'throughput' | 'control_vantage';
+  input: string;
+  outcome: 'success' | 'failure';
+  failure: FailureString | null;
+  detail?: Record<string, unknown>;
+}
+
+export interface TargetVerdict {
+  id: string;
+  kind: TargetKind;
+  input: string;
+  status: TargetStatus;
+  /** Null unless status is blocked or anomaly. */
+  pattern: Pattern | null;
+  failure: FailureString | null;
+  operation: Operation | null;
+  timings: Timings;
+  evidence: Record<string, unknown>;
+}
+
+export interface AppVerdict {
+  app: string;
+  vantage: string;
+  status: AppStatus;
+  patterns: Pattern[];
+  targets: TargetVerdict[];
+}
+
+export interface VantageState {
+  id: string;
+  online: boolean;
+  control: boolean;
+  labels: Record<string, string>;
+}
+
+export interface Report {
+  schema: 'blockwatch.report/v1';
+  startedAt: string;
+  finishedAt: string;
+  vantages: VantageState[];
+  apps: AppVerdict[];
+}

@@ -1,0 +1,26 @@
+/** Transports of a vantage: how it resolves names and opens connections. */
+import type { Socket } from 'node:net';
+import type { DnsQuery, QueryType } from '../model/index.js';
+
+export interface QueryOptions {
+  signal: AbortSignal;
+  /** Time origin of the measurement (performance.now() ms), for t0/t. */
+  origin: number;
+}
+
+/** Resolves one name for one query type. Never throws for a network failure: the query carries it. */
+export interface Resolver {
+  /** `system`, `udp://ip:port`, `tcp://ip:port` or the DoH URL. */
+  readonly address: string;
+  query(hostname: string, type: QueryType, opts: QueryOptions): Promise<DnsQuery>;
+}
+
+export interface ConnectOptions {
+  signal: AbortSignal;
+}
+
+/** Opens a TCP connection to ip:port, directly, from a bound address, or through a proxy. Throws on failure (map with toFailure). */
+export interface Connector {
+  readonly describe: string;
+  connect(ip: string, port: number, opts: ConnectOptions): Promise<Socket>;
+}
