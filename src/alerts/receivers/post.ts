@@ -1,0 +1,60 @@
+/** POSTs a JSON body to a receiver with a deadline and a cap on the reply it reads. */
+import { request, type Dispatcher } from 'undici';
+
+/** A reply body is only read to free the connection; more than this is not worth reading. */
+const MAX_REPLY_BYTES = 64 * 1024;
+
+export class DeliveryError extends Error {
+  readonly code: 'BW_DELIVERY_STATUS' | 'BW_DELIVERY_NETWORK';
+  readonly status?: number;
+  constructor(code: DeliveryError['code'], message: string, opts: { status?: number; cause?: unknown } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = 'DeliveryError';
+    this.code = code;
+    this.status = opts.status;
+  }
+}
+
+export interface PostOptions {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  /** Aborted on shutdown. */
+  signal: AbortSignal;
+  dispatcher?: Dispatcher;
+}
+
+/** Resolves on a 2xx reply; throws DeliveryError otherwise. The message never carries header values. */
+export async function postJson(o: PostOptions): Promise<void> {
+  const signal = AbortSignal.any([o.signal, AbortSignal.timeout(o.timeoutMs)]);
+  let status: number;
+  try {
+    const res = await request(o.url, {
+      method: 'POST',
+      headers: { ...o.headers, 'content-type': 'application/json', 'user-agent': 'blockwatch' },
+      body: o.body,
+      signal,
+      dispatcher: o.dispatcher,
+      headersTimeout: o.timeoutMs,
+      bodyTimeout: o.timeoutMs,
+    });
+    status = res.statusCode;
+    await res.body.dump({ limit: MAX_REPLY_BYTES }).catch(() => undefined);
+  } catch (err) {
+    throw new DeliveryError('BW_DELIVERY_NETWORK', `POST ${redact(o.url)} failed: ${(err as Error).name}`, { cause: err });
+  }
+  if (status < 200 || status > 299) {
+    throw new DeliveryError('BW_DELIVERY_STATUS', `POST ${redact(o.url)} answered ${status}`, { status });
+  }
+}
+
+/** A receiver URL may carry credentials or a token in its query; logs get neither. */
+export function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '<invalid url>';
+  }
+}

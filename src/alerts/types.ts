@@ -1,0 +1,30 @@
+/** Native alerts as they leave the state machine: labels, annotations, times, and what changed. */
+
+export const ALERT_NAMES = ['BlockwatchAppBlocked', 'BlockwatchAppDown', 'BlockwatchVantageOffline'] as const;
+export type AlertName = (typeof ALERT_NAMES)[number];
+
+export interface Alert {
+  /** alertname, vantage, app, status, pattern (when blocked), severity. */
+  labels: Record<string, string>;
+  /** summary, description. */
+  annotations: Record<string, string>;
+  startsAt: Date;
+  /** Set when the alert resolves. */
+  endsAt: Date | null;
+  /** Stable id of the label set (hex), as Alertmanager's webhook payload carries. */
+  fingerprint: string;
+}
+
+/**
+ * `firing`: a new alert (or a changed label set); `repeat`: still firing, re-notify;
+ * `resolved`: the alert ended, endsAt set.
+ */
+export interface Notification {
+  kind: 'firing' | 'repeat' | 'resolved';
+  alert: Alert;
+}
+
+/** Where delivery attempts are counted (Metrics satisfies it). */
+export interface DeliveryCounter {
+  alertSent(receiver: string, result: 'success' | 'failure'): unknown;
+}

@@ -1,0 +1,8 @@
+/** Analysis: pure functions from measurements (plus controls and diagnosis) to target and app verdicts. */
+export type { AnalysisInput, DiagnosisRequest, Finding, StepResult, ControlStanding } from './types.js';
+export { classifyTarget, statusOf, unknownVerdict } from './verdict.js';
+export { aggregateApp, groupStatus } from './aggregate.js';
+export { planDiagnosis, diagnosisInput, INNOCUOUS_SNI } from './plan.js';
+export { isBogon, BOGON_RANGES_V4, BOGON_RANGES_V6 } from './bogon.js';
+export { matchDnsFingerprint, matchHttpFingerprint } from './fingerprints-match.js';
+export { THROTTLE_RATIO } from './throughput.js';

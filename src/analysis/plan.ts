@@ -1,0 +1,89 @@
+/** Diagnosis planning: which follow-up probes are worth running for a failed or suspicious measurement. Pure. */
+import { hostPort, targetHostname, type DnsQuery, type Measurement } from '../model/index.js';
+import { canonicalAddress, isBogon } from './bogon.js';
+import { hostOfAddress, queryAddresses } from './control.js';
+import { handshakePattern } from './tls.js';
+import type { DiagnosisRequest } from './types.js';
+
+/** The innocuous name for an SNI swap, as OONI's sni_blocking uses: a reserved domain (RFC 2606) no censor lists. */
+export const INNOCUOUS_SNI = 'example.com';
+
+/** At most this many addresses get follow-ups per kind of check: enough to see a pattern, bounded cost. */
+export const MAX_ADDRESSES = 4;
+
+/** The canonical `input` a DiagnosisStep carries for a request. */
+export function diagnosisInput(r: DiagnosisRequest): string {
+  switch (r.step) {
+    case 'control_resolve':
+      return `${r.hostname} ${r.queryType}`;
+    case 'control_connect':
+      return hostPort(r.ip, r.port);
+    case 'sni_swap':
+    case 'answer_tls':
+      return `${hostPort(r.ip, r.port)} sni=${r.sni}`;
+    case 'answer_http':
+      return `${hostPort(r.ip, 80)} ${r.url}`;
+    case 'throughput':
+      return r.url;
+  }
+}
+
+function targetPort(m: Measurement): number {
+  const t = m.target;
+  if (t.kind === 'tcp' || t.kind === 'tls') return t.port;
+  if (t.kind === 'https') {
+    const p = new URL(t.url).port;
+    return p ? Number(p) : 443;
+  }
+  return 443;
+}
+
+/**
+ * The follow-ups for a measurement, given the control resolver's answers (or
+ * null): control_resolve when the name did not resolve and no control did;
+ * answer_tls and answer_http when answers are disjoint from the control's;
+ * control_connect when every connect failed; sni_swap after a TLS reset, close
+ * or stall; throughput when a transfer stalled or fell below its floor.
+ */
+export function planDiagnosis(measurement: Measurement, controlQueries: DnsQuery[] | null): DiagnosisRequest[] {
+  const m = measurement;
+  const out: DiagnosisRequest[] = [];
+  const hostname = targetHostname(m.target);
+  const port = targetPort(m);
+  const vantage = queryAddresses(m.queries);
+  const control = controlQueries && controlQueries.length > 0 ? queryAddresses(controlQueries) : null;
+
+  if (hostname && m.queries.length > 0 && vantage.length === 0 && control === null) {
+    out.push({ step: 'control_resolve', hostname, queryType: 'A' }, { step: 'control_resolve', hostname, queryType: 'AAAA' });
+  }
+
+  if (hostname && control && control.length > 0 && vantage.length > 0 && !vantage.some((a) => control.includes(a))) {
+    // Bogons and known blockpage addresses need no further proof.
+    const suspects = vantage.filter((a) => !isBogon(a)).slice(0, MAX_ADDRESSES);
+    for (const ip of suspects) {
+      // The port of a TLS-speaking target, else HTTPS's: the question is whether the address holds a certificate for the name.
+      out.push({ step: 'answer_tls', ip, port: m.target.kind === 'tls' || m.target.kind === 'https' ? port : 443, sni: hostname });
+      out.push({ step: 'answer_http', ip, url: `http://${hostname}/` });
+    }
+  }
+
+  const connects = m.tcp_connect;
+  if (connects.length > 0 && connects.every((c) => !c.status.success)) {
+    // The control's own addresses when it has some; else the addresses the vantage tried.
+    const ips = control && control.length > 0 ? control : [...new Set(connects.map((c) => canonicalAddress(c.ip)))];
+    for (const ip of ips.slice(0, MAX_ADDRESSES)) out.push({ step: 'control_connect', ip, port });
+  }
+
+  const last = m.tls_handshakes[m.tls_handshakes.length - 1];
+  if (last && !m.tls_handshakes.some((h) => h.failure === null) && handshakePattern(last.failure) !== null) {
+    out.push({ step: 'sni_swap', ip: canonicalAddress(hostOfAddress(last.address)), port, sni: INNOCUOUS_SNI });
+  }
+
+  const t = m.transfer;
+  if (t && m.target.kind === 'https' && m.target.transfer) {
+    const floor = m.target.transfer.floor;
+    if (!t.complete || (floor !== undefined && t.bitsPerSecond < floor)) out.push({ step: 'throughput', url: m.target.url, bytes: m.target.transfer.bytes });
+  }
+  return out;
+}
+

@@ -1,0 +1,85 @@
+/** The TLS step: reset, close or stall after ClientHello, SNI filtering (by SNI swap), and certificates that do not validate. */
+import type { DiagnosisStep, FailureString, Pattern } from '../model/index.js';
+import { canonicalAddress } from './bogon.js';
+import { hostOfAddress, stepIp, tlsControl } from './control.js';
+import { CERT_FAILURES } from './failures.js';
+import { handshakeSummary } from './evidence.js';
+import type { AnalysisInput, StepResult } from './types.js';
+
+/** The pattern of a handshake that did not complete. */
+export function handshakePattern(failure: FailureString | null): Pattern | null {
+  switch (failure) {
+    case 'connection_reset':
+    case 'connection_aborted':
+    // A forged alert or garbage in place of ServerHello interrupts like a reset does.
+    case 'ssl_failed_handshake':
+      return 'tls.reset';
+    case 'eof_error':
+      return 'tls.eof';
+    case 'generic_timeout_error':
+      return 'tls.timeout';
+    default:
+      return null;
+  }
+}
+
+/** An SNI swap that completed a handshake; a certificate not matching the innocuous name still counts. */
+function swapCompleted(s: DiagnosisStep): boolean {
+  return s.outcome === 'success' || (s.failure !== null && CERT_FAILURES.has(s.failure));
+}
+
+/** Classifies the TLS step; null when the measurement has none. */
+export function classifyTls(input: AnalysisInput): StepResult | null {
+  const hs = input.measurement.tls_handshakes;
+  if (hs.length === 0) return null;
+  const evidence: Record<string, unknown> = { handshakes: hs.map(handshakeSummary) };
+  if (hs.some((h) => h.failure === null && h.validated)) return { finding: null, evidence };
+
+  const last = hs[hs.length - 1];
+  const ctl = tlsControl(input.control);
+  const completed = last.failure === null || CERT_FAILURES.has(last.failure);
+  if (completed) {
+    return {
+      finding: {
+        pattern: 'tls.mitm',
+        step: 'tls',
+        control: ctl.standing,
+        controlSource: ctl.source,
+        strength: 'none',
+        reason: 'certificate does not validate for the name',
+      },
+      evidence,
+    };
+  }
+
+  const pattern = handshakePattern(last.failure);
+  const ip = canonicalAddress(hostOfAddress(last.address));
+  const swaps = input.diagnosis.filter((s) => s.step === 'sni_swap');
+  // Prefer swaps to the same address; one to another address of the target still shows the name is the key.
+  const same = swaps.filter((s) => stepIp(s) === ip);
+  const swap = (same.length > 0 ? same : swaps).find(swapCompleted);
+  if (pattern !== null && swap) {
+    return {
+      finding: {
+        pattern: 'tls.sni_filter',
+        step: 'tls',
+        control: ctl.standing,
+        controlSource: ctl.source,
+        strength: 'signature',
+        reason: `handshake with the name fails (${pattern}) while an innocuous SNI completes`,
+      },
+      evidence,
+    };
+  }
+  return {
+    finding: {
+      pattern,
+      step: 'tls',
+      control: ctl.standing,
+      controlSource: ctl.source,
+      strength: 'none',
+      reason: ctl.standing === 'passed' ? 'handshake fails while the control completes it' : 'handshake fails',
+    },
+    evidence,
+  };
+}

@@ -1,0 +1,94 @@
+/** What analysis takes in and gives back: inputs, step findings, and the follow-up probes it asks for. */
+import type {
+  DiagnosisStep,
+  DnsQuery,
+  FingerprintDb,
+  Measurement,
+  Pattern,
+  QueryType,
+} from '../model/index.js';
+
+export interface AnalysisInput {
+  /** From the vantage. */
+  measurement: Measurement;
+  /** The canaries said the vantage is online. */
+  vantageOnline: boolean;
+  /** The control resolver's answers for the target's hostname (A and AAAA); null when none was asked or usable. */
+  controlQueries: DnsQuery[] | null;
+  /** The same target probed from a control vantage in the same round, or null. */
+  control: Measurement | null;
+  /** Follow-up probes already run (see DiagnosisRequest for what each one's `detail` carries). */
+  diagnosis: DiagnosisStep[];
+  fingerprints: FingerprintDb;
+}
+
+/**
+ * A follow-up probe worth running; whoever runs it returns a DiagnosisStep with
+ * the same `step`, `input` = diagnosisInput(request), and `detail` holding the
+ * request's own fields (ip, port, sni, url, hostname) plus what it found:
+ *
+ * - control_resolve: resolve `hostname` through the control resolver.
+ *   detail.answers: string[] (addresses), detail.rcode: string | null.
+ * - control_connect: TCP connect to ip:port, from the control vantage when
+ *   there is one, else from the vantage itself. outcome 'success' = connected.
+ *   detail.from: 'control' | 'vantage'.
+ * - sni_swap: TLS handshake from the vantage to ip:port with the innocuous
+ *   `sni`. outcome 'success' when the handshake completed, even if the
+ *   certificate does not match that name (failure ssl_invalid_hostname is
+ *   read as completed too).
+ * - answer_tls: TLS handshake to ip:port with the target's name as `sni`.
+ *   detail.validated: boolean (the chain validates for `sni`), when the
+ *   handshake completed; outcome 'failure' with an OONI failure otherwise.
+ *   detail.certificate?: CertificateSummary.
+ * - answer_http: plain HTTP GET of `url` sent to ip (Host from the URL).
+ *   detail.status: number, detail.headers: Record<string,string>,
+ *   detail.body_sample: string, detail.title: string | null,
+ *   detail.body_length?: number.
+ * - throughput: the same transfer as the target's, from the control vantage
+ *   (or, failing one, with an innocuous SNI to the same address).
+ *   detail.bitsPerSecond: number, detail.bytes: number, detail.seconds: number,
+ *   detail.complete: boolean, detail.from?: 'control' | 'vantage'.
+ */
+export type DiagnosisRequest =
+  | { step: 'control_resolve'; hostname: string; queryType: QueryType }
+  | { step: 'control_connect'; ip: string; port: number }
+  | { step: 'sni_swap'; ip: string; port: number; sni: string }
+  | { step: 'answer_tls'; ip: string; port: number; sni: string }
+  | { step: 'answer_http'; ip: string; url: string }
+  | { step: 'throughput'; url: string; bytes: number };
+
+/** How the control stands on the step that failed at the vantage. */
+export type ControlStanding =
+  /** The control got past this step: the failure is the vantage's alone. */
+  | 'passed'
+  /** The control failed at this step too: an outage. */
+  | 'shared'
+  /** No control, or it failed before reaching this step. */
+  | 'none';
+
+/** What a step classifier concluded about a step that failed or looked wrong. */
+export interface Finding {
+  /** Null when the failure has no pattern in the closed set (then never `blocked`). */
+  pattern: Pattern | null;
+  /** The step it concerns. */
+  step: 'dns' | 'tcp' | 'tls' | 'http' | 'throughput';
+  control: ControlStanding;
+  /** Where the control evidence came from, e.g. `control_resolver`, `control_vantage`, `diagnosis:control_connect`. */
+  controlSource: string | null;
+  /**
+   * `definitive`: blocking whatever the control says (injection, a known
+   * blockpage address or page). `signature`: blocking without a control
+   * (bogon, SNI swap success, 451), an outage when the control shares it.
+   * `none`: needs a control to be called blocking.
+   */
+  strength: 'definitive' | 'signature' | 'none';
+  /** Why, in a few words, for people reading evidence. */
+  reason: string;
+}
+
+/** A step classifier's result: its finding (null when the step is fine) and the evidence it read. */
+export interface StepResult {
+  finding: Finding | null;
+  /** Merged into the verdict's evidence under the step's key. */
+  evidence: Record<string, unknown>;
+}

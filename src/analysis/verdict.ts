@@ -1,0 +1,105 @@
+/** A target's verdict: the first failing step decides the pattern, diagnosis refines it, the control sets the status. */
+import { targetInput, type Measurement, type Operation, type Pattern, type Target, type TargetStatus, type TargetVerdict } from '../model/index.js';
+import { genericControl } from './control.js';
+import { classifyDns, dnsFailurePattern } from './dns.js';
+import { diagnosisSummary } from './evidence.js';
+import { CERT_FAILURES } from './failures.js';
+import { classifyHttpFailure, classifyHttpSignature, requestPattern } from './http.js';
+import { classifyTcp, connectPattern } from './tcp.js';
+import { classifyThroughput } from './throughput.js';
+import { classifyTls, handshakePattern } from './tls.js';
+import type { AnalysisInput, Finding, StepResult } from './types.js';
+
+type Classifier = (input: AnalysisInput) => StepResult | null;
+
+/**
+ * In the order a probe walks. A blockpage or 451 is read before throughput
+ * (the page is the answer), and a stalled transfer before a read timeout
+ * (the stall is the signal, the timeout only its end).
+ */
+const STEPS: ReadonlyArray<readonly [string, Classifier]> = [
+  ['dns', classifyDns],
+  ['tcp', classifyTcp],
+  ['tls', classifyTls],
+  ['http', classifyHttpSignature],
+  ['throughput', classifyThroughput],
+  ['http', classifyHttpFailure],
+];
+
+/** The status a finding earns (DESIGN §2): the control decides, unless the signature speaks for itself. */
+export function statusOf(f: Finding): TargetStatus {
+  // Without a named technique there is nothing to call blocking.
+  if (f.pattern === null) return f.control === 'shared' ? 'down' : 'anomaly';
+  if (f.strength === 'definitive') return 'blocked';
+  if (f.control === 'passed') return 'blocked';
+  if (f.control === 'shared') return 'down';
+  return f.strength === 'signature' ? 'blocked' : 'anomaly';
+}
+
+/** A pattern for a failure no step classifier placed (e.g. the engine recorded no step detail). */
+function patternOfFailure(m: Measurement): Pattern | null {
+  const op: Operation | null = m.operation;
+  const failure = m.failure;
+  if (op === 'resolve') return dnsFailurePattern(failure);
+  if (op === 'connect') return connectPattern(failure);
+  if (op === 'tls_handshake') return failure && CERT_FAILURES.has(failure) ? 'tls.mitm' : handshakePattern(failure);
+  return requestPattern(failure);
+}
+
+function verdictBase(target: Target, m: Measurement | null): Omit<TargetVerdict, 'status' | 'pattern' | 'evidence'> {
+  return {
+    id: target.id,
+    kind: target.kind,
+    input: targetInput(target),
+    failure: m?.failure ?? null,
+    operation: m?.operation ?? null,
+    timings: m?.timings ?? { total: 0 },
+  };
+}
+
+/** The verdict for a target that could not be judged: the vantage is offline, or the probe could not run. */
+export function unknownVerdict(target: Target, reason: string, m: Measurement | null = null): TargetVerdict {
+  return { ...verdictBase(target, m), status: 'unknown', pattern: null, evidence: { reason } };
+}
+
+/** Classifies one measurement of one target, with its controls and diagnosis. Pure. */
+export function classifyTarget(input: AnalysisInput): TargetVerdict {
+  const m = input.measurement;
+  if (!input.vantageOnline) return unknownVerdict(m.target, 'vantage_offline', m);
+  if (m.failure === 'interrupted') return unknownVerdict(m.target, 'probe_interrupted', m);
+
+  const evidence: Record<string, unknown> = {};
+  let decisive: Finding | null = null;
+  for (const [key, classify] of STEPS) {
+    const r = classify(input);
+    if (!r) continue;
+    evidence[key] = { ...((evidence[key] as Record<string, unknown>) ?? {}), ...r.evidence };
+    if (r.finding && !decisive) decisive = r.finding;
+  }
+  if (!decisive && m.failure !== null) {
+    const ctl = genericControl(m, input.control);
+    decisive = {
+      pattern: patternOfFailure(m),
+      step: m.operation === 'resolve' ? 'dns' : m.operation === 'connect' ? 'tcp' : m.operation === 'tls_handshake' ? 'tls' : 'http',
+      control: ctl.standing,
+      controlSource: ctl.source,
+      strength: 'none',
+      reason: `probe failed at ${m.operation ?? 'an unknown operation'}`,
+    };
+  }
+  if (input.diagnosis.length > 0) evidence.diagnosis = input.diagnosis.map(diagnosisSummary);
+  if (input.control) evidence.controlVantage = { vantage: input.control.vantage, failure: input.control.failure, operation: input.control.operation };
+
+  if (!decisive) return { ...verdictBase(m.target, m), status: 'ok', pattern: null, evidence };
+  const status = statusOf(decisive);
+  evidence.basis = {
+    step: decisive.step,
+    observed: decisive.pattern,
+    control: decisive.control,
+    controlSource: decisive.controlSource,
+    strength: decisive.strength,
+    reason: decisive.reason,
+  };
+  const pattern = status === 'blocked' || status === 'anomaly' ? decisive.pattern : null;
+  return { ...verdictBase(m.target, m), status, pattern, evidence };
+}

@@ -1,0 +1,23 @@
+/** `blockwatch validate`: loads config, catalogues and fingerprints and reports every problem. */
+import { readConfig } from '../config/load.js';
+import { formatIssue } from '../config/issues.js';
+
+export function validate(configPath: string, out: NodeJS.WritableStream, err: NodeJS.WritableStream): number {
+  const { config, issues } = readConfig(configPath);
+  if (!config) {
+    err.write(`${issues.length} problem${issues.length === 1 ? '' : 's'} found:\n`);
+    for (const i of issues) err.write(`  ${formatIssue(i)}\n`);
+    return 2;
+  }
+  const targets = config.apps.reduce((n, a) => n + a.targets.length, 0);
+  out.write(
+    `${config.file}: ok — ${config.apps.length} apps, ${targets} targets, ${config.vantages.length} vantages, ` +
+      `${config.canaries.length} canaries, ${config.fingerprints.dns.length + config.fingerprints.http.length} fingerprints\n`,
+  );
+  if (config.canaries.length === 0) out.write('  note: no canaries; an offline vantage cannot be told from a blocked app\n');
+  for (const c of config.canaries.filter((c) => c.kind === 'tcp' || c.kind === 'dns')) {
+    out.write(`  note: canary "${c.id}" is a ${c.kind} check; captive portals and transparent proxies make those succeed offline: prefer https or tls\n`);
+  }
+  if (!config.vantages.some((v) => v.control)) out.write('  note: no control vantage; failures without an unambiguous signature stay "anomaly"\n');
+  return 0;
+}

@@ -1,0 +1,178 @@
+/** The shapes of the YAML files (zod), before paths are resolved and files read. */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { parseListen, parseProxy, parseResolver, type Parsed } from './transport.js';
+import { parseDuration, parseRate, parseSize } from './units.js';
+
+const ID = /^[a-z0-9][a-z0-9_-]*$/;
+export const id = () => z.string().regex(ID, 'expected an id of lower-case letters, digits, "-" and "_"');
+
+export const duration = () =>
+  z.string().transform((s, ctx) => {
+    const ms = parseDuration(s);
+    if (ms === null) {
+      ctx.addIssue({ code: 'custom', message: `"${s}" is not a duration; write it like 500ms, 10s, 5m or 4h` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+export const size = () =>
+  z.union([z.string(), z.number()]).transform((s, ctx) => {
+    const n = parseSize(s);
+    if (n === null) {
+      ctx.addIssue({ code: 'custom', message: `"${s}" is not a size; write it like 512KB, 64MB or 1GiB` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+export const rate = () =>
+  z.string().transform((s, ctx) => {
+    const n = parseRate(s);
+    if (n === null) {
+      ctx.addIssue({ code: 'custom', message: `"${s}" is not a rate; write it like 1Mbit/s or 150kbit/s` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+/** A string turned into a value by one of the transport parsers, its message as the issue. */
+const parsedBy = <T>(parse: (text: string) => Parsed<T>) =>
+  z.string().transform((s, ctx) => {
+    const r = parse(s);
+    if (!r.ok) {
+      ctx.addIssue({ code: 'custom', message: r.message });
+      return z.NEVER;
+    }
+    return r.value;
+  });
+
+const port = () => z.number().int().min(1).max(65535);
+const hostname = () => z.string().min(1).regex(/^[A-Za-z0-9.:_-]+$/, 'expected a host name or an IP address');
+
+// ---- catalogue targets (also used for canaries) ----
+
+const targetBase = { id: id(), group: id().optional() };
+
+export const dnsTarget = z.strictObject({
+  ...targetBase,
+  kind: z.literal('dns'),
+  host: hostname(),
+  queryTypes: z.array(z.enum(['A', 'AAAA'])).min(1).optional(),
+});
+
+export const tcpTarget = z.strictObject({ ...targetBase, kind: z.literal('tcp'), host: hostname(), port: port() });
+
+export const tlsTarget = z.strictObject({
+  ...targetBase,
+  kind: z.literal('tls'),
+  host: hostname(),
+  port: port().default(443),
+  sni: hostname().optional(),
+  alpn: z.array(z.string().min(1)).optional(),
+  ca: z.array(z.string()).optional(),
+});
+
+export const httpsTarget = z.strictObject({
+  ...targetBase,
+  kind: z.literal('https'),
+  url: z.string().refine((u) => URL.canParse(u) && new URL(u).protocol === 'https:', 'expected an https:// URL'),
+  ca: z.array(z.string()).optional(),
+  transfer: z
+    .strictObject({
+      bytes: size().refine((n) => n >= 100_000, 'a throughput check must move at least 100KB (censors freeze flows after 16–20KB)'),
+      floor: rate().optional(),
+    })
+    .optional(),
+});
+
+export const targetSchemas = { dns: dnsTarget, tcp: tcpTarget, tls: tlsTarget, https: httpsTarget } as const;
+
+export const catalogueSchema = z.strictObject({
+  id: id(),
+  name: z.string().min(1),
+  sources: z.array(z.string().min(1)).min(1, 'list where the endpoints come from'),
+  closed: z.strictObject({ since: z.string(), note: z.string() }).optional(),
+  targets: z.array(z.unknown()).default([]),
+  groups: z.record(z.string(), z.strictObject({ essential: z.boolean().default(true) })).default({}),
+});
+
+// ---- the config file ----
+
+const secret = z.union([
+  z.strictObject({ file: z.string() }),
+  z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name') }),
+]);
+export type SecretRef = z.infer<typeof secret>;
+
+export const configSchema = z.strictObject({
+  probes: z.string().default('../probes'),
+  fingerprints: z.string().optional(),
+  apps: z.array(id()).optional(),
+  schedule: z
+    .strictObject({
+      cron: z.string().default('* * * * *'),
+      jitter: duration().default(10_000),
+      concurrency: z.number().int().min(1).max(10_000).default(64),
+      timeout: duration().default(10_000),
+    })
+    .prefault({}),
+  vantages: z
+    .array(
+      z.strictObject({
+        id: id(),
+        resolver: parsedBy(parseResolver).default({ type: 'system' }),
+        proxy: parsedBy(parseProxy).optional(),
+        localAddress: z.string().refine((a) => isIP(a) !== 0, 'expected an IP address to bind to').optional(),
+        labels: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).default({}),
+        control: z.boolean().default(false),
+      }),
+    )
+    .min(1, 'configure at least one vantage, e.g. [{ id: direct }]')
+    .default([{ id: 'direct', resolver: { type: 'system' }, labels: {}, control: false }]),
+  control: z.strictObject({ resolver: parsedBy(parseResolver) }).optional(),
+  canaries: z.array(z.unknown()).default([]),
+  tls: z.strictObject({ extraCA: z.union([z.string(), z.array(z.string())]).optional() }).prefault({}),
+  server: z
+    .strictObject({
+      listen: parsedBy(parseListen).default({ host: '0.0.0.0', port: 9464 }),
+      auth: z
+        .union([
+          z.strictObject({ bearerToken: secret }),
+          z.strictObject({ basic: z.strictObject({ username: z.string().min(1), password: secret }) }),
+        ])
+        .optional(),
+      tls: z.strictObject({ certFile: z.string(), keyFile: z.string() }).optional(),
+      enableReload: z.boolean().default(false),
+      externalUrl: z.string().optional(),
+    })
+    .prefault({}),
+  alerts: z
+    .strictObject({
+      confirm: z
+        .strictObject({ attempts: z.number().int().min(0).max(10).default(2), spacing: duration().default(3000) })
+        .prefault({}),
+      resolveAfter: z.number().int().min(1).default(2),
+      repeat: duration().default(4 * 3_600_000),
+      resend: duration().default(60_000),
+      receivers: z
+        .array(
+          z.strictObject({
+            name: id(),
+            type: z.enum(['webhook', 'alertmanager']),
+            url: z.string().refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'expected an http:// or https:// URL'),
+            headers: z.record(z.string(), z.union([z.string(), secret])).default({}),
+            timeout: duration().default(10_000),
+          }),
+        )
+        .default([]),
+    })
+    .prefault({}),
+  evidence: z.strictObject({ dir: z.string(), maxBytes: size().default(256_000_000) }).optional(),
+  limits: z
+    .strictObject({ bodyBytes: size().default(64_000), dnsReplyWindow: duration().default(300) })
+    .prefault({}),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,50 @@
+/** Certificate summaries for measurements: subject, issuer, SANs, validity and SHA-256, leaf first. */
+import type { DetailedPeerCertificate, PeerCertificate, TLSSocket } from 'node:tls';
+import type { CertificateSummary } from '../model/index.js';
+
+function dn(name: PeerCertificate['subject'] | undefined): string {
+  if (!name) return '';
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(name)) {
+    if (Array.isArray(v)) for (const x of v) parts.push(`${k}=${x}`);
+    else if (v !== undefined) parts.push(`${k}=${v}`);
+  }
+  return parts.join(', ');
+}
+
+function iso(opensslDate: string): string {
+  const d = new Date(opensslDate);
+  return Number.isNaN(d.getTime()) ? opensslDate : d.toISOString();
+}
+
+/** "DNS:a, IP Address:1.2.3.4" → ["a", "1.2.3.4"] (the names a certificate is valid for). */
+function sans(altnames: string | undefined): string[] {
+  if (!altnames) return [];
+  return altnames.split(', ').map((s) => s.slice(s.indexOf(':') + 1));
+}
+
+export function summarize(c: PeerCertificate): CertificateSummary {
+  return {
+    subject: dn(c.subject),
+    issuer: dn(c.issuer),
+    san: sans(c.subjectaltname),
+    notBefore: iso(c.valid_from),
+    notAfter: iso(c.valid_to),
+    sha256: (c.fingerprint256 ?? '').replace(/:/g, '').toLowerCase(),
+  };
+}
+
+/** The chain the server sent (and Node completed), leaf first; at most 8 certificates. */
+export function peerChain(sock: TLSSocket): { summaries: CertificateSummary[]; leaf: PeerCertificate | null } {
+  const leaf = sock.getPeerCertificate(true) as DetailedPeerCertificate;
+  if (!leaf || !leaf.raw) return { summaries: [], leaf: null };
+  const out: CertificateSummary[] = [];
+  const seen = new Set<string>();
+  let c: DetailedPeerCertificate | undefined = leaf;
+  while (c && c.raw && out.length < 8 && !seen.has(c.fingerprint256)) {
+    seen.add(c.fingerprint256);
+    out.push(summarize(c));
+    c = c.issuerCertificate;
+  }
+  return { summaries: out, leaf };
+}

@@ -1,0 +1,123 @@
+/**
+ * The steps every engine is made of, reusable on their own: diagnosis calls them directly
+ * (an SNI swap is tlsStep to the same address with another name).
+ */
+import type { Socket } from 'node:net';
+import { isIP } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { DnsQuery, QueryType, TcpConnect, TlsHandshake } from '../model/index.js';
+import { hostPort } from '../model/index.js';
+import { whenAborted } from '../net/abort.js';
+import { since } from '../net/clock.js';
+import { toFailure } from '../net/errors.js';
+import { joinCA, trustContext } from '../net/trust.js';
+import { peerChain } from './certs.js';
+import type { ProbeContext } from './types.js';
+
+type StepContext = Pick<ProbeContext, 'resolver' | 'connector' | 'signal' | 'extraCA'>;
+
+const BOTH: QueryType[] = ['A', 'AAAA'];
+
+/** Asks the context's resolver for each query type at once (default A and AAAA). */
+export function resolveStep(host: string, ctx: StepContext, origin: number, types: QueryType[] = BOTH): Promise<DnsQuery[]> {
+  return Promise.all(types.map((t) => ctx.resolver.query(host, t, { signal: ctx.signal, origin })));
+}
+
+/** One TCP connect through the context's connector, recorded whether it succeeds or not. */
+export async function connectStep(
+  ip: string,
+  port: number,
+  ctx: StepContext,
+  origin: number,
+): Promise<{ socket?: Socket; record: TcpConnect }> {
+  const t0 = since(origin);
+  try {
+    const socket = await ctx.connector.connect(ip, port, { signal: ctx.signal });
+    return { socket, record: { ip, port, status: { success: true, failure: null }, t0, t: since(origin) } };
+  } catch (err) {
+    const { failure } = toFailure(err, 'connect');
+    return { record: { ip, port, status: { success: false, failure }, t0, t: since(origin) } };
+  }
+}
+
+export interface TlsStepResult {
+  /** The socket of a completed handshake, validated or not; the caller owns it. */
+  tlsSocket?: TLSSocket;
+  record: TlsHandshake;
+}
+
+/**
+ * A TLS handshake on a connected socket. The handshake is not rejected on a bad certificate,
+ * so a MITM or wrong-name certificate is recorded: the chain is checked against Node's roots
+ * plus ctx.extraCA and `ca`, the name by Node's tls.checkServerIdentity during the handshake.
+ */
+export function tlsStep(
+  socket: Socket,
+  ip: string,
+  port: number,
+  sni: string | null,
+  alpn: string[],
+  ca: readonly string[] | undefined,
+  ctx: StepContext,
+  origin: number,
+): Promise<TlsStepResult> {
+  const t0 = since(origin);
+  const serverName = sni ?? ip;
+  const record: TlsHandshake = {
+    address: hostPort(ip, port),
+    server_name: sni ?? '',
+    tls_version: null,
+    cipher_suite: null,
+    negotiated_protocol: null,
+    peer_certificates: [],
+    validated: false,
+    failure: null,
+    t0,
+    t: t0,
+  };
+  return new Promise<TlsStepResult>((resolve) => {
+    const tls = tlsConnect({
+      socket,
+      // The name Node checks the certificate against with tls.checkServerIdentity (an address
+      // is checked against IP SANs); the result lands in authorized/authorizationError.
+      host: serverName,
+      // Node refuses an IP address as SNI (RFC 6066 §3); none is sent then.
+      servername: sni && !isIP(sni) ? sni : undefined,
+      ALPNProtocols: alpn.length ? alpn : undefined,
+      secureContext: trustContext(joinCA(ctx.extraCA, ca)),
+      rejectUnauthorized: false,
+    });
+    let settled = false;
+    const detach = whenAborted(ctx.signal, (reason) => tls.destroy(reason as Error));
+    tls.once('secureConnect', () => {
+      if (settled) return;
+      settled = true;
+      detach();
+      tls.removeListener('error', onError);
+      // Later errors (after the handshake) belong to whoever reads next.
+      tls.on('error', () => {});
+      record.tls_version = tls.getProtocol();
+      record.cipher_suite = tls.getCipher()?.standardName ?? null;
+      record.negotiated_protocol = tls.alpnProtocol || null;
+      const { summaries, leaf } = peerChain(tls);
+      record.peer_certificates = summaries;
+      let problem: unknown = tls.authorized ? undefined : tls.authorizationError;
+      if (!problem && !leaf) problem = new Error('no peer certificate');
+      record.validated = !problem;
+      if (problem) record.failure = toFailure(problem, 'tls_handshake').failure;
+      record.t = since(origin);
+      resolve({ tlsSocket: tls, record });
+    });
+    const onError = (err: Error): void => {
+      if (settled) return;
+      settled = true;
+      detach();
+      record.failure = toFailure(err, 'tls_handshake').failure;
+      record.t = since(origin);
+      tls.destroy();
+      socket.destroy();
+      resolve({ record });
+    };
+    tls.on('error', onError);
+  });
+}

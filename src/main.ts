@@ -1,0 +1,135 @@
+/**
+ * The composition root of `blockwatch run`: config, transports, scheduler,
+ * metrics, alerts, evidence and the HTTP server; SIGHUP reloads, SIGTERM drains.
+ */
+import type { Logger } from 'pino';
+import { Alerter } from './alerts/index.js';
+import { formatIssue } from './config/issues.js';
+import { loadConfig, readConfig } from './config/load.js';
+import { EvidenceWriter } from './evidence/index.js';
+import { makeLogger } from './logger.js';
+import { Metrics } from './metrics/index.js';
+import type { Config, Report } from './model/index.js';
+import type { RoundResult } from './runner/round.js';
+import { makeTransports } from './runner/transports.js';
+import { Scheduler } from './schedule/scheduler.js';
+import { startServer } from './server/index.js';
+import { VERSION } from './version.js';
+
+/** How long SIGTERM lets probes in flight finish before aborting them. */
+const DRAIN_MS = 3000;
+
+export async function runDaemon(configPath: string, logger: Logger = makeLogger()): Promise<number> {
+  let config = loadConfig(configPath);
+  const metrics = new Metrics({ version: VERSION });
+  metrics.configure(config);
+  const alerter = new Alerter({ alerts: config.alerts, counter: metrics, logger: logger.child({ component: 'alerts' }) });
+  alerter.start();
+  let evidence = config.evidence ? new EvidenceWriter(config.evidence) : null;
+  let latest: Report | null = null;
+
+  const onRound = (result: RoundResult, confirmations: number): void => {
+    const finishedAt = new Date(result.report.finishedAt);
+    for (const o of result.observations) {
+      metrics.recordProbe(o.vantage, o.app, o.target.kind, o.verdict.status, o.measurement.timings);
+      evidence?.write({ vantage: o.vantage, app: o.app, target: o.target.id, measurement: o.measurement, verdict: o.verdict, round: result.report.startedAt });
+      if (o.verdict.status !== 'ok') {
+        logger.child({ vantage: o.vantage, app: o.app, target: o.target.id }).info(
+          { status: o.verdict.status, pattern: o.verdict.pattern, failure: o.verdict.failure, operation: o.verdict.operation },
+          'target not ok',
+        );
+      }
+    }
+    for (const v of result.report.apps) metrics.recordApp(v);
+    for (const state of result.report.vantages) {
+      metrics.recordVantage(state);
+      metrics.roundDone(state.id, finishedAt);
+      alerter.observeRound(state, result.report.apps.filter((a) => a.vantage === state.id), finishedAt);
+    }
+    latest = result.report;
+    const counts: Record<string, number> = {};
+    for (const a of result.report.apps) counts[a.status] = (counts[a.status] ?? 0) + 1;
+    logger.info({ apps: counts, probes: result.observations.length, confirmations, offline: result.report.vantages.filter((v) => !v.online).map((v) => v.id) }, 'round done');
+  };
+
+  const scheduler = new Scheduler(config, makeTransports(config), {
+    onRound,
+    onSkipped: () => {
+      metrics.roundSkipped();
+      logger.warn('round skipped: the previous one is still running');
+    },
+    onError: (err) => logger.error({ err }, 'round failed'),
+  });
+
+  let reloading: Promise<{ ok: boolean; errors: string[] }> | null = null;
+  const reload = (): Promise<{ ok: boolean; errors: string[] }> => {
+    reloading ??= Promise.resolve()
+      .then(() => applyReload())
+      .finally(() => {
+        reloading = null;
+      });
+    return reloading;
+  };
+  const applyReload = async (): Promise<{ ok: boolean; errors: string[] }> => {
+    const { config: next, issues } = readConfig(configPath);
+    if (!next) {
+      const errors = issues.map(formatIssue);
+      metrics.configReload(false);
+      logger.error({ errors }, 'reload failed; the previous configuration keeps running');
+      return { ok: false, errors };
+    }
+    if (next.server.host !== config.server.host || next.server.port !== config.server.port) {
+      logger.warn('server settings changed: they take effect at the next restart');
+    }
+    const previous = config;
+    config = next;
+    metrics.configure(next);
+    metrics.configReload(true);
+    alerter.reconfigure(next.alerts);
+    alerter.retain(next.vantages.map((v) => v.id), next.apps.map((a) => a.id));
+    server.update(next.server);
+    scheduler.reconfigure(next, makeTransports(next));
+    if (JSON.stringify(previous.evidence) !== JSON.stringify(next.evidence)) {
+      const old = evidence;
+      evidence = next.evidence ? new EvidenceWriter(next.evidence) : null;
+      await old?.close();
+    }
+    logger.info({ apps: next.apps.length, vantages: next.vantages.length }, 'configuration reloaded');
+    return { ok: true, errors: [] };
+  };
+
+  const server = await startServer({
+    config: config.server,
+    metrics,
+    status: () => latest,
+    ready: () => latest !== null,
+    reload: config.server.enableReload ? reload : undefined,
+    logger: logger.child({ component: 'server' }),
+  });
+  logger.info({ address: server.address, version: VERSION, apps: config.apps.length, vantages: config.vantages.length }, 'blockwatch running');
+  scheduler.start();
+
+  return new Promise<number>((resolve) => {
+    const onHup = () => void reload();
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      process.off('SIGHUP', onHup);
+      await scheduler.stop(DRAIN_MS);
+      await evidence?.close();
+      await alerter.drain(DRAIN_MS);
+      alerter.stop();
+      await server.close();
+      logger.info('stopped');
+      logger.flush?.();
+      resolve(0);
+    };
+    process.on('SIGHUP', onHup);
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+  });
+}
+
+export type { Config };

@@ -1,0 +1,331 @@
+/**
+ * Prometheus metrics of DESIGN §5, on a registry of their own.
+ *
+ * API:
+ *   const m = new Metrics({ version });
+ *   m.configure(config)          // pre-creates every series of the configured vantages × apps × targets,
+ *                                // removes the series of those no longer configured; sets reload-successful 1
+ *   m.recordProbe(vantage, app, kind, status, timings)   // probes_total + probe_duration_seconds
+ *   m.recordApp(verdict)         // app_status, app_reachable, target_success, target_blocked
+ *   m.recordVantage(state)       // vantage_online
+ *   m.roundDone(vantage, date)   // round_timestamp_seconds
+ *   m.roundSkipped()             // rounds_skipped_total: a round due while the last still ran
+ *   m.alertSent(receiver, 'success' | 'failure')
+ *   m.configReload(ok)
+ *   await m.render(); m.contentType
+ *
+ * Label values come only from configured ids, statuses, kinds, patterns and
+ * phases: a record naming an unconfigured vantage, app, target or receiver is
+ * ignored (and reported by the boolean result), so nothing unbounded gets in.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  APP_STATUSES,
+  TARGET_STATUSES,
+  type AppVerdict,
+  type Config,
+  type Pattern,
+  type TargetKind,
+  type TargetStatus,
+  type Timings,
+  type VantageState,
+} from '../model/index.js';
+import { DURATION_BUCKETS, PHASES, PHASES_OF_KIND, sanitizeLabelName } from './labels.js';
+
+export { DURATION_BUCKETS, PHASES, PHASES_OF_KIND, sanitizeLabelName } from './labels.js';
+
+type Labels = Record<string, string>;
+/** Key → label set of the series a metric should carry. */
+type SeriesSet = Map<string, Labels>;
+
+const SEP = '\u0000';
+const key = (...parts: string[]): string => parts.join(SEP);
+
+interface MetricLike {
+  remove(labels: Labels): void;
+}
+
+interface BlockedSeries {
+  kind: TargetKind;
+  pattern: Pattern;
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly appStatus: Gauge<string>;
+  private readonly appReachable: Gauge<string>;
+  private readonly targetSuccess: Gauge<string>;
+  private readonly targetBlocked: Gauge<string>;
+  private readonly probeDuration: Histogram<string>;
+  private readonly probesTotal: Counter<string>;
+  private readonly vantageOnline: Gauge<string>;
+  private vantageInfo: Gauge<string> | null = null;
+  private readonly roundTimestamp: Gauge<string>;
+  private readonly alertsSent: Counter<string>;
+  private readonly reloadSuccessful: Gauge<string>;
+  private readonly roundsSkipped: Counter<string>;
+
+  /** What configure() last created, per metric, so a reload can remove what went away. */
+  private series = emptySeries();
+  private vantages = new Set<string>();
+  private apps = new Map<string, Map<string, TargetKind>>();
+  private receivers = new Set<string>();
+  /** vantage, app, target → the blocked series currently present. */
+  private blocked = new Map<string, BlockedSeries>();
+
+  constructor(opts: { version: string; defaultMetrics?: boolean }) {
+    const registers = [this.registry];
+    this.appStatus = new Gauge({
+      name: 'blockwatch_app_status',
+      help: 'Current status of an app at a vantage: 1 for the current status, 0 for the others.',
+      labelNames: ['vantage', 'app', 'status'],
+      registers,
+    });
+    this.appReachable = new Gauge({
+      name: 'blockwatch_app_reachable',
+      help: 'Whether the app works from the vantage (status reachable or degraded).',
+      labelNames: ['vantage', 'app'],
+      registers,
+    });
+    this.targetSuccess = new Gauge({
+      name: 'blockwatch_target_success',
+      help: 'Whether the last probe of the target succeeded (status ok).',
+      labelNames: ['vantage', 'app', 'target', 'kind'],
+      registers,
+    });
+    this.targetBlocked = new Gauge({
+      name: 'blockwatch_target_blocked',
+      help: 'Present, with value 1, only while the target is blocked; pattern names the technique.',
+      labelNames: ['vantage', 'app', 'target', 'kind', 'pattern'],
+      registers,
+    });
+    this.probeDuration = new Histogram({
+      name: 'blockwatch_probe_duration_seconds',
+      help: 'Duration of each phase of a probe.',
+      labelNames: ['vantage', 'app', 'kind', 'phase'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.probesTotal = new Counter({
+      name: 'blockwatch_probes_total',
+      help: 'Probes run, by the status of their verdict.',
+      labelNames: ['vantage', 'app', 'kind', 'status'],
+      registers,
+    });
+    this.vantageOnline = new Gauge({
+      name: 'blockwatch_vantage_online',
+      help: 'Whether the vantage reaches its canaries.',
+      labelNames: ['vantage'],
+      registers,
+    });
+    this.roundTimestamp = new Gauge({
+      name: 'blockwatch_round_timestamp_seconds',
+      help: 'Unix time at the end of the last complete round of the vantage.',
+      labelNames: ['vantage'],
+      registers,
+    });
+    this.alertsSent = new Counter({
+      name: 'blockwatch_alerts_sent_total',
+      help: 'Native alert delivery attempts, by receiver and result.',
+      labelNames: ['receiver', 'result'],
+      registers,
+    });
+    this.reloadSuccessful = new Gauge({
+      name: 'blockwatch_config_last_reload_successful',
+      help: 'Whether the last configuration load succeeded.',
+      registers,
+    });
+    // Beyond the DESIGN §5 table: rounds never stack, so a late one is skipped and counted here.
+    this.roundsSkipped = new Counter({
+      name: 'blockwatch_rounds_skipped_total',
+      help: 'Rounds skipped because the previous round was still running.',
+      registers,
+    });
+    const buildInfo = new Gauge({
+      name: 'blockwatch_build_info',
+      help: 'Version of blockwatch and of Node.js it runs on.',
+      labelNames: ['version', 'nodejs'],
+      registers,
+    });
+    buildInfo.set({ version: opts.version, nodejs: process.version }, 1);
+    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** Pre-creates the series of a (new or reloaded) config and removes those of what is gone. */
+  configure(config: Config): void {
+    const apps = new Map<string, Map<string, TargetKind>>();
+    for (const app of config.apps) {
+      if (app.closed) continue;
+      apps.set(app.id, new Map(app.targets.map((t) => [t.id, t.kind])));
+    }
+    const next = emptySeries();
+    for (const v of config.vantages) {
+      next.vantage.set(key(v.id), { vantage: v.id });
+      for (const [appId, targets] of apps) {
+        for (const status of APP_STATUSES) {
+          next.appStatus.set(key(v.id, appId, status), { vantage: v.id, app: appId, status });
+        }
+        next.appReachable.set(key(v.id, appId), { vantage: v.id, app: appId });
+        const kinds = new Set<TargetKind>();
+        for (const [targetId, kind] of targets) {
+          kinds.add(kind);
+          next.target.set(key(v.id, appId, targetId, kind), { vantage: v.id, app: appId, target: targetId, kind });
+        }
+        for (const kind of kinds) {
+          for (const status of TARGET_STATUSES) {
+            next.probes.set(key(v.id, appId, kind, status), { vantage: v.id, app: appId, kind, status });
+          }
+          for (const phase of PHASES_OF_KIND[kind]) {
+            next.duration.set(key(v.id, appId, kind, phase), { vantage: v.id, app: appId, kind, phase });
+          }
+        }
+      }
+    }
+    for (const r of config.alerts.receivers) {
+      for (const result of ['success', 'failure']) next.alerts.set(key(r.name, result), { receiver: r.name, result });
+    }
+
+    sync(this.appStatus, this.series.appStatus, next.appStatus, (l) => this.appStatus.set(l, l.status === 'unknown' ? 1 : 0));
+    sync(this.appReachable, this.series.appReachable, next.appReachable, (l) => this.appReachable.set(l, 0));
+    sync(this.targetSuccess, this.series.target, next.target, (l) => this.targetSuccess.set(l, 0));
+    sync(this.probesTotal, this.series.probes, next.probes, (l) => this.probesTotal.inc(l, 0));
+    sync(this.probeDuration, this.series.duration, next.duration, (l) => this.probeDuration.zero(l));
+    sync(this.vantageOnline, this.series.vantage, next.vantage, (l) => this.vantageOnline.set(l, 0));
+    // The round timestamp appears with a vantage's first round; it only needs removing here.
+    sync(this.roundTimestamp, this.series.vantage, next.vantage, () => undefined);
+    sync(this.alertsSent, this.series.alerts, next.alerts, (l) => this.alertsSent.inc(l, 0));
+    for (const [k, b] of this.blocked) {
+      const [vantage, app, target] = k.split(SEP);
+      if (!next.target.has(key(vantage, app, target, b.kind))) {
+        this.targetBlocked.remove({ vantage, app, target, kind: b.kind, pattern: b.pattern });
+        this.blocked.delete(k);
+      }
+    }
+    this.series = next;
+    this.vantages = new Set(config.vantages.map((v) => v.id));
+    this.apps = apps;
+    this.receivers = new Set(config.alerts.receivers.map((r) => r.name));
+    this.configureVantageInfo(config);
+    this.reloadSuccessful.set(1);
+  }
+
+  /** Label names differ per vantage, so the metric carries their union, empty where a vantage lacks one. */
+  private configureVantageInfo(config: Config): void {
+    const names = new Map<string, string>(); // sanitized → first configured key
+    for (const v of config.vantages) {
+      for (const k of Object.keys(v.labels)) {
+        const n = sanitizeLabelName(k);
+        if (!names.has(n)) names.set(n, k);
+      }
+    }
+    const labelNames = ['vantage', 'control', ...[...names.keys()].sort()];
+    this.registry.removeSingleMetric('blockwatch_vantage_info');
+    this.vantageInfo = new Gauge({
+      name: 'blockwatch_vantage_info',
+      help: 'Metadata of a vantage: whether it is a control, and its configured labels.',
+      labelNames,
+      registers: [this.registry],
+    });
+    for (const v of config.vantages) {
+      const labels: Labels = { vantage: v.id, control: String(v.control) };
+      for (const n of names.keys()) labels[n] = '';
+      for (const [k, value] of Object.entries(v.labels)) {
+        const n = sanitizeLabelName(k);
+        if (names.get(n) === k) labels[n] = value;
+      }
+      this.vantageInfo.set(labels, 1);
+    }
+  }
+
+  /** Counts one probe and observes the phases it reached. */
+  recordProbe(vantage: string, app: string, kind: TargetKind, status: TargetStatus, timings: Timings): boolean {
+    if (!this.series.probes.has(key(vantage, app, kind, status))) return false;
+    this.probesTotal.inc({ vantage, app, kind, status });
+    for (const phase of PHASES) {
+      const seconds = timings[phase];
+      if (typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0) {
+        this.probeDuration.observe({ vantage, app, kind, phase }, seconds);
+      }
+    }
+    return true;
+  }
+
+  /** Sets an app's status gauges and its targets' success and blocked series. */
+  recordApp(verdict: AppVerdict): boolean {
+    const { vantage, app } = verdict;
+    const targets = this.apps.get(app);
+    if (!targets || !this.vantages.has(vantage)) return false;
+    for (const status of APP_STATUSES) this.appStatus.set({ vantage, app, status }, status === verdict.status ? 1 : 0);
+    this.appReachable.set({ vantage, app }, verdict.status === 'reachable' || verdict.status === 'degraded' ? 1 : 0);
+    for (const t of verdict.targets) {
+      const kind = targets.get(t.id);
+      if (kind === undefined || kind !== t.kind) continue;
+      this.targetSuccess.set({ vantage, app, target: t.id, kind }, t.status === 'ok' ? 1 : 0);
+      const bk = key(vantage, app, t.id);
+      const prev = this.blocked.get(bk);
+      const pattern = t.status === 'blocked' ? t.pattern : null;
+      if (prev && prev.pattern !== pattern) {
+        this.targetBlocked.remove({ vantage, app, target: t.id, kind: prev.kind, pattern: prev.pattern });
+        this.blocked.delete(bk);
+      }
+      if (pattern) {
+        this.targetBlocked.set({ vantage, app, target: t.id, kind, pattern }, 1);
+        this.blocked.set(bk, { kind, pattern });
+      }
+    }
+    return true;
+  }
+
+  recordVantage(state: VantageState): boolean {
+    if (!this.vantages.has(state.id)) return false;
+    this.vantageOnline.set({ vantage: state.id }, state.online ? 1 : 0);
+    return true;
+  }
+
+  roundDone(vantage: string, at: Date): boolean {
+    if (!this.vantages.has(vantage)) return false;
+    this.roundTimestamp.set({ vantage }, at.getTime() / 1000);
+    return true;
+  }
+
+  roundSkipped(): void {
+    this.roundsSkipped.inc();
+  }
+
+  alertSent(receiver: string, result: 'success' | 'failure'): boolean {
+    if (!this.receivers.has(receiver)) return false;
+    this.alertsSent.inc({ receiver, result });
+    return true;
+  }
+
+  /** A failed reload sets 0 and keeps every series of the running config; a good one is configure(). */
+  configReload(ok: boolean): void {
+    this.reloadSuccessful.set(ok ? 1 : 0);
+  }
+}
+
+function emptySeries() {
+  return {
+    appStatus: new Map() as SeriesSet,
+    appReachable: new Map() as SeriesSet,
+    target: new Map() as SeriesSet,
+    probes: new Map() as SeriesSet,
+    duration: new Map() as SeriesSet,
+    vantage: new Map() as SeriesSet,
+    alerts: new Map() as SeriesSet,
+  };
+}
+
+/** Removes the series no longer wanted and creates the new ones; series kept keep their values. */
+function sync(metric: MetricLike, prev: SeriesSet, next: SeriesSet, create: (labels: Labels) => void): void {
+  for (const [k, labels] of prev) if (!next.has(k)) metric.remove(labels);
+  for (const [k, labels] of next) if (!prev.has(k)) create(labels);
+}

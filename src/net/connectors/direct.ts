@@ -1,0 +1,42 @@
+/** The direct connector: a plain TCP connection from the host, optionally from a bound source address. */
+import { Socket } from 'node:net';
+import type { ConnectOptions, Connector } from '../types.js';
+import { whenAborted } from '../abort.js';
+
+/** Opens a TCP connection, rejecting with the socket's error or the signal's reason. */
+export function openTcp(ip: string, port: number, signal: AbortSignal, localAddress?: string): Promise<Socket> {
+  return new Promise<Socket>((resolve, reject) => {
+    const sock = new Socket();
+    let detach = (): void => {};
+    const onError = (err: Error): void => {
+      detach();
+      sock.destroy();
+      reject(err);
+    };
+    sock.once('error', onError);
+    sock.once('connect', () => {
+      detach();
+      sock.off('error', onError);
+      sock.setNoDelay(true);
+      resolve(sock);
+    });
+    detach = whenAborted(signal, (reason) => {
+      sock.off('error', onError);
+      sock.on('error', () => {});
+      sock.destroy();
+      reject(reason);
+    });
+    if (signal.aborted) return;
+    sock.connect(localAddress ? { host: ip, port, localAddress } : { host: ip, port });
+  });
+}
+
+export class DirectConnector implements Connector {
+  readonly describe: string;
+  constructor(private readonly localAddress?: string) {
+    this.describe = localAddress ? `direct from ${localAddress}` : 'direct';
+  }
+  connect(ip: string, port: number, opts: ConnectOptions): Promise<Socket> {
+    return openTcp(ip, port, opts.signal, this.localAddress);
+  }
+}

@@ -1,0 +1,91 @@
+/** The HTTP CONNECT connector (RFC 9110 §9.3.6): asks a proxy for a tunnel and hands back the socket. */
+import type { Socket } from 'node:net';
+import { isIPv6 } from 'node:net';
+import type { ProxySpec } from '../../model/index.js';
+import type { ConnectOptions, Connector } from '../types.js';
+import { whenAborted } from '../abort.js';
+import { NetError, ProxyRefusedError, proxyStatusFailure } from '../errors.js';
+import { openTcp } from './direct.js';
+
+/** A proxy's reply head larger than this is not a proxy we can trust to parse. */
+export const CONNECT_HEAD_CAP = 8192;
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+
+/**
+ * Reads the proxy's status line and headers; bytes after them go back onto the socket. It reads
+ * with 'readable'/read() rather than 'data' so the socket is left neither flowing nor paused:
+ * whoever takes it next (TLS, undici, a 'data' listener) starts reading as if it were fresh.
+ */
+function readHead(sock: Socket, signal: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf: Buffer = Buffer.alloc(0);
+    let detach = (): void => {};
+    let settled = false;
+    const done = (err: unknown, head?: string): void => {
+      if (settled) return;
+      settled = true;
+      detach();
+      sock.off('readable', onReadable);
+      sock.off('end', onEnd);
+      sock.off('error', onError);
+      if (head !== undefined) resolve(head);
+      else reject(err);
+    };
+    const onReadable = (): void => {
+      let chunk: Buffer | null;
+      while (!settled && (chunk = sock.read() as Buffer | null) !== null) {
+        buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+        const end = buf.indexOf(CRLFCRLF);
+        if (end >= 0) {
+          const rest = buf.subarray(end + 4);
+          if (rest.length) sock.unshift(rest);
+          return done(null, buf.subarray(0, end).toString('latin1'));
+        }
+        if (buf.length > CONNECT_HEAD_CAP) {
+          return done(new NetError('http_request_failed', 'proxy reply head over the size cap', 'BW_PROXY_HEAD'));
+        }
+      }
+    };
+    const onEnd = (): void => done(new NetError('eof_error', 'proxy closed before answering CONNECT', 'BW_EOF'));
+    const onError = (err: Error): void => done(err);
+    sock.on('readable', onReadable);
+    sock.on('end', onEnd);
+    sock.on('error', onError);
+    detach = whenAborted(signal, (reason) => done(reason));
+  });
+}
+
+export class HttpConnectConnector implements Connector {
+  readonly describe: string;
+  private readonly auth: string | null;
+
+  constructor(
+    private readonly proxy: ProxySpec,
+    private readonly localAddress?: string,
+  ) {
+    this.describe = `http://${proxy.host}:${proxy.port}`;
+    this.auth =
+      proxy.username !== undefined ? Buffer.from(`${proxy.username}:${proxy.password ?? ''}`).toString('base64') : null;
+  }
+
+  async connect(ip: string, port: number, opts: ConnectOptions): Promise<Socket> {
+    const sock = await openTcp(this.proxy.host, this.proxy.port, opts.signal, this.localAddress);
+    try {
+      const authority = isIPv6(ip) ? `[${ip}]:${port}` : `${ip}:${port}`;
+      sock.write(
+        `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n` +
+          (this.auth ? `Proxy-Authorization: Basic ${this.auth}\r\n` : '') +
+          '\r\n',
+      );
+      const head = await readHead(sock, opts.signal);
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(head);
+      if (!m) throw new NetError('http_request_failed', 'proxy sent no HTTP status line', 'BW_PROXY_HEAD');
+      if (m[1][0] !== '2') throw new ProxyRefusedError(proxyStatusFailure(m[1]), m[1], `proxy refused CONNECT with ${m[1]}`);
+      return sock;
+    } catch (err) {
+      sock.destroy();
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,109 @@
+/** DNS over HTTPS (RFC 8484 POST, application/dns-message) with undici, connecting through the vantage's connector. */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { Agent, type Dispatcher } from 'undici';
+import type { DnsQuery, QueryType } from '../../model/index.js';
+import type { Connector, QueryOptions, Resolver } from '../types.js';
+import { whenAborted } from '../abort.js';
+import { since } from '../clock.js';
+import { NetError, toFailure } from '../errors.js';
+import { trustContext } from '../trust.js';
+import { blankQuery, decodeReply, encodeQuery, replyFailure, toReply } from './wire.js';
+
+export const DOH_REPLY_CAP = 65_536;
+/** How long opening a connection to the DoH server may take, independent of any one query. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** Reads a response body up to `cap` bytes; more is dns_server_misbehaving. */
+async function readCapped(body: Dispatcher.ResponseData['body'], cap: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const chunk of body) {
+    n += (chunk as Buffer).length;
+    if (n > cap) {
+      body.destroy();
+      throw new NetError('dns_server_misbehaving', 'DoH reply over the size cap', 'BW_DNS_TOO_LARGE');
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, n);
+}
+
+export class DohResolver implements Resolver {
+  readonly address: string;
+  private readonly url: URL;
+  private readonly agent: Agent;
+
+  constructor(url: string, connector: Connector, extraCA: readonly string[]) {
+    this.address = url;
+    this.url = new URL(url);
+    const secureContext = trustContext(extraCA);
+    this.agent = new Agent({
+      connections: 4,
+      // The connection is opened by the vantage's connector, so a control vantage's proxy carries DoH too.
+      connect: (opts, cb) => {
+        const signal = AbortSignal.timeout(CONNECT_TIMEOUT_MS);
+        const host = opts.hostname.replace(/^\[|\]$/g, '');
+        const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);
+        const addr = isIP(host) ? Promise.resolve(host) : lookup(host).then((a) => a.address);
+        addr
+          .then((ip) => connector.connect(ip, port, { signal }))
+          .then((sock) => {
+            if (opts.protocol !== 'https:') return cb(null, sock);
+            const tls = tlsConnect({
+              socket: sock,
+              // The name (or address) the certificate is checked against.
+              host,
+              servername: isIP(host) ? undefined : host,
+              secureContext,
+              ALPNProtocols: ['http/1.1'],
+            });
+            const detach = whenAborted(signal, (reason) => tls.destroy(reason as Error));
+            tls.once('secureConnect', () => {
+              detach();
+              cb(null, tls);
+            });
+            tls.once('error', (err) => {
+              detach();
+              cb(err, null);
+            });
+          })
+          .catch((err: Error) => cb(err, null));
+      },
+    });
+  }
+
+  async query(hostname: string, type: QueryType, opts: QueryOptions): Promise<DnsQuery> {
+    const q = blankQuery(hostname, type, 'doh', this.address, since(opts.origin));
+    try {
+      const res = await this.agent.request({
+        origin: this.url.origin,
+        path: this.url.pathname + this.url.search,
+        method: 'POST',
+        headers: { 'content-type': 'application/dns-message', accept: 'application/dns-message' },
+        // RFC 8484 §4.1: id 0 in DoH.
+        body: encodeQuery(hostname, type, 0),
+        signal: opts.signal,
+      });
+      if (res.statusCode !== 200) {
+        res.body.destroy();
+        throw new NetError('dns_server_misbehaving', `DoH server answered HTTP ${res.statusCode}`, 'BW_DOH_STATUS');
+      }
+      const r = decodeReply(await readCapped(res.body, DOH_REPLY_CAP));
+      q.replies.push(toReply(r, since(opts.origin)));
+      q.rcode = r.rcode;
+      q.answers = r.answers;
+      q.failure = replyFailure(r, type);
+    } catch (err) {
+      q.failure = toFailure(err, 'resolve').failure;
+    }
+    q.t = since(opts.origin);
+    return q;
+  }
+
+  /** Closes the pooled connections (on reload or shutdown). */
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+}

@@ -1,0 +1,62 @@
+/** DNS wire format: building queries and reading replies with dns-packet, shared by the UDP, TCP and DoH resolvers. */
+import { randomInt } from 'node:crypto';
+import dnsPacket from 'dns-packet';
+import type { DnsAnswer, DnsQuery, DnsReply, QueryType } from '../../model/index.js';
+import { NetError, rcodeFailure } from '../errors.js';
+
+export function randomId(): number {
+  return randomInt(0, 0x10000);
+}
+
+/** A recursive query for one name and type. `id` is 0 for DoH (RFC 8484 §4.1: cache friendly). */
+export function encodeQuery(hostname: string, type: QueryType, id: number): Buffer {
+  return dnsPacket.encode({
+    type: 'query',
+    id,
+    flags: dnsPacket.RECURSION_DESIRED,
+    questions: [{ type, name: hostname }],
+  });
+}
+
+export interface ParsedReply {
+  id: number;
+  rcode: string;
+  answers: DnsAnswer[];
+  /** Lower-cased question name, to match a reply to its query. */
+  question: string | null;
+}
+
+/** Decodes a reply; a packet that does not parse, or is not a response, is dns_server_misbehaving. */
+export function decodeReply(buf: Buffer): ParsedReply {
+  let p: ReturnType<typeof dnsPacket.decode> & { rcode?: string };
+  try {
+    p = dnsPacket.decode(buf);
+  } catch (err) {
+    throw new NetError('dns_server_misbehaving', 'malformed DNS reply', 'BW_DNS_MALFORMED', { cause: err });
+  }
+  if (!p.flag_qr) throw new NetError('dns_server_misbehaving', 'DNS packet is not a response', 'BW_DNS_MALFORMED');
+  const answers: DnsAnswer[] = [];
+  for (const a of p.answers ?? []) {
+    if (a.type === 'A' || a.type === 'AAAA' || a.type === 'CNAME') {
+      answers.push({ answer_type: a.type, value: String(a.data), ttl: typeof a.ttl === 'number' ? a.ttl : null });
+    }
+  }
+  const q = p.questions?.[0];
+  return { id: p.id ?? 0, rcode: p.rcode ?? 'NOERROR', answers, question: q ? q.name.toLowerCase() : null };
+}
+
+/** The failure a well-formed reply stands for: its rcode, or dns_no_answer when NOERROR carries no address. */
+export function replyFailure(r: ParsedReply, type: QueryType): DnsQuery['failure'] {
+  const f = rcodeFailure(r.rcode);
+  if (f) return f;
+  return r.answers.some((a) => a.answer_type === type) ? null : 'dns_no_answer';
+}
+
+export function toReply(r: ParsedReply, t: number, from?: string): DnsReply {
+  return from === undefined ? { rcode: r.rcode, answers: r.answers, t, id: r.id } : { rcode: r.rcode, answers: r.answers, t, id: r.id, from };
+}
+
+/** An empty query record, filled in by each resolver. */
+export function blankQuery(hostname: string, type: QueryType, engine: DnsQuery['engine'], address: string, t0: number): DnsQuery {
+  return { hostname, query_type: type, engine, resolver_address: address, answers: [], rcode: null, failure: null, replies: [], t0, t: t0 };
+}

@@ -1,0 +1,204 @@
+/**
+ * One round: canaries per vantage, every selected target from every selected
+ * vantage, controls (trusted resolver, control vantage) and diagnosis, then
+ * verdicts. Data flows one way: engine → measurement → analysis → verdict.
+ */
+import { aggregateApp, classifyTarget, planDiagnosis } from '../analysis/index.js';
+import { runDiagnosis } from '../diagnosis/run.js';
+import { probe } from '../engines/registry.js';
+import type { ProbeContext } from '../engines/types.js';
+import type {
+  App, AppVerdict, Config, DiagnosisStep, DnsQuery, Measurement, Report, Target, TargetVerdict, Vantage, VantageState,
+} from '../model/index.js';
+import { targetHostname } from '../model/index.js';
+import { limiter, type Limiter } from '../schedule/limit.js';
+import { sleep } from '../schedule/sleep.js';
+import type { Transports, VantageTransport } from './transports.js';
+
+export interface Observation {
+  app: string;
+  vantage: string;
+  target: Target;
+  measurement: Measurement;
+  verdict: TargetVerdict;
+  diagnosis: DiagnosisStep[];
+}
+
+export interface RoundOptions {
+  /** App ids to probe; default all configured. */
+  apps?: string[];
+  /** Vantage ids to probe; default all. Control vantages are still probed on demand. */
+  vantages?: string[];
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+  /** Spread target starts over this many milliseconds (the daemon, with many targets). */
+  spreadMs?: number;
+}
+
+export interface RoundResult {
+  report: Report;
+  observations: Observation[];
+  states: VantageState[];
+}
+
+/** Shared state of one round: memoised controls, so each is asked once. */
+export class Round {
+  private readonly limit: Limiter;
+  private readonly controlDns = new Map<string, Promise<DnsQuery[]>>();
+  private readonly controlRuns = new Map<string, Promise<Measurement | null>>();
+  private readonly online = new Map<string, Promise<boolean>>();
+
+  constructor(
+    readonly config: Config,
+    readonly transports: Transports,
+    readonly signal: AbortSignal,
+  ) {
+    this.limit = limiter(config.schedule.concurrency);
+  }
+
+  /** A probe context with its own deadline. */
+  context(t: VantageTransport, app: string): ProbeContext {
+    const deadline = AbortSignal.timeout(this.config.schedule.timeoutMs);
+    const signal = AbortSignal.any([deadline, this.signal]);
+    return {
+      app,
+      vantage: t.vantage,
+      resolver: t.resolver,
+      connector: t.connector,
+      // The engines add a target's own `ca` themselves.
+      extraCA: this.config.tls.extraCA,
+      signal,
+      limits: this.config.limits,
+    };
+  }
+
+  measure(t: VantageTransport, app: string, target: Target): Promise<Measurement> {
+    return this.limit(() => probe(target, this.context(t, app)));
+  }
+
+  /** Whether a vantage is online: any canary succeeds (no canaries: assumed online). */
+  vantageOnline(t: VantageTransport): Promise<boolean> {
+    let p = this.online.get(t.vantage.id);
+    if (!p) {
+      p = this.checkCanaries(t);
+      this.online.set(t.vantage.id, p);
+    }
+    return p;
+  }
+
+  private async checkCanaries(t: VantageTransport): Promise<boolean> {
+    const canaries = this.config.canaries;
+    if (canaries.length === 0) return true;
+    const results = await Promise.all(canaries.map((c) => this.measure(t, '_canary', c)));
+    return results.some((m) => m.failure === null);
+  }
+
+  /** The trusted resolver's answers for a name (A and AAAA), once per round. */
+  controlQueries(hostname: string): Promise<DnsQuery[]> {
+    let p = this.controlDns.get(hostname);
+    if (!p) {
+      const resolver = this.transports.control;
+      const origin = performance.now();
+      const signal = AbortSignal.any([AbortSignal.timeout(this.config.schedule.timeoutMs), this.signal]);
+      p = this.limit(() => Promise.all([resolver.query(hostname, 'A', { signal, origin }), resolver.query(hostname, 'AAAA', { signal, origin })]));
+      this.controlDns.set(hostname, p);
+    }
+    return p;
+  }
+
+  /** The first online control vantage other than `except`. */
+  async controlVantage(except: Vantage): Promise<VantageTransport | null> {
+    for (const t of this.transports.vantages.values()) {
+      if (!t.vantage.control || t.vantage.id === except.id) continue;
+      if (await this.vantageOnline(t)) return t;
+    }
+    return null;
+  }
+
+  /** The same target probed from a control vantage in this round, once. */
+  async controlMeasurement(app: string, target: Target, from: Vantage): Promise<Measurement | null> {
+    if (from.control) return null;
+    const key = `${app}\u0000${target.id}`;
+    let p = this.controlRuns.get(key);
+    if (!p) {
+      p = this.controlVantage(from).then((t) => (t ? this.measure(t, app, target) : null));
+      this.controlRuns.set(key, p);
+    }
+    return p;
+  }
+
+  /** Measures one target from one vantage and concludes its verdict. */
+  async assess(app: App, target: Target, t: VantageTransport, online: boolean, preset?: Promise<Measurement | null>): Promise<Observation> {
+    const measurement = await this.measure(t, app.id, target);
+    if (!online) {
+      const verdict = classifyTarget({ measurement, vantageOnline: false, controlQueries: null, control: null, diagnosis: [], fingerprints: this.config.fingerprints });
+      return { app: app.id, vantage: t.vantage.id, target, measurement, verdict, diagnosis: [] };
+    }
+    const hostname = targetHostname(target);
+    const controlQueries = hostname ? await this.controlQueries(hostname) : null;
+    const suspicious = measurement.failure !== null || measurement.transfer !== undefined;
+    const control = suspicious ? await (preset ?? this.controlMeasurement(app.id, target, t.vantage)) : null;
+    const requests = planDiagnosis(measurement, controlQueries);
+    let diagnosis: DiagnosisStep[] = [];
+    if (requests.length > 0) {
+      const controlT = t.vantage.control ? null : await this.controlVantage(t.vantage);
+      diagnosis = await this.limit(() =>
+        runDiagnosis(requests, {
+          vantage: this.context(t, app.id),
+          control: controlT ? this.context(controlT, app.id) : null,
+          controlResolver: this.transports.control,
+          target: target.kind === 'https' ? target : undefined,
+        }),
+      );
+    }
+    const verdict = classifyTarget({ measurement, vantageOnline: true, controlQueries, control, diagnosis, fingerprints: this.config.fingerprints });
+    return { app: app.id, vantage: t.vantage.id, target, measurement, verdict, diagnosis };
+  }
+}
+
+export async function runRound(config: Config, transports: Transports, opts: RoundOptions = {}): Promise<RoundResult> {
+  const startedAt = new Date().toISOString();
+  const signal = opts.signal ?? new AbortController().signal;
+  const round = new Round(config, transports, signal);
+  const apps = opts.apps ? config.apps.filter((a) => opts.apps!.includes(a.id)) : config.apps;
+  const selected = [...transports.vantages.values()].filter((t) => !opts.vantages || opts.vantages.includes(t.vantage.id));
+
+  const total = selected.length * apps.reduce((k, a) => k + a.targets.length, 0);
+  let done = 0;
+  let started = 0;
+  const observations: Observation[] = [];
+  const states: VantageState[] = [];
+
+  await Promise.all(
+    selected.map(async (t) => {
+      const online = await round.vantageOnline(t);
+      states.push({ id: t.vantage.id, online, control: t.vantage.control, labels: t.vantage.labels });
+      const work = apps.flatMap((app) => app.targets.map((target) => ({ app, target })));
+      await Promise.all(
+        work.map(async ({ app, target }) => {
+          // Many targets start spread over a window rather than all at once.
+          if (opts.spreadMs) await sleep((opts.spreadMs * started++) / total, signal);
+          const o = await round.assess(app, target, t, online);
+          observations.push(o);
+          opts.onProgress?.(++done, total);
+        }),
+      );
+    }),
+  );
+  return { report: buildReport(config, apps, states, observations, startedAt), observations, states };
+}
+
+/** Aggregates observations into app verdicts and the report, in config order. */
+export function buildReport(config: Config, apps: App[], states: VantageState[], observations: Observation[], startedAt: string): Report {
+  const vantageOrder = new Map(config.vantages.map((v, i) => [v.id, i]));
+  const sortedStates = [...states].sort((a, b) => vantageOrder.get(a.id)! - vantageOrder.get(b.id)!);
+  const verdicts: AppVerdict[] = [];
+  for (const app of apps) {
+    for (const state of sortedStates) {
+      const byTarget = new Map(observations.filter((o) => o.app === app.id && o.vantage === state.id).map((o) => [o.target.id, o.verdict]));
+      const targetVerdicts = app.targets.map((t) => byTarget.get(t.id)).filter((v): v is TargetVerdict => v !== undefined);
+      verdicts.push(aggregateApp(app, state.id, targetVerdicts, state.online));
+    }
+  }
+  return { schema: 'blockwatch.report/v1', startedAt, finishedAt: new Date().toISOString(), vantages: sortedStates, apps: verdicts };
+}

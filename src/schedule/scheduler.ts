@@ -1,0 +1,123 @@
+/**
+ * Rounds on the cron schedule: jitter, no overlap (a late round is skipped and
+ * counted, never stacked), targets spread over the interval when there are
+ * many, and confirmation probes for first failures.
+ */
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Config, TargetStatus } from '../model/index.js';
+import { buildReport, Round, runRound, type Observation, type RoundResult } from '../runner/round.js';
+import type { Transports } from '../runner/transports.js';
+import { confirm, needsConfirmation } from './confirm.js';
+import { sleep } from './sleep.js';
+
+export interface SchedulerHooks {
+  /** A round finished (confirmations included). */
+  onRound(result: RoundResult, confirmations: number): void | Promise<void>;
+  onSkipped(): void;
+  onError(err: unknown): void;
+}
+
+/** Milliseconds between two runs of a cron expression (the round interval). */
+export function cronInterval(expression: string): number {
+  const task = cron.createTask(expression, () => {});
+  try {
+    const [a, b] = task.getNextRuns(2);
+    return a && b ? b.getTime() - a.getTime() : 60_000;
+  } finally {
+    void task.destroy();
+  }
+}
+
+export class Scheduler {
+  private task: ScheduledTask | null = null;
+  private running: Promise<void> | null = null;
+  private readonly stopping = new AbortController();
+  /** Last status per vantage/app/target, to tell a first failure from a known one. */
+  private readonly previous = new Map<string, TargetStatus>();
+  private rounds = 0;
+
+  constructor(
+    private config: Config,
+    private transports: Transports,
+    private readonly hooks: SchedulerHooks,
+  ) {}
+
+  /** Starts the schedule and runs a first round at once. */
+  start(): void {
+    this.schedule();
+    this.trigger(false);
+  }
+
+  /** Swaps in a new config at the next round; the one in flight finishes on the old. */
+  reconfigure(config: Config, transports: Transports): void {
+    this.config = config;
+    this.transports = transports;
+    this.task?.destroy();
+    this.schedule();
+  }
+
+  get roundCount(): number {
+    return this.rounds;
+  }
+
+  /** Stops scheduling; aborts the round in flight after `graceMs`, and waits for it. */
+  async stop(graceMs: number): Promise<void> {
+    await this.task?.destroy();
+    this.task = null;
+    if (this.running) {
+      const timer = setTimeout(() => this.stopping.abort(new Error('shutdown')), graceMs);
+      await this.running;
+      clearTimeout(timer);
+    }
+  }
+
+  private schedule(): void {
+    this.task = cron.schedule(this.config.schedule.cron, () => this.trigger(true), { name: 'blockwatch-round' });
+  }
+
+  private trigger(withJitter: boolean): void {
+    if (this.running) {
+      this.hooks.onSkipped();
+      return;
+    }
+    this.running = this.round(withJitter)
+      .catch((err) => this.hooks.onError(err))
+      .finally(() => {
+        this.running = null;
+      });
+  }
+
+  private async round(withJitter: boolean): Promise<void> {
+    const { config, transports } = this;
+    const signal = this.stopping.signal;
+    if (withJitter && config.schedule.jitterMs > 0) await sleep(Math.random() * config.schedule.jitterMs, signal);
+    if (signal.aborted) return;
+    const interval = cronInterval(config.schedule.cron);
+    const targets = config.apps.reduce((n, a) => n + a.targets.length, 0) * config.vantages.length;
+    // Spread starts over half the interval once there is more work than can run at once.
+    const spreadMs = targets > config.schedule.concurrency ? interval / 2 : 0;
+    const result = await runRound(config, transports, { signal, spreadMs });
+    const confirmations = await this.confirmFailures(config, transports, result, signal);
+    this.rounds++;
+    await this.hooks.onRound(result, confirmations);
+  }
+
+  private async confirmFailures(config: Config, transports: Transports, result: RoundResult, signal: AbortSignal): Promise<number> {
+    const online = new Map(result.states.map((s) => [s.id, s.online]));
+    const key = (o: Observation) => `${o.vantage}\u0000${o.app}\u0000${o.target.id}`;
+    const pending = result.observations.filter((o) => online.get(o.vantage) && needsConfirmation(o, this.previous.get(key(o))));
+    if (pending.length > 0 && config.alerts.confirm.attempts > 0) {
+      const confirmed = await Promise.all(
+        pending.map((o) =>
+          confirm(() => new Round(config, transports, signal), o, true, { attempts: config.alerts.confirm.attempts, spacingMs: config.alerts.confirm.spacingMs, signal }),
+        ),
+      );
+      const replaced = new Map(confirmed.map((c) => [key(c.observation), c.observation]));
+      result.observations = result.observations.map((o) => replaced.get(key(o)) ?? o);
+      const apps = config.apps.filter((a) => result.report.apps.some((v) => v.app === a.id));
+      result.report = buildReport(config, apps, result.states, result.observations, result.report.startedAt);
+    }
+    for (const o of result.observations) if (online.get(o.vantage)) this.previous.set(key(o), o.verdict.status);
+    return pending.length;
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * The HTTP(S) listener: /metrics, /healthz, /readyz, /api/v1/status, POST /-/reload.
+ *
+ * API:
+ *   const srv = await startServer({ config: config.server, metrics, status, ready, reload?, logger });
+ *   srv.url / srv.address / srv.port
+ *   srv.update(config.server)   // on reload: new auth, new certificate (listen address needs a restart)
+ *   await srv.close()
+ *
+ * Auth (bearer or basic, when configured) guards every endpoint but /healthz
+ * and /readyz, which container orchestrators call without credentials and
+ * which say nothing but "alive" and "ready". POST /-/reload answers 403 unless
+ * enabled, like Prometheus' lifecycle API. Requests are bounded: small headers,
+ * no bodies over 1 KiB, and deadlines on headers, requests and idle sockets.
+ */
+import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttps, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics/index.js';
+import type { Report, ServerConfig } from '../model/index.js';
+import { authorized, challenge } from './auth.js';
+
+export { authorized, challenge } from './auth.js';
+
+export interface ServerOptions {
+  config: ServerConfig;
+  metrics: Pick<Metrics, 'render' | 'contentType'>;
+  /** The report of the latest verdicts; null before the first round. */
+  status(): Report | null;
+  /** Config loaded and a first round done. */
+  ready(): boolean;
+  reload?(): Promise<{ ok: boolean; errors: string[] }>;
+  logger: Logger;
+}
+
+export interface RunningServer {
+  /** host:port actually bound (port 0 resolved). */
+  address: string;
+  port: number;
+  url: string;
+  update(config: ServerConfig): void;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 1024;
+const MAX_HEADER_BYTES = 16 * 1024;
+
+const ROUTES: Record<string, { methods: string[]; open?: boolean }> = {
+  '/': { methods: ['GET', 'HEAD'] },
+  '/metrics': { methods: ['GET', 'HEAD'] },
+  '/healthz': { methods: ['GET', 'HEAD'], open: true },
+  '/readyz': { methods: ['GET', 'HEAD'], open: true },
+  '/api/v1/status': { methods: ['GET', 'HEAD'] },
+  '/-/reload': { methods: ['POST', 'PUT'] },
+};
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  let config = opts.config;
+  const log = opts.logger;
+  let reloading: Promise<{ ok: boolean; errors: string[] }> | null = null;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? '/').split('?')[0];
+    const route = ROUTES[path];
+    if (!route) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
+    if (!route.methods.includes(req.method ?? '')) {
+      res.setHeader('Allow', route.methods.join(', '));
+      return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
+    }
+    if (!route.open && config.auth && !authorized(config.auth, req.headers.authorization)) {
+      res.setHeader('WWW-Authenticate', challenge(config.auth));
+      return send(res, 401, 'text/plain; charset=utf-8', 'unauthorized\n');
+    }
+    if (!(await bodyWithinCap(req))) {
+      res.setHeader('Connection', 'close');
+      return send(res, 413, 'text/plain; charset=utf-8', 'request body too large\n');
+    }
+    switch (path) {
+      case '/':
+        return send(res, 200, 'text/plain; charset=utf-8', 'blockwatch\n/metrics\n/healthz\n/readyz\n/api/v1/status\n');
+      case '/metrics':
+        return send(res, 200, opts.metrics.contentType, await opts.metrics.render());
+      case '/healthz':
+        return send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
+      case '/readyz':
+        return opts.ready() ? send(res, 200, 'text/plain; charset=utf-8', 'ready\n') : send(res, 503, 'text/plain; charset=utf-8', 'not ready\n');
+      case '/api/v1/status': {
+        const report = opts.status();
+        if (!report) return sendJson(res, 503, { error: 'no round has completed yet' });
+        return sendJson(res, 200, report);
+      }
+      case '/-/reload': {
+        if (!config.enableReload || !opts.reload) return send(res, 403, 'text/plain; charset=utf-8', 'reload over HTTP is not enabled\n');
+        // Concurrent requests share one reload rather than stacking them.
+        reloading ??= opts.reload().finally(() => {
+          reloading = null;
+        });
+        const result = await reloading;
+        return sendJson(res, result.ok ? 200 : 500, result);
+      }
+    }
+  };
+
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch((err: unknown) => {
+      log.error({ err, path: req.url?.split('?')[0] }, 'HTTP handler failed');
+      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n');
+      else res.destroy();
+    });
+  };
+
+  const server: Server | HttpsServer = config.tls
+    ? createHttps({ cert: config.tls.cert, key: config.tls.key, maxHeaderSize: MAX_HEADER_BYTES }, listener)
+    : createHttp({ maxHeaderSize: MAX_HEADER_BYTES }, listener);
+  server.headersTimeout = 5_000;
+  server.requestTimeout = 10_000;
+  server.keepAliveTimeout = 5_000;
+  server.setTimeout(30_000, (socket) => socket.destroy());
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const a = server.address() as AddressInfo;
+  const hostText = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  const address = `${hostText}:${a.port}`;
+  log.info({ address, tls: Boolean(config.tls), auth: config.auth?.type ?? 'none' }, 'listening');
+
+  return {
+    address,
+    port: a.port,
+    url: `${config.tls ? 'https' : 'http'}://${address}`,
+    update(next: ServerConfig) {
+      if (next.tls && config.tls && 'setSecureContext' in server) {
+        (server as HttpsServer).setSecureContext({ cert: next.tls.cert, key: next.tls.key });
+      }
+      if (Boolean(next.tls) !== Boolean(config.tls) || next.host !== config.host || next.port !== config.port) {
+        log.warn('server.listen or server.tls turned on/off: takes effect at the next restart');
+      }
+      config = { ...next, host: config.host, port: config.port, tls: next.tls && config.tls ? next.tls : config.tls };
+    },
+    close() {
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // A scrape in flight gets a moment to finish; then the connections go.
+        setTimeout(() => server.closeAllConnections(), 1000).unref();
+      });
+    },
+  };
+}
+
+function send(res: ServerResponse, code: number, type: string, body: string): void {
+  res.statusCode = code;
+  res.setHeader('Content-Type', type);
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.setHeader('Cache-Control', 'no-store');
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+function sendJson(res: ServerResponse, code: number, value: unknown): void {
+  send(res, code, 'application/json; charset=utf-8', `${JSON.stringify(value)}\n`);
+}
+
+/** Reads and discards a request body; false (and stops reading) when it passes the cap. */
+function bodyWithinCap(req: IncomingMessage): Promise<boolean> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) return Promise.resolve(false);
+  if (req.readableEnded || (declared === 0 && req.headers['transfer-encoding'] === undefined)) {
+    req.resume();
+    return Promise.resolve(true);
+  }
+  return new Promise((resolve) => {
+    let seen = 0;
+    req.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > MAX_BODY_BYTES) {
+        req.pause();
+        resolve(false);
+      }
+    });
+    req.on('end', () => resolve(seen <= MAX_BODY_BYTES));
+    req.on('error', () => resolve(false));
+  });
+}

@@ -1,0 +1,173 @@
+// Checks the Grafana dashboards: the committed JSON is what grafana/src generates, every query
+// is PromQL a real Prometheus accepts, and the provisioning points where the compose mounts them.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { parse } from 'yaml';
+import { dashboards, renderDashboard } from '../../grafana/src/dashboards.js';
+import { dashboardQueries, expandVariables, variableSelectors } from '../../grafana/src/queries.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const DASHBOARDS = join(ROOT, 'grafana/dashboards');
+
+describe('generated dashboards', () => {
+  test('the committed JSON equals freshly generated JSON (run npm run build && node dist/grafana/src/build.js)', () => {
+    const generated = dashboards();
+    expect(readdirSync(DASHBOARDS).filter((f) => f.endsWith('.json')).sort()).toEqual([...generated.keys()].sort());
+    for (const [file, d] of generated) {
+      expect(readFileSync(join(DASHBOARDS, file), 'utf8'), file).toBe(renderDashboard(d));
+    }
+  });
+
+  test('every dashboard has vantage and app query variables over label_values', () => {
+    for (const [file, d] of dashboards()) {
+      const vars = d.templating.list.filter((v) => v.type === 'query').map((v) => [v.name, String(v.definition).startsWith('label_values(')]);
+      expect(vars.sort(), file).toEqual([
+        ['app', true],
+        ['vantage', true],
+      ]);
+    }
+  });
+
+  test('panel ids are unique and panels do not overlap on the grid', () => {
+    for (const [file, d] of dashboards()) {
+      expect(new Set(d.panels.map((p) => p.id)).size, file).toBe(d.panels.length);
+      const cells = new Set<string>();
+      for (const p of d.panels) {
+        const { x, y, w, h } = p.gridPos;
+        expect(x + w, `${file}: ${p.title}`).toBeLessThanOrEqual(24);
+        for (let i = x; i < x + w; i++) {
+          for (let j = y; j < y + h; j++) {
+            const cell = `${i},${j}`;
+            expect(cells.has(cell), `${file}: ${p.title} overlaps at ${cell}`).toBe(false);
+            cells.add(cell);
+          }
+        }
+      }
+    }
+  });
+
+  test('expandVariables handles $name, ${name} and built-in intervals', () => {
+    expect(expandVariables('x{vantage=~"$vantage",app=~"${app}"}[$__rate_interval]')).toBe('x{vantage=~".*",app=~".*"}[2m]');
+    expect(expandVariables('x{app=~"$app"}', { app: 'telegram' })).toBe('x{app=~"telegram"}');
+  });
+});
+
+describe('provisioning', () => {
+  test("the dashboard provider reads the folder the centre's compose mounts grafana/dashboards into", () => {
+    const provider = parse(readFileSync(join(ROOT, 'grafana/provisioning/dashboards/blockwatch.yml'), 'utf8')) as {
+      providers: { options: { path: string } }[];
+    };
+    const compose = parse(readFileSync(join(ROOT, 'deploy/centre/compose.yml'), 'utf8')) as {
+      services: { grafana: { volumes: string[] } };
+    };
+    const mount = compose.services.grafana.volumes.find((v) => v.startsWith('../../grafana/dashboards:'));
+    expect(mount?.split(':')[1]).toBe(provider.providers[0].options.path);
+  });
+
+  test('the provisioned data source is a Prometheus one', () => {
+    const ds = parse(readFileSync(join(ROOT, 'grafana/provisioning/datasources/prometheus.yml'), 'utf8')) as {
+      datasources: { type: string; uid: string }[];
+    };
+    expect(ds.datasources.map((d) => d.type)).toEqual(['prometheus']);
+  });
+});
+
+const HAVE_PROMETHEUS = spawnSync('sh', ['-c', 'command -v prometheus']).status === 0;
+const CI = Boolean(process.env.CI);
+if (!HAVE_PROMETHEUS && !CI) console.warn('skipping the PromQL checks: prometheus is not on PATH (Debian package prometheus); CI is unset');
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => ok(port));
+    });
+  });
+}
+
+describe.skipIf(!HAVE_PROMETHEUS && !CI)('dashboard queries against a real Prometheus', () => {
+  let prom: ChildProcess;
+  let dir: string;
+  let base: string;
+  let log = '';
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'blockwatch-promql-'));
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    writeFileSync(join(dir, 'prometheus.yml'), 'global: {}\nscrape_configs: []\n');
+    prom = spawn(
+      'prometheus',
+      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    prom.stdout?.on('data', (b: Buffer) => (log += b.toString()));
+    prom.stderr?.on('data', (b: Buffer) => (log += b.toString()));
+    for (let i = 0; ; i++) {
+      if (prom.exitCode !== null) throw new Error(`prometheus exited: ${log}`);
+      try {
+        if ((await fetch(`${base}/-/ready`, { signal: AbortSignal.timeout(1000) })).ok) break;
+      } catch {
+        // not listening yet
+      }
+      if (i > 300) throw new Error(`prometheus not ready: ${log}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
+  afterAll(() => {
+    prom?.kill('SIGTERM');
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Prometheus' answer to one instant query: 200 with status success, or its error. */
+  async function query(expr: string): Promise<{ http: number; status: string; error?: string }> {
+    const res = await fetch(`${base}/api/v1/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ query: expr }).toString(),
+    });
+    const body = (await res.json()) as { status: string; error?: string };
+    return { http: res.status, status: body.status, error: body.error };
+  }
+
+  test('the check itself tells invalid PromQL from valid', async () => {
+    expect(await query('sum by (app) (')).toMatchObject({ http: 400, status: 'error' });
+    expect(await query('up')).toMatchObject({ http: 200, status: 'success' });
+  });
+
+  test('every panel expression parses and evaluates', async () => {
+    const queries = dashboardQueries();
+    expect(queries.length).toBeGreaterThan(15);
+    const bad: string[] = [];
+    for (const q of queries) {
+      const r = await query(expandVariables(q.expr));
+      if (r.status !== 'success') bad.push(`${q.dashboard} / ${q.panel} / ${q.refId}: ${r.error}`);
+    }
+    expect(bad).toEqual([]);
+  });
+
+  test("every variable's label_values selector is a valid series selector", async () => {
+    const bad: string[] = [];
+    for (const v of variableSelectors()) {
+      const r = await query(expandVariables(v.selector));
+      if (r.status !== 'success') bad.push(`${v.dashboard} / $${v.variable}: ${r.error}`);
+    }
+    expect(bad).toEqual([]);
+  });
+});
+
+describe('queries.ts', () => {
+  test('queries on series that exist only after an event say what they need', () => {
+    const byPanel = Object.fromEntries(dashboardQueries().map((q) => [`${q.dashboard}/${q.panel}/${q.refId}`, q.needs]));
+    expect(byPanel['overview.json/Blocking patterns over time/A']).toEqual(['a target blocked at the time of the query']);
+    expect(byPanel['overview.json/Native alerts sent/A']).toEqual(['a native alert sent to a receiver']);
+    expect(byPanel['overview.json/Blocked now/A']).toEqual([]);
+  });
+});

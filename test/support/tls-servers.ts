@@ -1,0 +1,117 @@
+/** Loopback TLS and HTTPS servers with test-CA certificates, and handlers for the pages tests need. */
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse, type Server as HttpServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { makeCA, type Leaf, type TestCA } from './pki.js';
+
+export interface Running {
+  host: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** One CA for a test file: a leaf for `names` plus 127.0.0.1 and ::1. */
+export function testPki(names: string[] = ['app.test']): { ca: TestCA; leaf: Leaf } {
+  const ca = makeCA();
+  return { ca, leaf: ca.issue(names, { ips: ['127.0.0.1', '::1'] }) };
+}
+
+function track(server: { on(ev: string, fn: (s: Socket) => void): unknown }): Set<Socket> {
+  const conns = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    conns.add(s);
+    s.on('close', () => conns.delete(s));
+  });
+  return conns;
+}
+
+async function start(
+  server: HttpsServer | HttpServer | ReturnType<typeof createTlsServer>,
+  host: string,
+): Promise<Running> {
+  const conns = track(server as never);
+  await new Promise<void>((res, rej) => server.once('error', rej).listen(0, host, () => res()));
+  return {
+    host,
+    port: (server.address() as AddressInfo).port,
+    async close() {
+      for (const c of conns) c.destroy();
+      await new Promise<void>((res) => server.close(() => res()));
+    },
+  };
+}
+
+/** A TLS server that completes handshakes (ALPN h2 and http/1.1 offered) and then holds the connection. */
+export function startTlsServer(leaf: Leaf, host = '127.0.0.1'): Promise<Running> {
+  const server = createTlsServer({ cert: leaf.cert, key: leaf.key, ALPNProtocols: ['h2', 'http/1.1'] }, (s: TLSSocket) => {
+    s.on('error', () => {});
+  });
+  server.on('tlsClientError', () => {});
+  return start(server, host);
+}
+
+export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function startHttpsServer(leaf: Leaf, handler: Handler, host = '127.0.0.1'): Promise<Running> {
+  const server = createHttpsServer({ cert: leaf.cert, key: leaf.key }, handler);
+  server.on('tlsClientError', () => {});
+  return start(server, host);
+}
+
+export function startHttpServer(handler: Handler, host = '127.0.0.1'): Promise<Running> {
+  return start(createHttpServer(handler), host);
+}
+
+/** Routes the https engine tests use. */
+export const pages: Handler = (req, res) => {
+  const url = new URL(req.url ?? '/', 'http://x');
+  switch (url.pathname) {
+    case '/':
+      res.writeHead(200, { 'content-type': 'text/html', 'x-test': 'yes' });
+      res.end('<html><head><title>Hello app</title></head><body>fine</body></html>');
+      return;
+    case '/451':
+      res.writeHead(451, { 'content-type': 'text/html' });
+      res.end('<html><title>Unavailable For Legal Reasons</title></html>');
+      return;
+    case '/stall':
+      // Never answers: the request's deadline must end it.
+      return;
+    case '/stall-body':
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.write(Buffer.alloc(1000, 0x61));
+      return;
+    case '/big': {
+      const n = Number(url.searchParams.get('n') ?? 1_000_000);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(n) });
+      const chunk = Buffer.alloc(16_384, 0x62);
+      let left = n;
+      const pump = (): void => {
+        while (left > 0) {
+          const part = left >= chunk.length ? chunk : chunk.subarray(0, left);
+          left -= part.length;
+          if (!res.write(part)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+      return;
+    }
+    case '/redirect':
+      res.writeHead(302, { location: url.searchParams.get('to') ?? '/' });
+      res.end();
+      return;
+    case '/loop':
+      res.writeHead(302, { location: '/loop' });
+      res.end();
+      return;
+    case '/reset':
+      // Plain HTTP only: a TLS socket cannot be reset this way.
+      req.socket.resetAndDestroy();
+      return;
+    default:
+      res.writeHead(404);
+      res.end('not found');
+  }
+};

@@ -1,0 +1,234 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readConfig, loadConfig } from '../../../src/config/load.js';
+import { ConfigError, formatIssue } from '../../../src/config/issues.js';
+import { makeCA } from '../../support/pki.js';
+
+const APP = `id: chat
+name: Chat
+sources: ["test"]
+targets:
+  - { id: web, kind: https, url: "https://web.chat.test/" }
+  - { id: dns, kind: dns, host: chat.test }
+`;
+
+/** A folder with a config file and a probes/ folder holding the given catalogues. */
+function fixture(config: string, catalogues: Record<string, string> = { chat: APP }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-config-'));
+  mkdirSync(join(dir, 'probes'));
+  for (const [name, text] of Object.entries(catalogues)) writeFileSync(join(dir, 'probes', `${name}.yaml`), text);
+  writeFileSync(join(dir, 'blockwatch.yaml'), config);
+  return join(dir, 'blockwatch.yaml');
+}
+
+function issuesOf(config: string, catalogues?: Record<string, string>, env: NodeJS.ProcessEnv = {}) {
+  const { issues } = readConfig(fixture(config, catalogues), env);
+  return issues.map((i) => ({ ...i, file: i.file.split('/').pop() }));
+}
+
+describe('config loading', () => {
+  it('accepts a minimal config and fills the defaults', () => {
+    const config = loadConfig(fixture('probes: ./probes\n'), {});
+    expect(config.apps.map((a) => a.id)).toEqual(['chat']);
+    expect(config.vantages).toEqual([{ id: 'direct', resolver: { type: 'system' }, labels: {}, control: false }]);
+    expect(config.schedule).toEqual({ cron: '* * * * *', jitterMs: 10_000, concurrency: 64, timeoutMs: 10_000 });
+    expect(config.alerts.confirm).toEqual({ attempts: 2, spacingMs: 3000 });
+    expect(config.server).toMatchObject({ host: '0.0.0.0', port: 9464, enableReload: false });
+    expect(config.limits).toEqual({ bodyBytes: 64_000, dnsReplyWindowMs: 300 });
+  });
+
+  it('parses resolvers, proxies, durations and sizes', () => {
+    const config = loadConfig(
+      fixture(`probes: ./probes
+schedule: { cron: "*/30 * * * * *", jitter: 1.5s, timeout: 500ms }
+vantages:
+  - { id: isp, resolver: "udp://192.0.2.53", labels: { country: RU, asn: 12389 } }
+  - { id: abroad, resolver: "tcp://[2001:db8::53]:5353", proxy: "socks5://user:p%40ss@192.0.2.1:1080", control: true }
+  - { id: office, resolver: "https://dns.example/dns-query", proxy: "http://192.0.2.2:3128", localAddress: 192.0.2.10 }
+evidence: { dir: ./ev, maxBytes: 64MiB }
+`),
+      {},
+    );
+    expect(config.schedule).toMatchObject({ cron: '*/30 * * * * *', jitterMs: 1500, timeoutMs: 500 });
+    expect(config.vantages[0]).toEqual({ id: 'isp', resolver: { type: 'udp', host: '192.0.2.53', port: 53 }, labels: { country: 'RU', asn: '12389' }, control: false });
+    expect(config.vantages[1].resolver).toEqual({ type: 'tcp', host: '2001:db8::53', port: 5353 });
+    expect(config.vantages[1].proxy).toEqual({ type: 'socks5', host: '192.0.2.1', port: 1080, username: 'user', password: 'p@ss' });
+    expect(config.vantages[2]).toMatchObject({ resolver: { type: 'doh', url: 'https://dns.example/dns-query' }, proxy: { type: 'http', host: '192.0.2.2', port: 3128 }, localAddress: '192.0.2.10' });
+    expect(config.evidence?.maxBytes).toBe(64 * 1024 * 1024);
+    expect(config.evidence?.dir).toMatch(/\/ev$/);
+  });
+
+  it('names an unknown key and its path', () => {
+    expect(issuesOf('probes: ./probes\nschedule: { cronn: "* * * * *" }\n')).toEqual([
+      { file: 'blockwatch.yaml', path: 'schedule', message: 'unknown key "cronn": remove it or check its spelling' },
+    ]);
+  });
+
+  it('names a malformed duration', () => {
+    const [i] = issuesOf('probes: ./probes\nschedule: { timeout: 10 seconds }\n');
+    expect(i.path).toBe('schedule.timeout');
+    expect(i.message).toContain('write it like 500ms, 10s');
+  });
+
+  it('names a bad cron expression', () => {
+    const [i] = issuesOf('probes: ./probes\nschedule: { cron: "every minute" }\n');
+    expect(i.path).toBe('schedule.cron');
+    expect(i.message).toContain('not a cron expression');
+  });
+
+  it('names a bad resolver, proxy and local address of the right vantage', () => {
+    const issues = issuesOf(`probes: ./probes
+vantages:
+  - { id: a }
+  - { id: b, resolver: "udp://resolver.example", proxy: "ftp://x:1", localAddress: here }
+`);
+    expect(issues.map((i) => i.path)).toEqual(['vantages[1].resolver', 'vantages[1].proxy', 'vantages[1].localAddress']);
+    expect(issues[0].message).toContain('needs an IP address');
+    expect(issues[1].message).toContain('socks5://HOST:PORT');
+  });
+
+  it('names a duplicate vantage id', () => {
+    const issues = issuesOf('probes: ./probes\nvantages: [ { id: a }, { id: a } ]\n');
+    expect(issues).toEqual([{ file: 'blockwatch.yaml', path: 'vantages[1].id', message: 'duplicate id "a"' }]);
+  });
+
+  it('names an app that has no catalogue, listing the known ones', () => {
+    const [i] = issuesOf('probes: ./probes\napps: [chat, telegam]\n');
+    expect(i).toEqual({ file: 'blockwatch.yaml', path: 'apps[1]', message: 'no catalogue "telegam" in the probes folder; known: chat' });
+  });
+
+  it('names a missing probes folder', () => {
+    const [i] = issuesOf('probes: ./nowhere\n');
+    expect(i.path).toBe('probes');
+    expect(i.message).toContain('does not exist');
+  });
+
+  it('reports YAML syntax errors with the line', () => {
+    const [i] = issuesOf('probes: ./probes\nschedule: { cron: "* * * * *"\n');
+    expect(i.path).toMatch(/^line \d+$/);
+    expect(i.message).toContain('not valid YAML');
+  });
+
+  it('names a missing secret environment variable without revealing anything', () => {
+    const [i] = issuesOf('probes: ./probes\nserver: { auth: { bearerToken: { env: BW_TOKEN } } }\n');
+    expect(i).toEqual({ file: 'blockwatch.yaml', path: 'server.auth.bearerToken', message: 'environment variable BW_TOKEN is not set' });
+  });
+
+  it('reads a bearer token from the environment', () => {
+    const config = loadConfig(fixture('probes: ./probes\nserver: { listen: "127.0.0.1:0", auth: { bearerToken: { env: BW_TOKEN } } }\n'), { BW_TOKEN: 's3cret' });
+    expect(config.server.auth).toEqual({ type: 'bearer', token: 's3cret' });
+    expect(config.server.port).toBe(0);
+  });
+
+  it('names a bad listen address and a bad receiver URL', () => {
+    const issues = issuesOf('probes: ./probes\nserver: { listen: "9464" }\nalerts: { receivers: [ { name: ops, type: webhook, url: "hooks" } ] }\n');
+    expect(issues.map((i) => i.path).sort()).toEqual(['alerts.receivers[0].url', 'server.listen']);
+  });
+
+  it('reads extra trust anchors and rejects a file that is no certificate', () => {
+    const ca = makeCA();
+    const ok = loadConfig(fixture(`probes: ./probes\ntls: { extraCA: ${ca.certFile} }\n`), {});
+    expect(ok.tls.extraCA).toEqual([ca.cert]);
+    const [i] = issuesOf(`probes: ./probes\ntls: { extraCA: [ ${ca.certFile}, ./blockwatch.yaml ] }\n`);
+    expect(i.path).toBe('tls.extraCA[1]');
+    expect(i.message).toContain('no PEM certificate');
+  });
+
+  it('throws a ConfigError carrying every issue, each formatted with file and field', () => {
+    const file = fixture('probes: ./probes\nvantages: [ { id: "Bad Id", resolver: "dns://x" } ]\nschedule: { concurrency: 0 }\n');
+    let caught: unknown;
+    try {
+      loadConfig(file, {});
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const lines = (caught as ConfigError).issues.map(formatIssue);
+    expect(lines.some((l) => l.startsWith(`${file}: vantages[0].id:`))).toBe(true);
+    expect(lines.some((l) => l.startsWith(`${file}: schedule.concurrency:`))).toBe(true);
+  });
+});
+
+describe('catalogue loading', () => {
+  const config = 'probes: ./probes\n';
+
+  it('loads targets of every kind with their defaults', () => {
+    const loaded = loadConfig(
+      fixture(config, {
+        chat: `id: chat
+name: Chat
+sources: ["test"]
+targets:
+  - { id: dc1, kind: tcp, host: 192.0.2.1, port: 443, group: dcs }
+  - { id: dc2, kind: tcp, host: 192.0.2.2, port: 443, group: dcs }
+  - { id: api, kind: tls, host: api.chat.test }
+  - { id: media, kind: https, url: "https://media.chat.test/x", transfer: { bytes: 512KB, floor: 1Mbit/s } }
+groups: { dcs: { essential: false } }
+`,
+      }),
+      {},
+    );
+    const app = loaded.apps[0];
+    expect(app.targets[2]).toEqual({ id: 'api', kind: 'tls', host: 'api.chat.test', port: 443 });
+    expect(app.targets[3]).toMatchObject({ transfer: { bytes: 512_000, floor: 1_000_000 } });
+    expect(app.groups).toEqual({ dcs: { essential: false } });
+  });
+
+  it('names the catalogue file and the target field for a bad target', () => {
+    const issues = issuesOf(config, {
+      chat: `id: chat
+name: Chat
+sources: ["test"]
+targets:
+  - { id: web, kind: https, url: "http://web.chat.test/" }
+  - { id: dc, kind: tcp, host: 192.0.2.1 }
+  - { id: x, kind: ftp, host: a }
+  - { id: m, kind: https, url: "https://m.chat.test/", transfer: { bytes: 20KB } }
+`,
+    });
+    expect(issues.map((i) => [i.file, i.path])).toEqual([
+      ['chat.yaml', 'targets[0].url'],
+      ['chat.yaml', 'targets[1].port'],
+      ['chat.yaml', 'targets[2].kind'],
+      ['chat.yaml', 'targets[3].transfer.bytes'],
+    ]);
+    expect(issues[0].message).toBe('expected an https:// URL');
+    expect(issues[2].message).toBe('expected one of dns, tcp, tls, https; got "ftp"');
+    expect(issues[3].message).toContain('at least 100KB');
+  });
+
+  it('rejects duplicate target ids, an id unlike the file name, and a group no target is in', () => {
+    const issues = issuesOf(config, {
+      chat: `id: chatty
+name: Chat
+sources: ["test"]
+targets:
+  - { id: web, kind: dns, host: a.test }
+  - { id: web, kind: dns, host: b.test }
+groups: { dcs: { essential: false } }
+`,
+    });
+    expect(issues.map((i) => i.path)).toEqual(['id', 'targets[1].id', 'groups.dcs']);
+  });
+
+  it('reports problems in several catalogues at once', () => {
+    const issues = issuesOf(config, { a: 'id: a\nname: A\nsources: []\ntargets: []\n', b: 'id: b\nname: B\n' });
+    expect(issues.map((i) => `${i.file} ${i.path}`)).toEqual(['a.yaml sources', 'b.yaml sources']);
+  });
+
+  it('skips closed services unless asked for, and refuses to probe them', () => {
+    const closed = 'id: bbm\nname: BBM\nsources: ["test"]\nclosed: { since: "2019-05-31", note: "shut down" }\n';
+    expect(loadConfig(fixture(config, { chat: APP, bbm: closed }), {}).apps.map((a) => a.id)).toEqual(['chat']);
+    const [i] = issuesOf('probes: ./probes\napps: [bbm]\n', { bbm: closed });
+    expect(i.message).toContain('closed service');
+  });
+});
+
+describe('validate reports everything at once', () => {
+  it('reports config-file and catalogue problems together', () => {
+    const issues = issuesOf('probes: ./probes\nschedule: { timeout: soon }\n', { chat: 'id: chat\nname: Chat\nsources: ["t"]\ntargets: [ { id: a, kind: dns } ]\n' });
+    expect(issues.map((i) => `${i.file} ${i.path}`)).toEqual(['blockwatch.yaml schedule.timeout', 'chat.yaml targets[0].host']);
+  });
+});
