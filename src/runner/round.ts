@@ -128,7 +128,7 @@ export class Round {
   }
 
   /** Measures one target from one vantage and concludes its verdict. */
-  async assess(app: App, target: Target, t: VantageTransport, online: boolean, preset?: Promise<Measurement | null>): Promise<Observation> {
+  async assess(app: App, target: Target, t: VantageTransport, online: boolean): Promise<Observation> {
     const measurement = await this.measure(t, app.id, target);
     if (!online) {
       const verdict = classifyTarget({ measurement, vantageOnline: false, controlQueries: null, control: null, diagnosis: [], fingerprints: this.config.fingerprints });
@@ -137,7 +137,9 @@ export class Round {
     const hostname = targetHostname(target);
     const controlQueries = hostname ? await this.controlQueries(hostname) : null;
     const suspicious = measurement.failure !== null || measurement.transfer !== undefined;
-    const control = suspicious ? await (preset ?? this.controlMeasurement(app.id, target, t.vantage)) : null;
+    // A control vantage is believed uncensored: it is its own control, so a failure
+    // there without an unambiguous signature reads as an outage, not as an anomaly.
+    const control = !suspicious ? null : t.vantage.control ? measurement : await this.controlMeasurement(app.id, target, t.vantage);
     const requests = planDiagnosis(measurement, controlQueries);
     let diagnosis: DiagnosisStep[] = [];
     if (requests.length > 0) {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Metrics } from '../../../src/metrics/index.js';
 import { APP_STATUSES } from '../../../src/model/index.js';
 import { app, config, telegram, vantage, verdict, whatsapp } from './fixture.js';
-import { ofMetric, parseExposition, seriesKey as k } from './exposition.js';
+import { ofMetric, parseExposition, seriesKey as k } from '../../support/exposition.js';
 
 async function scrape(m: Metrics): Promise<Map<string, number>> {
   return parseExposition(await m.render());

@@ -1,0 +1,82 @@
+/** Runs the real `blockwatch run` as a child process and talks to it over HTTP. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export const CLI = resolve(import.meta.dirname, '../../dist/src/cli.js');
+
+export interface Daemon {
+  proc: ChildProcess;
+  /** Base URL of its HTTP server, e.g. http://127.0.0.1:40123 */
+  url: string;
+  /** Parsed JSON log lines so far. */
+  logs: Array<Record<string, unknown>>;
+  get(path: string): Promise<{ status: number; text: string }>;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Starts the daemon on `config` (whose server.listen should use port 0) and
+ * waits until it logs its listening address. `prefix` runs it through another
+ * command, e.g. `ip netns exec NS`.
+ */
+export async function startDaemon(config: string, prefix: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Daemon> {
+  const argv = [...prefix, process.execPath, CLI, 'run', '--config', config];
+  const proc = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  const logs: Array<Record<string, unknown>> = [];
+  const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
+  const url = await new Promise<string>((res, rej) => {
+    let buf = '';
+    const timer = setTimeout(() => rej(new Error(`daemon did not start: ${buf.slice(-2000)}`)), 20_000);
+    proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      buf += chunk;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try {
+          const rec = JSON.parse(line) as Record<string, unknown>;
+          logs.push(rec);
+          if (rec.msg === 'blockwatch running') {
+            clearTimeout(timer);
+            res(`http://${String(rec.address)}`);
+          }
+        } catch {
+          logs.push({ raw: line });
+        }
+      }
+    });
+    void exited.then((code) => rej(new Error(`daemon exited with ${code}: ${buf.slice(-2000)}`)));
+  });
+  return {
+    proc,
+    url,
+    logs,
+    exited,
+    async get(path) {
+      const r = await fetch(url + path, { signal: AbortSignal.timeout(10_000) });
+      return { status: r.status, text: await r.text() };
+    },
+    async stop(signal = 'SIGTERM') {
+      if (proc.exitCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Polls `check` every `everyMs` until it returns a value, or throws after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs: number, everyMs = 200): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
