@@ -61,7 +61,9 @@ export function aggregateApp(app: App, vantage: string, verdicts: TargetVerdict[
   else if (essentialStatuses.includes('down')) status = 'down';
   else if (essentialStatuses.includes('unknown')) status = 'unknown';
   else if (essential.length === 0 && !anyTarget('ok') && !anyTarget('blocked') && !anyTarget('anomaly')) status = 'unknown';
-  else if (anyTarget('blocked') || anyTarget('anomaly')) status = 'degraded';
+  // Degraded: a whole (non-essential) group fails by blocking; one blocked host of a
+  // redundant group that still works leaves the app reachable (its target says so).
+  else if ([...statuses.values()].some((s) => s === 'blocked' || s === 'anomaly')) status = 'degraded';
   else status = 'reachable';
 
   return { app: app.id, vantage, status, patterns: rankPatterns(groups, failing), targets: verdicts };

@@ -1,5 +1,5 @@
 /** A target's verdict: the first failing step decides the pattern, diagnosis refines it, the control sets the status. */
-import { targetInput, type Measurement, type Operation, type Pattern, type Target, type TargetStatus, type TargetVerdict } from '../model/index.js';
+import { isVantageFailure, targetInput, type Measurement, type Operation, type Pattern, type Target, type TargetStatus, type TargetVerdict } from '../model/index.js';
 import { genericControl } from './control.js';
 import { classifyDns, dnsFailurePattern } from './dns.js';
 import { diagnosisSummary } from './evidence.js';
@@ -63,10 +63,17 @@ export function unknownVerdict(target: Target, reason: string, m: Measurement | 
 }
 
 /** Classifies one measurement of one target, with its controls and diagnosis. Pure. */
-export function classifyTarget(input: AnalysisInput): TargetVerdict {
-  const m = input.measurement;
-  if (!input.vantageOnline) return unknownVerdict(m.target, 'vantage_offline', m);
+export function classifyTarget(given: AnalysisInput): TargetVerdict {
+  const m = given.measurement;
+  if (!given.vantageOnline) return unknownVerdict(m.target, 'vantage_offline', m);
   if (m.failure === 'interrupted') return unknownVerdict(m.target, 'probe_interrupted', m);
+  if (isVantageFailure(m.failure)) return unknownVerdict(m.target, 'probe_could_not_run', m);
+  // A control whose own path refused to carry the probe says nothing about the target.
+  const input: AnalysisInput = {
+    ...given,
+    control: isVantageFailure(given.control?.failure) ? null : given.control,
+    diagnosis: given.diagnosis.filter((s) => !isVantageFailure(s.failure)),
+  };
 
   const evidence: Record<string, unknown> = {};
   let decisive: Finding | null = null;

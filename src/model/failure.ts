@@ -33,3 +33,13 @@ export interface Failure {
   failure: FailureString;
   operation: Operation;
 }
+
+/**
+ * A proxy that refused to carry a probe: the vantage's own path failed, not the
+ * target. Such a probe could not run (status unknown) and is no control.
+ */
+export const PROXY_REFUSED = 'unknown_failure: proxy_refused';
+
+export function isVantageFailure(f: FailureString | null | undefined): boolean {
+  return typeof f === 'string' && f.startsWith(PROXY_REFUSED);
+}

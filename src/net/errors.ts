@@ -1,6 +1,6 @@
 /** The one place that turns errors into OONI failure strings; nothing else reads error codes or messages. */
 import { SocksClientError } from 'socks';
-import type { Failure, FailureString, Operation } from '../model/index.js';
+import { PROXY_REFUSED, type Failure, type FailureString, type Operation } from '../model/index.js';
 
 /**
  * An error raised by blockwatch's own network code when it already knows the
@@ -58,7 +58,7 @@ export function proxyStatusFailure(status: string): FailureString {
     case '504':
       return 'generic_timeout_error';
     default:
-      return `unknown_failure: proxy refused (${status})`;
+      return `${PROXY_REFUSED} (${status})`;
   }
 }
 

@@ -81,3 +81,17 @@ describe('classifyTarget', () => {
     });
   });
 });
+
+describe('a probe its vantage could not carry', () => {
+  it('is unknown at the vantage whose proxy refused it, and is no control for another', () => {
+    const target = { id: 'dc', kind: 'tcp' as const, host: '198.18.1.43', port: 443 };
+    const base = { app: 'a', target, startedAt: '', queries: [], tls_handshakes: [], requests: [], timings: { total: 1 } };
+    const refused = { ...base, vantage: 'abroad', tcp_connect: [{ ip: '198.18.1.43', port: 443, status: { success: false, failure: 'unknown_failure: proxy_refused (NotAllowed)' as const }, t0: 0, t: 0.01 }], failure: 'unknown_failure: proxy_refused (NotAllowed)' as const, operation: 'connect' as const };
+    const timeout = { ...base, vantage: 'isp', tcp_connect: [{ ip: '198.18.1.43', port: 443, status: { success: false, failure: 'generic_timeout_error' as const }, t0: 0, t: 2 }], failure: 'generic_timeout_error' as const, operation: 'connect' as const };
+    const fp = { dns: [], http: [] };
+    const atControl = classifyTarget({ measurement: refused, vantageOnline: true, controlQueries: null, control: refused, diagnosis: [], fingerprints: fp });
+    expect([atControl.status, atControl.pattern]).toEqual(['unknown', null]);
+    const atIsp = classifyTarget({ measurement: timeout, vantageOnline: true, controlQueries: null, control: refused, diagnosis: [], fingerprints: fp });
+    expect([atIsp.status, atIsp.pattern]).toEqual(['anomaly', 'tcp.timeout']);
+  });
+});

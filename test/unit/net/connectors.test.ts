@@ -125,9 +125,9 @@ describe('HTTP CONNECT connector', () => {
     expect(await failureOf(c.connect('127.0.0.1', await closedPort(), sig()))).toBe('connection_refused');
   });
 
-  it('maps a 407 from the proxy to an unknown_failure naming the status', async () => {
+  it('maps a 407 from the proxy to the proxy_refused failure naming the status', async () => {
     const c = new HttpConnectConnector({ type: 'http', host: authed.host, port: authed.port });
-    expect(await failureOf(c.connect('127.0.0.1', echo.port, sig()))).toBe('unknown_failure: proxy refused (407)');
+    expect(await failureOf(c.connect('127.0.0.1', echo.port, sig()))).toBe('unknown_failure: proxy_refused (407)');
   });
 
   it('gives up at the deadline when the proxy never answers', async () => {
