@@ -8,6 +8,9 @@ import { ConfigError, formatIssue } from './config/issues.js';
 import { defaultConfigPath } from './config/load.js';
 import { VERSION } from './version.js';
 
+/** The command being run, once parsed. */
+let command: string | undefined;
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -26,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`blockwatch ${VERSION} (node ${process.versions.node})\n`);
     return 0;
   }
-  const command = positionals[0];
+  command = positionals[0];
   if (values.help || !command) {
     (values.help ? process.stdout : process.stderr).write(HELP);
     return values.help ? 0 : 2;
@@ -58,6 +61,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    // A one-off command is done once its output is out: nothing left open (a socket
+    // still closing, a timer) may keep the process alive.
+    if (command !== 'run') process.stdout.write('', () => process.exit(code));
   },
   (err: unknown) => {
     if (err instanceof ConfigError) {

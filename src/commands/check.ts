@@ -2,7 +2,7 @@
 import { loadConfig } from '../config/load.js';
 import { renderTable } from '../report/table.js';
 import { runRound } from '../runner/round.js';
-import { makeTransports } from '../runner/transports.js';
+import { closeTransports, makeTransports } from '../runner/transports.js';
 import { UsageError } from './usage.js';
 
 export interface CheckOptions {
@@ -24,12 +24,14 @@ export async function check(opts: CheckOptions, out: NodeJS.WriteStream | NodeJS
   const stop = () => ac.abort(new Error('interrupted'));
   process.once('SIGINT', stop);
   try {
-    const { report } = await runRound(config, makeTransports(config), {
+    const transports = makeTransports(config);
+    const { report } = await runRound(config, transports, {
       apps: opts.apps.length ? opts.apps : undefined,
       vantages: opts.vantages.length ? opts.vantages : undefined,
       signal: ac.signal,
       onProgress: tty ? (done, total) => err.write(`\r\x1b[2Kprobing ${done}/${total}`) : undefined,
     });
+    await closeTransports(transports);
     if (tty) err.write('\r\x1b[2K');
     const colour = 'isTTY' in out && out.isTTY === true && !process.env.NO_COLOR;
     out.write(opts.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderTable(report, colour));

@@ -7,9 +7,8 @@ import type { Socket } from 'node:net';
 import { diagnosisInput, type DiagnosisRequest } from '../analysis/index.js';
 import { httpStep } from '../engines/http-step.js';
 import { connectStep, tlsStep } from '../engines/steps.js';
-import { probe } from '../engines/registry.js';
 import type { ProbeContext } from '../engines/types.js';
-import type { DiagnosisStep, FailureString, HttpsTarget } from '../model/index.js';
+import type { DiagnosisStep, FailureString, Measurement } from '../model/index.js';
 import { now } from '../net/clock.js';
 import type { Resolver } from '../net/types.js';
 
@@ -23,8 +22,8 @@ export interface DiagnosisContext {
   control: ProbeContext | null;
   /** The trusted resolver. */
   controlResolver: Resolver;
-  /** The target's own transfer, for throughput. */
-  target?: HttpsTarget;
+  /** The target as the control vantage measured it in this round (its transfer is the baseline). */
+  controlMeasurement: () => Promise<Measurement | null>;
 }
 
 export async function runDiagnosis(requests: DiagnosisRequest[], dc: DiagnosisContext): Promise<DiagnosisStep[]> {
@@ -72,8 +71,8 @@ async function runOne(r: DiagnosisRequest, dc: DiagnosisContext): Promise<Diagno
       return step(r, true, null, { status: resp.code, headers: resp.headers, body_sample: resp.body_sample, title: resp.title, body_length: resp.body_length });
     }
     case 'throughput': {
-      if (!dc.control || !dc.target) return step(r, false, null, { skipped: 'no control vantage online' });
-      const m = await probe(dc.target, dc.control);
+      const m = await dc.controlMeasurement();
+      if (!m) return step(r, false, null, { skipped: 'no control vantage online' });
       const t = m.transfer;
       if (!t) return step(r, false, m.failure, { from: 'control', operation: m.operation });
       return step(r, t.complete, m.failure, { from: 'control', bitsPerSecond: t.bitsPerSecond, bytes: t.bytes, seconds: t.seconds, complete: t.complete });

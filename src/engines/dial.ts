@@ -4,6 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Measurement, QueryType } from '../model/index.js';
 import { isIpLiteral } from '../model/index.js';
 import { addressesOf, fail, resolveFailure } from './measurement.js';
+import { repliesSettled } from '../net/resolvers/udp.js';
 import { connectStep, resolveStep, tlsStep } from './steps.js';
 import type { ProbeContext } from './types.js';
 
@@ -73,7 +74,9 @@ export async function dialTls(m: Measurement, addrs: string[], port: number, d: 
 }
 
 /** Rounds the phase timings to microseconds and sets the total. */
-export function finish(m: Measurement, started: number): Measurement {
+export async function finish(m: Measurement, started: number): Promise<Measurement> {
+  // Late DNS replies (injection) belong in the measurement; the probe lasted until the window closed.
+  await Promise.all(m.queries.map(repliesSettled));
   const t = m.timings;
   for (const k of ['dns', 'connect', 'tls', 'ttfb'] as const) {
     const v = t[k];

@@ -13,6 +13,8 @@ export interface Resolver {
   /** `system`, `udp://ip:port`, `tcp://ip:port` or the DoH URL. */
   readonly address: string;
   query(hostname: string, type: QueryType, opts: QueryOptions): Promise<DnsQuery>;
+  /** Releases pooled connections (DoH); optional. */
+  close?(): Promise<void>;
 }
 
 export interface ConnectOptions {

@@ -6,6 +6,7 @@
 import { aggregateApp, classifyTarget, planDiagnosis } from '../analysis/index.js';
 import { runDiagnosis } from '../diagnosis/run.js';
 import { probe } from '../engines/registry.js';
+import { repliesSettled } from '../net/resolvers/udp.js';
 import type { ProbeContext } from '../engines/types.js';
 import type {
   App, AppVerdict, Config, DiagnosisStep, DnsQuery, Measurement, Report, Target, TargetVerdict, Vantage, VantageState,
@@ -45,7 +46,8 @@ export interface RoundResult {
 export class Round {
   private readonly limit: Limiter;
   private readonly controlDns = new Map<string, Promise<DnsQuery[]>>();
-  private readonly controlRuns = new Map<string, Promise<Measurement | null>>();
+  /** One measurement per vantage and target per round, shared by the vantage's own verdict and by controls. */
+  private readonly measurements = new Map<string, Promise<Measurement>>();
   private readonly online = new Map<string, Promise<boolean>>();
 
   constructor(
@@ -73,7 +75,13 @@ export class Round {
   }
 
   measure(t: VantageTransport, app: string, target: Target): Promise<Measurement> {
-    return this.limit(() => probe(target, this.context(t, app)));
+    const key = `${t.vantage.id}\u0000${app}\u0000${target.id}`;
+    let p = this.measurements.get(key);
+    if (!p) {
+      p = this.limit(() => probe(target, this.context(t, app)));
+      this.measurements.set(key, p);
+    }
+    return p;
   }
 
   /** Whether a vantage is online: any canary succeeds (no canaries: assumed online). */
@@ -100,7 +108,11 @@ export class Round {
       const resolver = this.transports.control;
       const origin = performance.now();
       const signal = AbortSignal.any([AbortSignal.timeout(this.config.schedule.timeoutMs), this.signal]);
-      p = this.limit(() => Promise.all([resolver.query(hostname, 'A', { signal, origin }), resolver.query(hostname, 'AAAA', { signal, origin })]));
+      p = this.limit(async () => {
+        const qs = await Promise.all([resolver.query(hostname, 'A', { signal, origin }), resolver.query(hostname, 'AAAA', { signal, origin })]);
+        await Promise.all(qs.map(repliesSettled));
+        return qs;
+      });
       this.controlDns.set(hostname, p);
     }
     return p;
@@ -115,16 +127,11 @@ export class Round {
     return null;
   }
 
-  /** The same target probed from a control vantage in this round, once. */
+  /** The same target probed from a control vantage in this round (the control's own measurement). */
   async controlMeasurement(app: string, target: Target, from: Vantage): Promise<Measurement | null> {
     if (from.control) return null;
-    const key = `${app}\u0000${target.id}`;
-    let p = this.controlRuns.get(key);
-    if (!p) {
-      p = this.controlVantage(from).then((t) => (t ? this.measure(t, app, target) : null));
-      this.controlRuns.set(key, p);
-    }
-    return p;
+    const t = await this.controlVantage(from);
+    return t ? this.measure(t, app, target) : null;
   }
 
   /** Measures one target from one vantage and concludes its verdict. */
@@ -149,7 +156,7 @@ export class Round {
           vantage: this.context(t, app.id),
           control: controlT ? this.context(controlT, app.id) : null,
           controlResolver: this.transports.control,
-          target: target.kind === 'https' ? target : undefined,
+          controlMeasurement: () => this.controlMeasurement(app.id, target, t.vantage),
         }),
       );
     }

@@ -15,6 +15,11 @@ export interface Transports {
   control: Resolver;
 }
 
+/** Releases what transports hold open (DoH connection pools). */
+export async function closeTransports(t: Transports): Promise<void> {
+  await Promise.allSettled([t.control, ...[...t.vantages.values()].map((v) => v.resolver)].map((r) => r.close?.()));
+}
+
 export function makeTransports(config: Config): Transports {
   const vantages = new Map<string, VantageTransport>();
   for (const vantage of config.vantages) {

@@ -6,7 +6,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Config, TargetStatus } from '../model/index.js';
 import { buildReport, Round, runRound, type Observation, type RoundResult } from '../runner/round.js';
-import type { Transports } from '../runner/transports.js';
+import { closeTransports, type Transports } from '../runner/transports.js';
 import { confirm, needsConfirmation } from './confirm.js';
 import { sleep } from './sleep.js';
 
@@ -50,8 +50,11 @@ export class Scheduler {
 
   /** Swaps in a new config at the next round; the one in flight finishes on the old. */
   reconfigure(config: Config, transports: Transports): void {
+    const old = this.transports;
     this.config = config;
     this.transports = transports;
+    // The old transports serve the round in flight, if any, then are released.
+    void (this.running ?? Promise.resolve()).then(() => closeTransports(old));
     this.task?.destroy();
     this.schedule();
   }
@@ -69,6 +72,7 @@ export class Scheduler {
       await this.running;
       clearTimeout(timer);
     }
+    await closeTransports(this.transports);
   }
 
   private schedule(): void {

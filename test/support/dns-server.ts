@@ -11,7 +11,9 @@ export type Behaviour =
   | { kind: 'inject'; forged: string[]; real: string[]; delayMs: number }
   | { kind: 'wrong_id' }
   | { kind: 'malformed' }
-  | { kind: 'oversize' };
+  | { kind: 'oversize' }
+  /** The first query for a name and type is lost; retransmissions are answered. */
+  | { kind: 'lose_first'; a: string[] };
 
 export interface DnsServer {
   host: string;
@@ -61,6 +63,9 @@ export function respond(msg: Buffer, rules: Rules, seen: string[]): Array<{ buf:
   switch (b.kind) {
     case 'silent':
       return [];
+    case 'lose_first':
+      if (seen.filter((x) => x === `${q.name}/${q.type}`).length === 1) return [];
+      return [{ buf: reply(query, { kind: 'answer', a: b.a }), delayMs: 0 }];
     case 'inject':
       return [
         { buf: reply(query, b, { a: q.type === 'A' ? b.forged : [] }), delayMs: 0 },
@@ -81,7 +86,18 @@ export function respond(msg: Buffer, rules: Rules, seen: string[]): Array<{ buf:
   }
 }
 
+/** UDP and TCP on one port number: another process may hold the TCP side of a free UDP port, so try again. */
 export async function startDnsServer(rules: Rules, host = '127.0.0.1'): Promise<DnsServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(rules, host);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 10) throw err;
+    }
+  }
+}
+
+async function startOnce(rules: Rules, host: string): Promise<DnsServer> {
   const seen: string[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const udp: UdpSocket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
@@ -119,7 +135,12 @@ export async function startDnsServer(rules: Rules, host = '127.0.0.1'): Promise<
       }
     });
   });
-  await new Promise<void>((res, rej) => tcp.once('error', rej).listen(port, host, () => res()));
+  try {
+    await new Promise<void>((res, rej) => tcp.once('error', rej).listen(port, host, () => res()));
+  } catch (err) {
+    udp.close();
+    throw err;
+  }
   return {
     host,
     port,

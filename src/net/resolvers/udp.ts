@@ -15,6 +15,23 @@ export interface UdpResolverOptions {
   /** How long to keep listening after the first valid reply (limits.dnsReplyWindowMs). */
   replyWindowMs: number;
   localAddress?: string;
+  /** Resend the query when no reply came for this long, as stub resolvers do; default 1000 ms. */
+  retransmitMs?: number;
+}
+
+/** Sends of one query at most (the first and two retransmissions). */
+const MAX_SENDS = 3;
+
+/**
+ * Queries whose socket still listens for late (injected) replies after the
+ * first one answered. The probe goes on at once, so its dns phase is the real
+ * one; whoever reads `replies` awaits `repliesSettled` first.
+ */
+const lingering = new WeakMap<DnsQuery, Promise<void>>();
+
+/** Resolves once no more replies can be added to the query. */
+export function repliesSettled(q: DnsQuery): Promise<void> {
+  return lingering.get(q) ?? Promise.resolve();
 }
 
 export class UdpResolver implements Resolver {
@@ -38,14 +55,18 @@ export class UdpResolver implements Resolver {
     let malformed = 0;
     let counted = false;
 
+    let settle = (): void => {};
+    lingering.set(q, new Promise<void>((r) => (settle = r)));
     return new Promise<DnsQuery>((resolve) => {
       let windowTimer: NodeJS.Timeout | undefined;
+      let resendTimer: NodeJS.Timeout | undefined;
       let detach = (): void => {};
       let done = false;
       const finish = (err?: unknown): void => {
         if (done) return;
         done = true;
         if (windowTimer) clearTimeout(windowTimer);
+        if (resendTimer) clearTimeout(resendTimer);
         detach();
         sock.removeAllListeners('message');
         sock.on('error', () => {});
@@ -59,8 +80,9 @@ export class UdpResolver implements Resolver {
           else if (malformed > 0) q.failure = 'dns_server_misbehaving';
           else q.failure = toFailure(err, 'resolve').failure;
         }
-        q.t = since(qopts.origin);
+        if (!counted) q.t = since(qopts.origin);
         resolve(q);
+        settle();
       };
 
       sock.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
@@ -80,15 +102,22 @@ export class UdpResolver implements Resolver {
           return;
         }
         const from = rinfo.family === 'IPv6' ? `[${rinfo.address}]:${rinfo.port}` : `${rinfo.address}:${rinfo.port}`;
-        q.replies.push(toReply(r, since(qopts.origin), from));
+        const at = since(qopts.origin);
+        q.replies.push(toReply(r, at, from));
         if (!counted) {
           // The first well-formed reply counts; an injector's forged reply usually wins this race.
           counted = true;
           q.rcode = r.rcode;
           q.answers = r.answers;
           q.failure = replyFailure(r, type);
+          q.t = at;
+          if (resendTimer) clearTimeout(resendTimer);
           if (this.opts.replyWindowMs <= 0) finish();
-          else windowTimer = setTimeout(finish, this.opts.replyWindowMs);
+          else {
+            // Answer now; keep listening for the window, recording any further reply.
+            resolve(q);
+            windowTimer = setTimeout(finish, this.opts.replyWindowMs);
+          }
         }
       });
       sock.on('error', (err) => finish(err));
@@ -96,10 +125,16 @@ export class UdpResolver implements Resolver {
       if (qopts.signal.aborted) return;
 
       const packet = encodeQuery(hostname, type, id);
+      const retransmitMs = this.opts.retransmitMs ?? 1000;
+      let sends = 0;
+      // A lost datagram is not censorship: resend the same query (same id, same socket).
       const send = (): void => {
+        if (done || counted) return;
+        sends++;
         sock.send(packet, this.port, this.host, (err) => {
           if (err) finish(err);
         });
+        if (sends < MAX_SENDS) resendTimer = setTimeout(send, retransmitMs);
       };
       if (this.opts.localAddress) sock.bind({ address: this.opts.localAddress, port: 0 }, send);
       else send();

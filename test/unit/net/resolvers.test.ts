@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectConnector } from '../../../src/net/connectors/index.js';
 import { makeResolver, SystemResolver, TcpResolver, UdpResolver } from '../../../src/net/resolvers/index.js';
+import { repliesSettled } from '../../../src/net/resolvers/udp.js';
 import { startDnsServer, type Behaviour, type DnsServer } from '../../support/dns-server.js';
 import { startDohServer } from '../../support/doh-server.js';
 import { testPki, type Running } from '../../support/tls-servers.js';
@@ -28,6 +29,8 @@ const rules = (name: string): Behaviour => {
       return { kind: 'malformed' };
     case 'oversize.test':
       return { kind: 'oversize' };
+    case 'lossy.test':
+      return { kind: 'lose_first', a: ['192.0.2.13'] };
     default:
       return { kind: 'silent' };
   }
@@ -90,9 +93,25 @@ describe('UDP resolver', () => {
 
   it('keeps listening after the first reply and records a forged reply followed by the true one', async () => {
     const q = await udp().query('injected.test', 'A', opts());
-    expect(q.replies.map((r) => r.answers.map((a) => a.value))).toEqual([['203.0.113.66'], ['192.0.2.12']]);
-    // The first reply counts, as it would for any stub resolver.
+    // The first reply counts, as it would for any stub resolver, and answers at once…
     expect(q.answers.map((a) => a.value)).toEqual(['203.0.113.66']);
+    expect(q.replies).toHaveLength(1);
+    // …while the socket keeps listening: the true reply joins the record before it settles.
+    await repliesSettled(q);
+    expect(q.replies.map((r) => r.answers.map((a) => a.value))).toEqual([['203.0.113.66'], ['192.0.2.12']]);
+  });
+
+  it('times the query to its first reply, not to the end of the listening window', async () => {
+    const q = await new UdpResolver(dns.host, dns.port, { replyWindowMs: 1000 }).query('ok.test', 'A', opts());
+    await repliesSettled(q);
+    expect(q.t).toBe(q.replies[0].t);
+  });
+
+  it('retransmits a query whose datagram was lost, on the same id', async () => {
+    const q = await new UdpResolver(dns.host, dns.port, { replyWindowMs: 0, retransmitMs: 100 }).query('lossy.test', 'A', opts());
+    expect(q).toMatchObject({ failure: null, rcode: 'NOERROR' });
+    expect(q.answers.map((a) => a.value)).toEqual(['192.0.2.13']);
+    expect(dns.seen.filter((x) => x === 'lossy.test/A')).toHaveLength(2);
   });
 
   it('ignores a reply with the wrong id and reports dns_reply_with_wrong_query_id when nothing valid came', async () => {

@@ -1,0 +1,273 @@
+/**
+ * The censorship lab as a programmatic API: bring it up, apply and revert scenarios'
+ * censor setups, run the real CLI (or any command) in the client namespace, read what
+ * the webhook sink received, and tear it all down.
+ */
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeCA, type TestCA } from '../support/pki.js';
+import * as A from './addresses.js';
+import { iptablesArgs, throttleRules, THROTTLE_CLASS, type CensorAction } from './censor.js';
+import { writeLabConfig, type LabConfigOptions } from './config-files.js';
+import { SCENARIOS } from './scenarios.js';
+import type { Scenario } from './scenario-types.js';
+import type { ServicesSpec } from './services/run.js';
+import type { ReceivedPost } from './services/webhook-sink.js';
+import { nsMust, nsRun, nsSpawn, type RunResult } from './sh.js';
+import { buildTopology, destroyTopology, namespaceNames, removeStale, ROLES, type Namespaces } from './topology.js';
+import type { Report } from '../../src/model/index.js';
+
+/** The checkout's root, found from this file whether it runs from test/lab or dist/test/lab. */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the checkout root (package.json)');
+    dir = up;
+  }
+  return dir;
+}
+
+export const CLI = () => join(repoRoot(), 'dist', 'src', 'cli.js');
+const SERVICES = () => join(repoRoot(), 'dist', 'test', 'lab', 'services', 'run.js');
+const READY_MS = 20_000;
+
+function control(socket: string, path: string, body?: unknown): Promise<unknown> {
+  return new Promise((res, rej) => {
+    const data = body === undefined ? '' : JSON.stringify(body);
+    const req = request({ socketPath: socket, path, method: body === undefined ? 'GET' : 'POST', timeout: 10_000 }, (r) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => {
+        const out = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
+        if (r.statusCode !== 200) rej(new Error(`lab control ${path}: ${JSON.stringify(out)}`));
+        else res(out);
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`lab control ${path}: timed out`)));
+    req.on('error', rej);
+    req.end(data);
+  });
+}
+
+export interface CheckResult {
+  code: number;
+  report: Report | null;
+  stdout: string;
+  stderr: string;
+}
+
+export class Lab {
+  private readonly applied: CensorAction[] = [];
+  private readonly procs: ChildProcess[] = [];
+  private readonly sockets: Record<'servers' | 'censor' | 'abroad', string>;
+  private throttling = false;
+  configFile = '';
+  private onExit = () => this.downSync();
+
+  private constructor(
+    readonly ns: Namespaces,
+    readonly dir: string,
+    readonly ca: TestCA,
+    readonly scenarios: Scenario[],
+  ) {
+    this.sockets = { servers: join(dir, 'servers.sock'), censor: join(dir, 'censor.sock'), abroad: join(dir, 'abroad.sock') };
+  }
+
+  /** Builds the namespaces, starts the services and writes the config. Removes a crashed run's leftovers first. */
+  static async up(opts: LabConfigOptions & { scenarios?: Scenario[] } = {}): Promise<Lab> {
+    if (!existsSync(SERVICES())) throw new Error(`${SERVICES()} is missing: run \`npm run build\` first`);
+    await removeStale();
+    const dir = mkdtempSync(join(tmpdir(), 'bwl-'));
+    const lab = new Lab(namespaceNames(), dir, makeCA('blockwatch lab CA', mkdtempSync(join(dir, 'ca-'))), opts.scenarios ?? SCENARIOS);
+    process.once('exit', lab.onExit);
+    try {
+      await buildTopology(lab.ns);
+      await lab.startServices();
+      const caFile = join(dir, 'lab-ca.pem');
+      copyFileSync(lab.ca.certFile, caFile);
+      lab.configFile = writeLabConfig(dir, caFile, lab.scenarios, opts);
+    } catch (e) {
+      await lab.down();
+      throw e;
+    }
+    return lab;
+  }
+
+  /** name → address for every lab host. */
+  zone(): Record<string, string[]> {
+    const zone: Record<string, string[]> = { 'canary.lab': [A.CANARY] };
+    for (const s of this.scenarios) for (const [name, ip] of Object.entries(s.hosts)) zone[name] = [ip];
+    return zone;
+  }
+
+  private async startServices(): Promise<void> {
+    const zone = this.zone();
+    const app = this.ca.issue([...Object.keys(zone), ...A.INNOCUOUS_NAMES]);
+    const doh = this.ca.issue(['resolver.lab'], { ips: [A.TRUTHFUL_RESOLVER] });
+    // The ISP's filter has its own CA, which no client trusts.
+    const ispCA = makeCA('Lab ISP filter CA', mkdtempSync(join(this.dir, 'isp-ca-')));
+    const filter = ispCA.issue(['filter.isp.lab'], { ips: [A.MITM, A.BLOCKPAGE] });
+    const specs: Record<'servers' | 'censor' | 'abroad', ServicesSpec> = {
+      servers: {
+        control: this.sockets.servers,
+        dns: { isp: { address: A.ISP_RESOLVER, zone } },
+        appHosts: { address: '0.0.0.0', cert: app.cert, key: app.key, clientAddress: A.CLIENT_ISP, tcpPorts: [5222] },
+      },
+      censor: {
+        control: this.sockets.censor,
+        censorBoxes: { blockpage: A.BLOCKPAGE, mitm: A.MITM, eof: A.EOF_BOX, cert: filter.cert, key: filter.key },
+      },
+      abroad: {
+        control: this.sockets.abroad,
+        dns: { truthful: { address: A.TRUTHFUL_RESOLVER, zone, doh: { port: 443, cert: doh.cert, key: doh.key } } },
+        proxies: { address: A.PROXY, socksPort: A.SOCKS_PORT, connectPort: A.CONNECT_PORT, resolver: A.TRUTHFUL_RESOLVER },
+        webhook: { address: A.WEBHOOK_SINK, port: A.WEBHOOK_PORT },
+      },
+    };
+    await Promise.all(
+      (Object.keys(specs) as (keyof typeof specs)[]).map(async (role) => {
+        const file = join(this.dir, `${role}.json`);
+        writeFileSync(file, JSON.stringify(specs[role]));
+        const child = nsSpawn(this.ns[role], process.execPath, [SERVICES(), file]);
+        this.procs.push(child);
+        await new Promise<void>((res, rej) => {
+          let err = '';
+          const timer = setTimeout(() => rej(new Error(`lab services in ${role} not ready after ${READY_MS} ms: ${err}`)), READY_MS);
+          child.stderr?.on('data', (c: Buffer) => void (err += c.toString()));
+          child.stdout?.on('data', (c: Buffer) => {
+            if (c.toString().includes('ready')) {
+              clearTimeout(timer);
+              res();
+            }
+          });
+          child.once('exit', (code) => {
+            clearTimeout(timer);
+            rej(new Error(`lab services in ${role} exited ${code}: ${err}`));
+          });
+        });
+        child.removeAllListeners('exit');
+      }),
+    );
+  }
+
+  /** Applies a scenario's censor setup (or a list of actions); they stay until revert(). */
+  async apply(what: Scenario | CensorAction[]): Promise<void> {
+    const actions = Array.isArray(what) ? what : what.censor;
+    for (const a of actions) {
+      await this.act(a, true);
+      this.applied.push(a);
+    }
+  }
+
+  /** Reverts every applied action, newest first. */
+  async revert(): Promise<void> {
+    while (this.applied.length) await this.act(this.applied.pop()!, false);
+  }
+
+  private async act(a: CensorAction, on: boolean): Promise<void> {
+    switch (a.do) {
+      case 'iptables':
+        await nsMust(this.ns[a.ns], 'iptables', iptablesArgs(a, on ? '-A' : '-D'));
+        return;
+      case 'dns':
+        await control(this.sockets.servers, '/dns/rule/isp', { name: a.name, rule: on ? a.rule : null });
+        if (a.resolver === 'all') await control(this.sockets.abroad, '/dns/rule/truthful', { name: a.name, rule: on ? a.rule : null });
+        return;
+      case 'host':
+        await control(this.sockets.servers, '/hosts/rule', { host: a.host, rule: on ? a.rule : null });
+        return;
+      case 'deny-control': {
+        const denied = this.applied.filter((x) => x.do === 'deny-control' && x !== a).map((x) => (x as typeof a).destination);
+        await control(this.sockets.abroad, '/proxies/deny', { destinations: on ? [...denied, a.destination] : denied });
+        return;
+      }
+      case 'throttle':
+        if (on) await this.shape(a.rate);
+        for (const r of throttleRules(a)) await nsMust(this.ns.censor, 'iptables', iptablesArgs(r, on ? '-A' : '-D'));
+        if (!on && !this.applied.some((x) => x.do === 'throttle')) await this.unshape();
+        return;
+    }
+  }
+
+  /** An htb qdisc on the censor's client-facing link: marked flows share one slow class, the rest pass. */
+  private async shape(rate: string): Promise<void> {
+    const tc = (args: string[]) => nsMust(this.ns.censor, 'tc', args);
+    if (!this.throttling) {
+      await tc(['qdisc', 'replace', 'dev', 'cli0', 'root', 'handle', '1:', 'htb', 'default', '1']);
+      await tc(['class', 'add', 'dev', 'cli0', 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '10gbit', 'quantum', '60000']);
+      await tc(['class', 'add', 'dev', 'cli0', 'parent', '1:', 'classid', THROTTLE_CLASS, 'htb', 'rate', rate, 'ceil', rate, 'quantum', '1514']);
+      this.throttling = true;
+    } else {
+      await tc(['class', 'change', 'dev', 'cli0', 'parent', '1:', 'classid', THROTTLE_CLASS, 'htb', 'rate', rate, 'ceil', rate, 'quantum', '1514']);
+    }
+  }
+
+  private async unshape(): Promise<void> {
+    await nsRun(this.ns.censor, 'tc', ['qdisc', 'del', 'dev', 'cli0', 'root']);
+    this.throttling = false;
+  }
+
+  /** Runs a command in the client namespace (the vantage). */
+  exec(cmd: string, args: string[], opts?: { timeoutMs?: number }): Promise<RunResult> {
+    return nsRun(this.ns.client, cmd, args, opts);
+  }
+
+  /** Runs a long-lived command in the client namespace, e.g. the daemon. */
+  spawn(cmd: string, args: string[]): ChildProcess {
+    const child = nsSpawn(this.ns.client, cmd, args);
+    this.procs.push(child);
+    return child;
+  }
+
+  /** Runs `blockwatch check --format json` in the client namespace for the given apps. */
+  async check(apps: string[], opts: { vantages?: string[]; timeoutMs?: number } = {}): Promise<CheckResult> {
+    const args = [CLI(), 'check', '--config', this.configFile, '--format', 'json'];
+    for (const a of apps) args.push('--app', a);
+    for (const v of opts.vantages ?? []) args.push('--vantage', v);
+    const r = await this.exec(process.execPath, args, { timeoutMs: opts.timeoutMs ?? 120_000 });
+    let report: Report | null = null;
+    try {
+      report = JSON.parse(r.stdout) as Report;
+    } catch {
+      // left null: the caller reports stdout and stderr
+    }
+    return { code: r.code, report, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  readonly webhookSink = {
+    received: async (): Promise<ReceivedPost[]> => (await control(this.sockets.abroad, '/webhook/received')) as ReceivedPost[],
+    clear: async (): Promise<void> => void (await control(this.sockets.abroad, '/webhook/clear', {})),
+    setStatus: async (code: number): Promise<void> => void (await control(this.sockets.abroad, '/webhook/status', { code })),
+    url: `http://${A.WEBHOOK_SINK}:${A.WEBHOOK_PORT}/hook`,
+  };
+
+  /** Stops the services, deletes the namespaces (and with them every rule and qdisc) and the lab folder. */
+  async down(): Promise<void> {
+    process.removeListener('exit', this.onExit);
+    for (const p of this.procs) if (p.exitCode === null) p.kill('SIGKILL');
+    await destroyTopology(this.ns);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** The same, synchronously, for process exit after a crash. */
+  private downSync(): void {
+    for (const p of this.procs) if (p.exitCode === null) p.kill('SIGKILL');
+    for (const role of ROLES) {
+      try {
+        const pids = execFileSync('ip', ['netns', 'pids', this.ns[role]], { encoding: 'utf8' });
+        for (const pid of pids.split('\n').map(Number).filter((x) => x > 0)) process.kill(pid, 'SIGKILL');
+        execFileSync('ip', ['netns', 'del', this.ns[role]], { stdio: 'ignore' });
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+

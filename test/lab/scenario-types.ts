@@ -1,0 +1,36 @@
+/** The shape of a lab scenario: a censor setup, the catalogue it probes, and the verdicts it must produce. */
+import type { AppStatus, Pattern, TargetStatus } from '../../src/model/index.js';
+import type { CensorAction } from './censor.js';
+
+/** A catalogue target as written in a catalogue YAML file. */
+export type CatalogueTarget =
+  | { id: string; kind: 'https'; url: string; group?: string; transfer?: { bytes: string; floor?: string } }
+  | { id: string; kind: 'tcp'; host: string; port: number; group?: string }
+  | { id: string; kind: 'tls'; host: string; port: number; sni?: string; group?: string }
+  | { id: string; kind: 'dns'; host: string; group?: string };
+
+export type ExpectedTarget = readonly [TargetStatus, Pattern | null];
+
+export interface ExpectedApp {
+  app: AppStatus;
+  /** Every target of the catalogue, with its exact status and pattern. */
+  targets: Record<string, ExpectedTarget>;
+}
+
+export type VantageId = 'isp' | 'abroad';
+
+export interface Scenario {
+  /** Also the id of the app catalogue it probes. */
+  name: string;
+  description: string;
+  /** Why DESIGN §2 gives this verdict, in one line. */
+  why: string;
+  /** Lab DNS names this scenario adds (name → address); each scenario has addresses of its own. */
+  hosts: Record<string, string>;
+  targets: CatalogueTarget[];
+  groups?: Record<string, { essential: boolean }>;
+  censor: CensorAction[];
+  /** Its censor setup touches every app (loss, a cut uplink): it runs alone. */
+  exclusive?: boolean;
+  expect: Record<VantageId, ExpectedApp>;
+}
