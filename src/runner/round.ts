@@ -94,11 +94,22 @@ export class Round {
     return p;
   }
 
+  /**
+   * Any canary that succeeds proves the vantage online. When all fail, they are
+   * probed again (the confirmation attempts, spaced alike): a lost packet must
+   * not take a vantage offline, and with it every verdict and alert there.
+   */
   private async checkCanaries(t: VantageTransport): Promise<boolean> {
     const canaries = this.config.canaries;
     if (canaries.length === 0) return true;
-    const results = await Promise.all(canaries.map((c) => this.measure(t, '_canary', c)));
-    return results.some((m) => m.failure === null);
+    const { attempts, spacingMs } = this.config.alerts.confirm;
+    for (let i = 0; i <= Math.max(1, attempts); i++) {
+      if (i > 0) await sleep(spacingMs, this.signal);
+      if (this.signal.aborted) return false;
+      const results = await Promise.all(canaries.map((c) => this.limit(() => probe(c, this.context(t, '_canary')))));
+      if (results.some((m) => m.failure === null)) return true;
+    }
+    return false;
   }
 
   /** The trusted resolver's answers for a name (A and AAAA), once per round. */

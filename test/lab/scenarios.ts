@@ -161,7 +161,7 @@ export const SCENARIOS: Scenario[] = [
     expect: { isp: { app: 'unknown', targets: { web: unknown, dc: unknown } }, abroad: allOk(offlineTargets) },
   },
   {
-    name: 'loss-10', description: "10% of the client's TCP segments are dropped at random (-m statistic).",
+    name: 'loss-10', description: "10% of the client's packets, TCP segments and DNS datagrams alike, are dropped at random (-m statistic).",
     why: 'TCP retransmits through random loss, so nothing is blocked: no false positive',
     hosts: { 'lossy.lab': addr(45) }, targets: lossyTargets, censor: [T.loss(0.1)], exclusive: true,
     expect: { isp: allOk(lossyTargets), abroad: allOk(lossyTargets) },

@@ -1,5 +1,5 @@
 /** Runs the real `blockwatch run` as a child process and talks to it over HTTP. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export const CLI = resolve(import.meta.dirname, '../../dist/src/cli.js');
@@ -55,8 +55,17 @@ export async function startDaemon(config: string, prefix: string[] = [], env: No
     logs,
     exited,
     async get(path) {
-      const r = await fetch(url + path, { signal: AbortSignal.timeout(10_000) });
-      return { status: r.status, text: await r.text() };
+      if (prefix.length === 0) {
+        const r = await fetch(url + path, { signal: AbortSignal.timeout(10_000) });
+        return { status: r.status, text: await r.text() };
+      }
+      // The daemon listens inside another network namespace: ask from there.
+      const script = 'fetch(process.argv[1],{signal:AbortSignal.timeout(10000)}).then(async r=>process.stdout.write(JSON.stringify({status:r.status,text:await r.text()})),e=>{console.error(String(e));process.exit(1)})';
+      return new Promise((res, rej) =>
+        execFile(prefix[0], [...prefix.slice(1), process.execPath, '-e', script, url + path], { maxBuffer: 64 << 20, timeout: 15_000 }, (err, stdout, stderr) =>
+          err ? rej(new Error(`GET ${path} in the namespace: ${stderr || err.message}`)) : res(JSON.parse(stdout) as { status: number; text: string }),
+        ),
+      );
     },
     async stop(signal = 'SIGTERM') {
       if (proc.exitCode === null) proc.kill(signal);
