@@ -6,6 +6,7 @@
 import { aggregateApp, classifyTarget, planDiagnosis } from '../analysis/index.js';
 import { runDiagnosis } from '../diagnosis/run.js';
 import { probe } from '../engines/registry.js';
+import { withDeadline } from '../net/deadline.js';
 import { repliesSettled } from '../net/resolvers/udp.js';
 import type { ProbeContext } from '../engines/types.js';
 import type {
@@ -58,10 +59,8 @@ export class Round {
     this.limit = limiter(config.schedule.concurrency);
   }
 
-  /** A probe context with its own deadline. */
-  context(t: VantageTransport, app: string): ProbeContext {
-    const deadline = AbortSignal.timeout(this.config.schedule.timeoutMs);
-    const signal = AbortSignal.any([deadline, this.signal]);
+  /** A probe context under the given signal (a deadline from `withDeadline`). */
+  context(t: VantageTransport, app: string, signal: AbortSignal): ProbeContext {
     return {
       app,
       vantage: t.vantage,
@@ -74,11 +73,16 @@ export class Round {
     };
   }
 
+  /** Probes one target under its own deadline, within the round's concurrency. */
+  private run(t: VantageTransport, app: string, target: Target): Promise<Measurement> {
+    return this.limit(() => withDeadline(this.config.schedule.timeoutMs, this.signal, (signal) => probe(target, this.context(t, app, signal))));
+  }
+
   measure(t: VantageTransport, app: string, target: Target): Promise<Measurement> {
     const key = `${t.vantage.id}\u0000${app}\u0000${target.id}`;
     let p = this.measurements.get(key);
     if (!p) {
-      p = this.limit(() => probe(target, this.context(t, app)));
+      p = this.run(t, app, target);
       this.measurements.set(key, p);
     }
     return p;
@@ -106,7 +110,7 @@ export class Round {
     for (let i = 0; i <= Math.max(1, attempts); i++) {
       if (i > 0) await sleep(spacingMs, this.signal);
       if (this.signal.aborted) return false;
-      const results = await Promise.all(canaries.map((c) => this.limit(() => probe(c, this.context(t, '_canary')))));
+      const results = await Promise.all(canaries.map((c) => this.run(t, '_canary', c)));
       if (results.some((m) => m.failure === null)) return true;
     }
     return false;
@@ -118,12 +122,13 @@ export class Round {
     if (!p) {
       const resolver = this.transports.control;
       const origin = performance.now();
-      const signal = AbortSignal.any([AbortSignal.timeout(this.config.schedule.timeoutMs), this.signal]);
-      p = this.limit(async () => {
-        const qs = await Promise.all([resolver.query(hostname, 'A', { signal, origin }), resolver.query(hostname, 'AAAA', { signal, origin })]);
-        await Promise.all(qs.map(repliesSettled));
-        return qs;
-      });
+      p = this.limit(() =>
+        withDeadline(this.config.schedule.timeoutMs, this.signal, async (signal) => {
+          const qs = await Promise.all([resolver.query(hostname, 'A', { signal, origin }), resolver.query(hostname, 'AAAA', { signal, origin })]);
+          await Promise.all(qs.map(repliesSettled));
+          return qs;
+        }),
+      );
       this.controlDns.set(hostname, p);
     }
     return p;
@@ -163,12 +168,14 @@ export class Round {
     if (requests.length > 0) {
       const controlT = t.vantage.control ? null : await this.controlVantage(t.vantage);
       diagnosis = await this.limit(() =>
-        runDiagnosis(requests, {
-          vantage: this.context(t, app.id),
-          control: controlT ? this.context(controlT, app.id) : null,
-          controlResolver: this.transports.control,
-          controlMeasurement: () => this.controlMeasurement(app.id, target, t.vantage),
-        }),
+        withDeadline(this.config.schedule.timeoutMs, this.signal, (signal) =>
+          runDiagnosis(requests, {
+            vantage: this.context(t, app.id, signal),
+            control: controlT ? this.context(controlT, app.id, signal) : null,
+            controlResolver: this.transports.control,
+            controlMeasurement: () => this.controlMeasurement(app.id, target, t.vantage),
+          }),
+        ),
       );
     }
     const verdict = classifyTarget({ measurement, vantageOnline: true, controlQueries, control, diagnosis, fingerprints: this.config.fingerprints });

@@ -1,4 +1,5 @@
 /** POSTs a JSON body to a receiver with a deadline and a cap on the reply it reads. */
+import { withDeadline } from '../../net/deadline.js';
 import { request, type Dispatcher } from 'undici';
 
 /** A reply body is only read to free the connection; more than this is not worth reading. */
@@ -26,8 +27,11 @@ export interface PostOptions {
 }
 
 /** Resolves on a 2xx reply; throws DeliveryError otherwise. The message never carries header values. */
-export async function postJson(o: PostOptions): Promise<void> {
-  const signal = AbortSignal.any([o.signal, AbortSignal.timeout(o.timeoutMs)]);
+export function postJson(o: PostOptions): Promise<void> {
+  return withDeadline(o.timeoutMs, o.signal, (signal) => post(o, signal));
+}
+
+async function post(o: PostOptions, signal: AbortSignal): Promise<void> {
   let status: number;
   try {
     const res = await request(o.url, {

@@ -5,6 +5,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { Agent, type Dispatcher } from 'undici';
 import type { DnsQuery, QueryType } from '../../model/index.js';
 import type { Connector, QueryOptions, Resolver } from '../types.js';
+import { deadline } from '../deadline.js';
 import { whenAborted } from '../abort.js';
 import { since } from '../clock.js';
 import { NetError, toFailure } from '../errors.js';
@@ -43,14 +44,18 @@ export class DohResolver implements Resolver {
       connections: 4,
       // The connection is opened by the vantage's connector, so a control vantage's proxy carries DoH too.
       connect: (opts, cb) => {
-        const signal = AbortSignal.timeout(CONNECT_TIMEOUT_MS);
+        const limit = deadline(CONNECT_TIMEOUT_MS);
+        const signal = limit.signal;
         const host = opts.hostname.replace(/^\[|\]$/g, '');
         const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);
         const addr = isIP(host) ? Promise.resolve(host) : lookup(host).then((a) => a.address);
         addr
           .then((ip) => connector.connect(ip, port, { signal }))
           .then((sock) => {
-            if (opts.protocol !== 'https:') return cb(null, sock);
+            if (opts.protocol !== 'https:') {
+              limit.dispose();
+              return cb(null, sock);
+            }
             const tls = tlsConnect({
               socket: sock,
               // The name (or address) the certificate is checked against.
@@ -62,14 +67,19 @@ export class DohResolver implements Resolver {
             const detach = whenAborted(signal, (reason) => tls.destroy(reason as Error));
             tls.once('secureConnect', () => {
               detach();
+              limit.dispose();
               cb(null, tls);
             });
             tls.once('error', (err) => {
               detach();
+              limit.dispose();
               cb(err, null);
             });
           })
-          .catch((err: Error) => cb(err, null));
+          .catch((err: Error) => {
+            limit.dispose();
+            cb(err, null);
+          });
       },
     });
   }

@@ -1,0 +1,52 @@
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { deadline, withDeadline } from '../../../src/net/deadline.js';
+import { toFailure } from '../../../src/net/errors.js';
+
+describe('probe deadlines', () => {
+  it('abort with a TimeoutError reason that maps to generic_timeout_error', async () => {
+    const d = deadline(20);
+    await new Promise((r) => d.signal.addEventListener('abort', r, { once: true }));
+    expect(toFailure(d.signal.reason, 'connect').failure).toBe('generic_timeout_error');
+  });
+
+  it('follow a shutdown of the parent, which maps to interrupted', async () => {
+    const parent = new AbortController();
+    const d = deadline(60_000, parent.signal);
+    const waiting = sleep(60_000, undefined, { signal: d.signal }).catch((err: unknown) => err);
+    parent.abort(new Error('shutdown'));
+    expect(toFailure(await waiting, 'connect').failure).toBe('interrupted');
+    d.dispose();
+  });
+
+  it('abort work waiting on them as a deadline', async () => {
+    const err = await withDeadline(20, new AbortController().signal, (signal) => sleep(60_000, undefined, { signal }).catch((e: unknown) => e));
+    expect(toFailure(err, 'connect').failure).toBe('generic_timeout_error');
+  });
+
+  it('do not fire once disposed', async () => {
+    const result = await withDeadline(30, undefined, async (signal) => signal);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(result.aborted).toBe(false);
+  });
+
+  it('still fire after a garbage collection, unlike AbortSignal.any over AbortSignal.timeout', () => {
+    const module = resolve(import.meta.dirname, '../../../dist/src/net/deadline.js');
+    const script = `
+      const { deadline } = await import(${JSON.stringify(module)});
+      const ours = deadline(200, new AbortController().signal).signal;
+      const theirs = AbortSignal.any([AbortSignal.timeout(200), new AbortController().signal]);
+      const fired = { ours: false, theirs: false };
+      ours.addEventListener('abort', () => (fired.ours = true));
+      theirs.addEventListener('abort', () => (fired.theirs = true));
+      globalThis.gc();
+      await new Promise((r) => setTimeout(r, 50));
+      globalThis.gc();
+      await new Promise((r) => setTimeout(r, 400));
+      console.log(JSON.stringify(fired));`;
+    const out = execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(out).ours).toBe(true);
+  });
+});
