@@ -1,12 +1,30 @@
 import { defineConfig } from 'vitest/config';
 
+/** Suites that build the censorship lab (network namespaces) or drive it. */
+const LAB = ['test/lab/topology.test.ts', 'test/lab/lab.test.ts', 'test/lab/daemon.test.ts', 'test/e2e/prometheus-lab.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
-    // The lab suites share one set of network namespaces; run files one at a time there.
-    fileParallelism: true,
     pool: 'forks',
+    projects: [
+      {
+        // Loopback suites: in parallel.
+        test: { name: 'loopback', include: ['test/**/*.test.ts'], exclude: LAB, sequence: { groupOrder: 0 } },
+      },
+      {
+        // Lab suites: one at a time, after the others, so that probe timings and
+        // throughput checks do not compete for this machine's cores.
+        test: {
+          name: 'lab',
+          include: LAB,
+          fileParallelism: false,
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });
