@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The command line: run, check, validate (DESIGN §3). */
+/** The command line: run, check, validate. */
 import { parseArgs } from 'node:util';
 import { check } from './commands/check.js';
 import { HELP, UsageError } from './commands/usage.js';

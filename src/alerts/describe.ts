@@ -1,4 +1,4 @@
-/** Labels and annotations of native alerts (DESIGN §6), built from what the verdicts saw. */
+/** Labels and annotations of native alerts, built from what the verdicts saw. */
 import { createHash } from 'node:crypto';
 import type { AppVerdict, TargetVerdict, VantageState } from '../model/index.js';
 import type { AlertName } from './types.js';

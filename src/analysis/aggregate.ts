@@ -1,4 +1,4 @@
-/** An app's verdict at one vantage: targets in a group are redundant, essential groups decide (DESIGN §2). */
+/** An app's verdict at one vantage: targets in a group are redundant, essential groups decide. */
 import { groupOf, PATTERNS, type App, type AppStatus, type AppVerdict, type Pattern, type TargetStatus, type TargetVerdict } from '../model/index.js';
 
 type GroupStatus = 'ok' | 'blocked' | 'anomaly' | 'down' | 'unknown';
@@ -24,7 +24,7 @@ function groupsOf(app: App, verdicts: TargetVerdict[]): Map<string, TargetVerdic
 /**
  * Distinct patterns of blocked and anomalous targets, most important first:
  * those that make an essential group fail, then confirmed before suspected,
- * then the more targets, then the order of DESIGN §2's table.
+ * then the more targets, then the order of the README's pattern table.
  */
 function rankPatterns(groups: Map<string, TargetVerdict[]>, failing: Set<string>): Pattern[] {
   const rank = new Map<Pattern, { decisive: number; status: number; count: number }>();

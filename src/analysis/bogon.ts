@@ -1,4 +1,4 @@
-/** Bogon answers: addresses censors use as DNS sinks, exactly the ranges of DESIGN §2. */
+/** Bogon answers: addresses censors use as DNS sinks, exactly the README's sink ranges. */
 import ipaddr from 'ipaddr.js';
 
 /**

@@ -26,7 +26,7 @@ const STEPS: ReadonlyArray<readonly [string, Classifier]> = [
   ['http', classifyHttpFailure],
 ];
 
-/** The status a finding earns (DESIGN §2): the control decides, unless the signature speaks for itself. */
+/** The status a finding earns: the control decides, unless the signature speaks for itself. */
 export function statusOf(f: Finding): TargetStatus {
   // Without a named technique there is nothing to call blocking.
   if (f.pattern === null) return f.control === 'shared' ? 'down' : 'anomaly';

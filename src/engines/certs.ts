@@ -1,4 +1,5 @@
 /** Certificate summaries for measurements: subject, issuer, SANs, validity and SHA-256, leaf first. */
+import type { X509Certificate } from 'node:crypto';
 import type { DetailedPeerCertificate, PeerCertificate, TLSSocket } from 'node:tls';
 import type { CertificateSummary } from '../model/index.js';
 
@@ -34,8 +35,32 @@ export function summarize(c: PeerCertificate): CertificateSummary {
   };
 }
 
-/** The chain the server sent (and Node completed), leaf first; at most 8 certificates. */
-export function peerChain(sock: TLSSocket): { summaries: CertificateSummary[]; leaf: PeerCertificate | null } {
+/** X509Certificate names are one attribute a line; measurements join them like dn(). */
+const joinDn = (name: string): string => name.split('\n').join(', ');
+
+function summarizeX509(c: X509Certificate): CertificateSummary {
+  return {
+    subject: joinDn(c.subject),
+    issuer: joinDn(c.issuer),
+    san: sans(c.subjectAltName),
+    notBefore: iso(c.validFrom),
+    notAfter: iso(c.validTo),
+    sha256: c.fingerprint256.replace(/:/g, '').toLowerCase(),
+  };
+}
+
+/**
+ * The chain the server sent (and Node completed), leaf first; at most 8 certificates.
+ * A validated handshake records only its leaf, read lazily through X509Certificate:
+ * getPeerCertificate(true) turns every certificate of the chain into a JS object (key,
+ * raw DER, three fingerprints) and cost a third of a probe's CPU. A handshake that did not
+ * validate, where the chain is the evidence (tls.mitm), still records the whole chain.
+ */
+export function peerChain(sock: TLSSocket): { summaries: CertificateSummary[]; leaf: X509Certificate | PeerCertificate | null } {
+  if (sock.authorized) {
+    const x = sock.getPeerX509Certificate();
+    return x ? { summaries: [summarizeX509(x)], leaf: x } : { summaries: [], leaf: null };
+  }
   const leaf = sock.getPeerCertificate(true) as DetailedPeerCertificate;
   if (!leaf || !leaf.raw) return { summaries: [], leaf: null };
   const out: CertificateSummary[] = [];

@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics of DESIGN §5, on a registry of their own.
+ * Prometheus metrics of the README's metric table, on a registry of their own.
  *
  * API:
  *   const m = new Metrics({ version });
@@ -51,7 +51,11 @@ interface BlockedSeries {
 }
 
 export class Metrics {
+  /** blockwatch's own series. */
   readonly registry = new Registry();
+  /** Node's process metrics, read at every scrape. */
+  private readonly process = new Registry();
+  private text: Promise<string> | null = null;
   private readonly appStatus: Gauge<string>;
   private readonly appReachable: Gauge<string>;
   private readonly targetSuccess: Gauge<string>;
@@ -135,7 +139,7 @@ export class Metrics {
       help: 'Whether the last configuration load succeeded.',
       registers,
     });
-    // Beyond the DESIGN §5 table: rounds never stack, so a late one is skipped and counted here.
+    // Beyond the README's metric contract: rounds never stack, so a late one is skipped and counted here.
     this.roundsSkipped = new Counter({
       name: 'blockwatch_rounds_skipped_total',
       help: 'Rounds skipped because the previous round was still running.',
@@ -148,19 +152,33 @@ export class Metrics {
       registers,
     });
     buildInfo.set({ version: opts.version, nodejs: process.version }, 1);
-    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.process });
   }
 
   get contentType(): string {
     return this.registry.contentType;
   }
 
-  render(): Promise<string> {
-    return this.registry.metrics();
+  /**
+   * The exposition text. blockwatch's own series change only when a round (or an
+   * alert, or a reload) is recorded, so their text is rendered once per change
+   * and served from cache; the process metrics are read at every scrape. At
+   * tens of thousands of series this keeps a scrape to milliseconds.
+   */
+  async render(): Promise<string> {
+    this.text ??= this.registry.metrics();
+    const [own, process] = await Promise.all([this.text, this.process.metrics()]);
+    return own + process;
+  }
+
+  /** Marks the cached text stale after any change to blockwatch's series. */
+  private changed(): void {
+    this.text = null;
   }
 
   /** Pre-creates the series of a (new or reloaded) config and removes those of what is gone. */
   configure(config: Config): void {
+    this.changed();
     const apps = new Map<string, Map<string, TargetKind>>();
     for (const app of config.apps) {
       if (app.closed) continue;
@@ -247,6 +265,7 @@ export class Metrics {
 
   /** Counts one probe and observes the phases it reached. */
   recordProbe(vantage: string, app: string, kind: TargetKind, status: TargetStatus, timings: Timings): boolean {
+    this.changed();
     if (!this.series.probes.has(key(vantage, app, kind, status))) return false;
     this.probesTotal.inc({ vantage, app, kind, status });
     for (const phase of PHASES) {
@@ -260,6 +279,7 @@ export class Metrics {
 
   /** Sets an app's status gauges and its targets' success and blocked series. */
   recordApp(verdict: AppVerdict): boolean {
+    this.changed();
     const { vantage, app } = verdict;
     const targets = this.apps.get(app);
     if (!targets || !this.vantages.has(vantage)) return false;
@@ -285,22 +305,26 @@ export class Metrics {
   }
 
   recordVantage(state: VantageState): boolean {
+    this.changed();
     if (!this.vantages.has(state.id)) return false;
     this.vantageOnline.set({ vantage: state.id }, state.online ? 1 : 0);
     return true;
   }
 
   roundDone(vantage: string, at: Date): boolean {
+    this.changed();
     if (!this.vantages.has(vantage)) return false;
     this.roundTimestamp.set({ vantage }, at.getTime() / 1000);
     return true;
   }
 
   roundSkipped(): void {
+    this.changed();
     this.roundsSkipped.inc();
   }
 
   alertSent(receiver: string, result: 'success' | 'failure'): boolean {
+    this.changed();
     if (!this.receivers.has(receiver)) return false;
     this.alertsSent.inc({ receiver, result });
     return true;
@@ -308,6 +332,7 @@ export class Metrics {
 
   /** A failed reload sets 0 and keeps every series of the running config; a good one is configure(). */
   configReload(ok: boolean): void {
+    this.changed();
     this.reloadSuccessful.set(ok ? 1 : 0);
   }
 }

@@ -68,7 +68,11 @@ export interface TlsHandshake {
   tls_version: string | null;
   cipher_suite: string | null;
   negotiated_protocol: string | null;
-  /** Leaf first. */
+  /**
+   * Leaf first. A handshake that validated records its leaf only (reading the
+   * whole chain costs a third of a probe's CPU); one that did not validate —
+   * where the chain is the evidence — records the chain as sent.
+   */
   peer_certificates: CertificateSummary[];
   /** True when the chain validates for server_name against the trust store. */
   validated: boolean;

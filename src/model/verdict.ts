@@ -1,4 +1,4 @@
-/** Verdicts: what analysis concludes, and the report that carries them (DESIGN §2–3). */
+/** Verdicts: what analysis concludes, and the report that carries them (the README's verdicts and report). */
 import type { FailureString, Operation } from './failure.js';
 import type { TargetKind } from './target.js';
 import type { Timings } from './measurement.js';

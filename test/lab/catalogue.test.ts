@@ -1,4 +1,4 @@
-/** The scenario catalogue itself: complete coverage of DESIGN §2, and scenarios that cannot disturb each other. */
+/** The scenario catalogue itself: complete coverage of every pattern and status, and scenarios that cannot disturb each other. */
 import { describe, expect, it } from 'vitest';
 import { APP_STATUSES, PATTERNS, TARGET_STATUSES } from '../../src/model/index.js';
 import { PENDING } from './pending.js';
@@ -12,7 +12,7 @@ describe('lab scenario catalogue', () => {
     expect(new Set(SCENARIOS.map((s) => s.name)).size).toBe(SCENARIOS.length);
   });
 
-  it('expects every blocking pattern of DESIGN §2 somewhere', () => {
+  it('expects every blocking pattern blockwatch names somewhere', () => {
     const seen = new Set(expectations.flatMap((e) => Object.values(e.targets).map(([, p]) => p)));
     expect(PATTERNS.filter((p) => !seen.has(p))).toEqual([]);
   });

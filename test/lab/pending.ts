@@ -1,5 +1,5 @@
 /**
- * Scenario verdicts expected to fail until the analysis does what DESIGN §2 says, each
+ * Scenario verdicts expected to fail until the analysis does what the verdict rules say, each
  * with the reason. This is the only such list; the lab tests mark these `fails`, so an
  * entry that starts passing fails the suite until it is removed from here.
  */

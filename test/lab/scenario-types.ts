@@ -23,7 +23,7 @@ export interface Scenario {
   /** Also the id of the app catalogue it probes. */
   name: string;
   description: string;
-  /** Why DESIGN §2 gives this verdict, in one line. */
+  /** Why the verdict rules give this verdict, in one line. */
   why: string;
   /** Lab DNS names this scenario adds (name → address); each scenario has addresses of its own. */
   hosts: Record<string, string>;

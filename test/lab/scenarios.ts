@@ -82,7 +82,7 @@ export const SCENARIOS: Scenario[] = [
   dnsScenario('dns-refused', 'refused.lab', 13, { rcode: 'REFUSED' }, 'dns.refused', 'REFUSED at the ISP while the control resolver answers'),
   dnsScenario('dns-no-answer', 'noanswer.lab', 14, { empty: true }, 'dns.no_answer', 'NOERROR without addresses while the control has some', true),
   dnsScenario('dns-timeout', 'silent.lab', 15, { silence: true }, 'dns.timeout', 'the ISP resolver never replies for this name while the control answers'),
-  dnsScenario('dns-bogon', 'bogon.lab', 16, { answer: [A.BOGON] }, 'dns.bogon', '127.0.0.1 is in the sink ranges of DESIGN §2', true),
+  dnsScenario('dns-bogon', 'bogon.lab', 16, { answer: [A.BOGON] }, 'dns.bogon', '127.0.0.1 is in the sink ranges blockwatch treats as bogons', true),
   dnsScenario('dns-blockpage', 'bpdns.lab', 17, { answer: [A.BLOCKPAGE] }, 'dns.blockpage', "the answer is the lab ISP's blockpage address, listed in the lab's DNS fingerprints"),
   dnsScenario('dns-injected', 'injected.lab', 18, { inject: [A.FORGED] }, 'dns.injected', 'two differing replies to one query, the forged one first'),
   dnsScenario('dns-inconsistent', 'inconsistent.lab', 19, { answer: [A.MITM] }, 'dns.inconsistent',

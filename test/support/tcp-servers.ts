@@ -9,15 +9,25 @@ export interface Listener {
 }
 
 /** A listener whose connections get `onConn`; all of them are destroyed on close. */
-export async function listen(onConn: (s: Socket) => void, host = '127.0.0.1'): Promise<Listener> {
-  const conns = new Set<Socket>();
+export function listen(onConn: (s: Socket) => void, host = '127.0.0.1'): Promise<Listener> {
   const server: Server = createServer((s) => {
-    conns.add(s);
-    s.on('close', () => conns.delete(s));
     s.on('error', () => {});
     onConn(s);
   });
-  await new Promise<void>((res, rej) => server.once('error', rej).listen(0, host, () => res()));
+  return serve(server, host);
+}
+
+/** Listens on a free port of `host`, tracking connections so that close() ends them all. */
+export async function serve(server: Server, host: string): Promise<Listener> {
+  const conns = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    conns.add(s);
+    s.on('close', () => conns.delete(s));
+  });
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(0, host, () => res());
+  });
   return {
     host,
     port: (server.address() as AddressInfo).port,

@@ -4,6 +4,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { AddressInfo, Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { makeCA, type Leaf, type TestCA } from './pki.js';
+import { serve } from './tcp-servers.js';
 
 export interface Running {
   host: string;
@@ -17,29 +18,8 @@ export function testPki(names: string[] = ['app.test']): { ca: TestCA; leaf: Lea
   return { ca, leaf: ca.issue(names, { ips: ['127.0.0.1', '::1'] }) };
 }
 
-function track(server: { on(ev: string, fn: (s: Socket) => void): unknown }): Set<Socket> {
-  const conns = new Set<Socket>();
-  server.on('connection', (s: Socket) => {
-    conns.add(s);
-    s.on('close', () => conns.delete(s));
-  });
-  return conns;
-}
-
-async function start(
-  server: HttpsServer | HttpServer | ReturnType<typeof createTlsServer>,
-  host: string,
-): Promise<Running> {
-  const conns = track(server as never);
-  await new Promise<void>((res, rej) => server.once('error', rej).listen(0, host, () => res()));
-  return {
-    host,
-    port: (server.address() as AddressInfo).port,
-    async close() {
-      for (const c of conns) c.destroy();
-      await new Promise<void>((res) => server.close(() => res()));
-    },
-  };
+function start(server: HttpsServer | HttpServer | ReturnType<typeof createTlsServer>, host: string): Promise<Running> {
+  return serve(server as never, host);
 }
 
 /** A TLS server that completes handshakes (ALPN h2 and http/1.1 offered) and then holds the connection. */

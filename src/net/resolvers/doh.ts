@@ -10,7 +10,7 @@ import { whenAborted } from '../abort.js';
 import { since } from '../clock.js';
 import { NetError, toFailure } from '../errors.js';
 import { trustContext } from '../trust.js';
-import { blankQuery, decodeReply, encodeQuery, replyFailure, toReply } from './wire.js';
+import { acceptReply, blankQuery, decodeReply, encodeQuery, toReply } from './wire.js';
 
 export const DOH_REPLY_CAP = 65_536;
 /** How long opening a connection to the DoH server may take, independent of any one query. */
@@ -102,9 +102,7 @@ export class DohResolver implements Resolver {
       }
       const r = decodeReply(await readCapped(res.body, DOH_REPLY_CAP));
       q.replies.push(toReply(r, since(opts.origin)));
-      q.rcode = r.rcode;
-      q.answers = r.answers;
-      q.failure = replyFailure(r, type);
+      acceptReply(q, r, type);
     } catch (err) {
       q.failure = toFailure(err, 'resolve').failure;
     }

@@ -6,7 +6,7 @@ import type { Connector, QueryOptions, Resolver } from '../types.js';
 import { whenAborted } from '../abort.js';
 import { since } from '../clock.js';
 import { NetError, toFailure } from '../errors.js';
-import { blankQuery, decodeReply, encodeQuery, randomId, replyFailure, toReply } from './wire.js';
+import { acceptReply, blankQuery, decodeReply, encodeQuery, randomId, toReply } from './wire.js';
 
 /** A TCP DNS message cannot exceed 65,535 bytes; nothing more is read. */
 export const TCP_REPLY_CAP = 65_535;
@@ -70,9 +70,7 @@ export class TcpResolver implements Resolver {
         q.failure = 'dns_reply_with_wrong_query_id';
       } else {
         q.replies.push(toReply(r, since(opts.origin)));
-        q.rcode = r.rcode;
-        q.answers = r.answers;
-        q.failure = replyFailure(r, type);
+        acceptReply(q, r, type);
       }
     } catch (err) {
       q.failure = toFailure(err, 'resolve').failure;

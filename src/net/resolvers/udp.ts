@@ -6,7 +6,7 @@ import type { QueryOptions, Resolver } from '../types.js';
 import { whenAborted } from '../abort.js';
 import { since } from '../clock.js';
 import { toFailure } from '../errors.js';
-import { blankQuery, decodeReply, encodeQuery, randomId, replyFailure, toReply } from './wire.js';
+import { acceptReply, blankQuery, decodeReply, encodeQuery, randomId, toReply } from './wire.js';
 
 /** Larger datagrams are not DNS answers we asked for (EDNS0 buffers are commonly 4096). */
 export const UDP_REPLY_CAP = 4096;
@@ -107,9 +107,7 @@ export class UdpResolver implements Resolver {
         if (!counted) {
           // The first well-formed reply counts; an injector's forged reply usually wins this race.
           counted = true;
-          q.rcode = r.rcode;
-          q.answers = r.answers;
-          q.failure = replyFailure(r, type);
+          acceptReply(q, r, type);
           q.t = at;
           if (resendTimer) clearTimeout(resendTimer);
           if (this.opts.replyWindowMs <= 0) finish();

@@ -60,3 +60,10 @@ export function toReply(r: ParsedReply, t: number, from?: string): DnsReply {
 export function blankQuery(hostname: string, type: QueryType, engine: DnsQuery['engine'], address: string, t0: number): DnsQuery {
   return { hostname, query_type: type, engine, resolver_address: address, answers: [], rcode: null, failure: null, replies: [], t0, t: t0 };
 }
+
+/** Makes a reply the one that counts for its query: rcode, answers and failure. */
+export function acceptReply(q: DnsQuery, r: ParsedReply, type: QueryType): void {
+  q.rcode = r.rcode;
+  q.answers = r.answers;
+  q.failure = replyFailure(r, type);
+}

@@ -1,9 +1,9 @@
-// Bogon ranges: exactly DESIGN §2's list, checked at every edge and against an arithmetic oracle.
+// Bogon ranges: exactly the README's list, checked at every edge and against an arithmetic oracle.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isBogon } from '../../../src/analysis/bogon.js';
 
-/** [first, last] of each IPv4 bogon range, as written in DESIGN §2. */
+/** [first, last] of each IPv4 bogon range, as the README lists them. */
 const V4_RANGES: Array<[string, string]> = [
   ['0.0.0.0', '0.255.255.255'],
   ['10.0.0.0', '10.255.255.255'],

@@ -178,3 +178,26 @@ describe('Metrics', () => {
     expect(s.get(k('blockwatch_target_success', { vantage: 'v9', app: 'app9', target: 't499', kind: 'dns' }))).toBe(0);
   });
 });
+
+describe('Metrics render cache', () => {
+  it('serves every change made after an earlier scrape', async () => {
+    const m = configured();
+    m.recordApp(verdict(telegram, 'isp', 'blocked'));
+    expect((await scrape(m)).get(k('blockwatch_app_status', { vantage: 'isp', app: 'telegram', status: 'blocked' }))).toBe(1);
+    m.recordApp(verdict(telegram, 'isp', 'reachable'));
+    m.roundSkipped();
+    const s = await scrape(m);
+    expect(s.get(k('blockwatch_app_status', { vantage: 'isp', app: 'telegram', status: 'blocked' }))).toBe(0);
+    expect(s.get(k('blockwatch_app_status', { vantage: 'isp', app: 'telegram', status: 'reachable' }))).toBe(1);
+    expect(s.get('blockwatch_rounds_skipped_total')).toBe(1);
+  });
+
+  it('reads the process metrics at every scrape', async () => {
+    const m = new Metrics({ version: '1.2.3' });
+    m.configure(config());
+    const first = (await scrape(m)).get('process_cpu_user_seconds_total')!;
+    const until = Date.now() + 30;
+    while (Date.now() < until); // spend some CPU
+    expect((await scrape(m)).get('process_cpu_user_seconds_total')!).toBeGreaterThan(first);
+  });
+});

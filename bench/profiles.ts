@@ -1,0 +1,59 @@
+/** How much work each kind of run does: full (`npm run bench`), quick (`--quick`), smoke (the test). */
+import type { AccuracyLevel } from './accuracy.js';
+
+export interface Profile {
+  name: 'full' | 'quick' | 'smoke';
+  sections: Array<'compare' | 'accuracy' | 'scale' | 'metrics' | 'alerts'>;
+  compare: { n: number; concurrency: number; repetitions: number };
+  accuracy: { levels: AccuracyLevel[] };
+  /** settleSeconds: how long the first round runs before counting starts. */
+  scale: { targets: number; apps: number; observeSeconds: number; settleSeconds: number; concurrency: number };
+  metrics: { series: number; repetitions: number };
+  alerts: { trials: number; intervalSeconds: number; lossPercent: number; lossMinutes: number };
+}
+
+export const PROFILES: Record<Profile['name'], Profile> = {
+  full: {
+    name: 'full',
+    sections: ['compare', 'accuracy', 'scale', 'metrics', 'alerts'],
+    compare: { n: 2000, concurrency: 50, repetitions: 5 },
+    accuracy: {
+      levels: [
+        { concurrency: 1, n: 150, delayMs: 50, note: 'one probe at a time' },
+        { concurrency: 200, n: 2000, delayMs: 500, note: '200 in flight, ~200 probes/s offered: within capacity' },
+        { concurrency: 200, n: 1000, delayMs: 50, note: '200 in flight, ~2000 probes/s offered: saturated, errors are queueing' },
+      ],
+    },
+    scale: { targets: 10_000, apps: 100, observeSeconds: 90, settleSeconds: 0, concurrency: 256 },
+    metrics: { series: 50_000, repetitions: 15 },
+    alerts: { trials: 20, intervalSeconds: 30, lossPercent: 10, lossMinutes: 3 },
+  },
+  quick: {
+    name: 'quick',
+    sections: ['compare', 'accuracy', 'scale', 'metrics'],
+    compare: { n: 1000, concurrency: 50, repetitions: 3 },
+    accuracy: {
+      levels: [
+        { concurrency: 1, n: 50, delayMs: 50, note: 'one probe at a time' },
+        { concurrency: 200, n: 1000, delayMs: 500, note: '200 in flight, ~200 probes/s offered: within capacity' },
+      ],
+    },
+    scale: { targets: 10_000, apps: 100, observeSeconds: 60, settleSeconds: 0, concurrency: 256 },
+    metrics: { series: 50_000, repetitions: 5 },
+    alerts: { trials: 3, intervalSeconds: 30, lossPercent: 10, lossMinutes: 1 },
+  },
+  smoke: {
+    name: 'smoke',
+    sections: ['compare', 'accuracy', 'metrics', 'scale'],
+    compare: { n: 6, concurrency: 2, repetitions: 1 },
+    accuracy: {
+      levels: [
+        { concurrency: 1, n: 3, delayMs: 20, note: 'smoke' },
+        { concurrency: 3, n: 6, delayMs: 20, note: 'smoke' },
+      ],
+    },
+    scale: { targets: 20, apps: 2, observeSeconds: 1, settleSeconds: 0, concurrency: 32 },
+    metrics: { series: 2_000, repetitions: 1 },
+    alerts: { trials: 1, intervalSeconds: 30, lossPercent: 10, lossMinutes: 1 },
+  },
+};

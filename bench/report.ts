@@ -1,0 +1,171 @@
+/** The bench's results: the machine and versions, then JSON and a markdown table in bench/results/. */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { AccuracyResult } from './accuracy.js';
+import type { AlertResult } from './alert-latency.js';
+import type { CompareResult } from './compare.js';
+import type { MetricsResult } from './metrics-render.js';
+import { BLACKBOX_BIN } from './processes.js';
+import type { ScaleResult } from './scale.js';
+import { VERSION } from '../src/version.js';
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  kernel: string;
+  node: string;
+  blockwatch: string;
+  blackboxExporter: string;
+}
+
+export interface BenchResults {
+  schema: 'blockwatch.bench/v1';
+  profile: string;
+  startedAt: string;
+  finishedAt?: string;
+  machine: Machine;
+  sections: {
+    compare?: CompareResult;
+    accuracy?: AccuracyResult;
+    scale?: ScaleResult;
+    metrics?: MetricsResult;
+    alerts?: AlertResult;
+  };
+}
+
+function blackboxVersion(): string {
+  try {
+    const out = execFileSync(BLACKBOX_BIN, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return /version (\S+)/.exec(out)?.[1] ?? 'unknown';
+  } catch (err) {
+    const e = err as { stderr?: string };
+    return /version (\S+)/.exec(e.stderr ?? '')?.[1] ?? 'not found';
+  }
+}
+
+export function machine(): Machine {
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
+    node: process.version,
+    blockwatch: VERSION,
+    blackboxExporter: blackboxVersion(),
+  };
+}
+
+const MB = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+const ms = (s: number) => `${(s * 1e3).toFixed(3)} ms`;
+const x = (r: number) => `${r.toFixed(2)}×`;
+const verdict = (met: boolean) => (met ? 'met' : '**not met**');
+
+export function markdown(r: BenchResults): string {
+  const m = r.machine;
+  const out: string[] = [
+    '# blockwatch benchmark results',
+    '',
+    `Profile \`${r.profile}\`, ${r.startedAt} – ${r.finishedAt ?? ''}.`,
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}; Node ${m.node}; blockwatch ${m.blockwatch}; blackbox_exporter ${m.blackboxExporter}.`,
+    '',
+  ];
+  const c = r.sections.compare;
+  if (c) {
+    const bw = c.medians.blockwatch;
+    const bb = c.medians.blackbox;
+    out.push(
+      `## Side by side with blackbox_exporter (N = ${c.n} full HTTPS probes, concurrency ${c.concurrency}, ${c.repetitions} pairs, medians)`,
+      '',
+      '| figure | blockwatch | blackbox_exporter | ratio (median of pairs) | target | |',
+      '|---|---|---|---|---|---|',
+      `| CPU per probe | ${ms(bw.cpuPerProbe)} | ${ms(bb.cpuPerProbe)} | ${x(c.ratios.cpuPerProbe)} | ≤ 0.80× | ${verdict(c.ratios.cpuPerProbe <= 0.8)} |`,
+      `| probes per second | ${bw.probesPerSecond.toFixed(0)} | ${bb.probesPerSecond.toFixed(0)} | ${x(c.ratios.probesPerSecond)} | ≥ 1.20× | ${verdict(c.ratios.probesPerSecond >= 1.2)} |`,
+      `| peak RSS | ${MB(bw.peakRssBytes)} | ${MB(bb.peakRssBytes)} | ${x(c.ratios.peakRss)} | — | |`,
+      `| successful probes | ${bw.ok}/${c.n} | ${bb.ok}/${c.n} | | | |`,
+      '',
+    );
+  }
+  const a = r.sections.accuracy;
+  if (a) {
+    out.push(
+      '## Timing accuracy (ServerHello and first byte each held D ms; error = measured − D, in ms)',
+      '',
+      `Each prober's own undelayed phase (p50, c=1, the handshake and exchange themselves): blockwatch tls ${a.baseline.blockwatch.tlsMs.toFixed(2)} ms, ttfb ${a.baseline.blockwatch.ttfbMs.toFixed(2)} ms; blackbox_exporter tls ${a.baseline.blackbox.tlsMs.toFixed(2)} ms, ttfb ${a.baseline.blackbox.ttfbMs.toFixed(2)} ms. Subtract these from the errors below to see what delay alone adds.`,
+      '',
+      '| concurrency | D | offered/s | prober | tls p50 | tls p99 | ttfb p50 | ttfb p99 | ok |',
+      '|---|---|---|---|---|---|---|---|---|',
+    );
+    const f = (v: number) => v.toFixed(2);
+    for (const row of a.rows) {
+      out.push(
+        `| ${row.concurrency} | ${row.delayMs} | ${row.offeredPerSecond.toFixed(0)} | blockwatch | ${f(row.blockwatch.tls.p50Ms)} | ${f(row.blockwatch.tls.p99Ms)} | ${f(row.blockwatch.ttfb.p50Ms)} | ${f(row.blockwatch.ttfb.p99Ms)} | ${row.blockwatch.ok}/${row.n} |`,
+        `| ${row.concurrency} | ${row.delayMs} | | blackbox_exporter | ${f(row.blackbox.tls.p50Ms)} | ${f(row.blackbox.tls.p99Ms)} | ${f(row.blackbox.ttfb.p50Ms)} | ${f(row.blackbox.ttfb.p99Ms)} | ${row.blackbox.ok}/${row.n} |`,
+        `| ${row.concurrency} | ${row.delayMs} | | injector (held − D) | ${f(row.injector.tls.p50Ms)} | ${f(row.injector.tls.p99Ms)} | ${f(row.injector.ttfb.p50Ms)} | ${f(row.injector.ttfb.p99Ms)} | |`,
+      );
+    }
+    const top = a.rows.find((r) => r.concurrency >= 200 && !r.note.includes('saturated')) ?? a.rows.at(-1);
+    if (top) {
+      const worst = Math.max(Math.abs(top.blockwatch.tls.p99Ms), Math.abs(top.blockwatch.ttfb.p99Ms));
+      out.push('', `Target: p99 error < 2 ms at ${top.concurrency} concurrent (${top.note}): ${verdict(worst < 2)} (blockwatch worst p99 ${worst.toFixed(2)} ms).`);
+      for (const row of a.rows) out.push(`- c=${row.concurrency}, D=${row.delayMs} ms: ${row.note}.`);
+    }
+    out.push('');
+  }
+  const s = r.sections.scale;
+  if (s) {
+    out.push(
+      `## Scale: \`blockwatch run\` with ${s.targets} targets every ${s.intervalSeconds} s (concurrency ${s.concurrency})`,
+      '',
+      '| figure | value | target | |',
+      '|---|---|---|---|',
+      `| peak RSS (VmHWM) | ${MB(s.peakRssBytes)} | < 150 MB | ${verdict(s.peakRssBytes < 150e6)} |`,
+      `| RSS at the end | ${MB(s.endRssBytes)} (V8 heap used ${MB(s.heapUsedBytes)}, external ${MB(s.externalBytes)}) | | |`,
+      `| CPU, steady state | ${(s.cpuFraction * 100).toFixed(1)}% of one core over ${s.observedSeconds.toFixed(0)} s | | |`,
+      `| CPU per probe | ${ms(s.cpuPerProbe)} | | |`,
+      `| probes done / rounds | ${s.probes} / ${s.rounds} | | |`,
+      `| rounds skipped | ${s.roundsSkipped} | | |`,
+      `| probes not ok (all targets are up) | ${s.notOk} | 0 | |`,
+      '',
+    );
+  }
+  const mt = r.sections.metrics;
+  if (mt) {
+    out.push(
+      `## /metrics render (${mt.series} series, ${mt.repetitions} renders)`,
+      '',
+      '| figure | value | target | |',
+      '|---|---|---|---|',
+      `| render time, median | ${mt.medianMs.toFixed(1)} ms | < 100 ms | ${verdict(mt.medianMs < 100)} |`,
+      `| render time, max | ${mt.maxMs.toFixed(1)} ms | | |`,
+      `| size | ${MB(mt.bytes)} | | |`,
+      '',
+    );
+  }
+  const al = r.sections.alerts;
+  if (al) {
+    out.push(`## Alert latency in the lab (interval ${al.intervalSeconds} s)`, '');
+    if (al.error) out.push(`Not measured: ${al.error}`, '');
+    else {
+      out.push(
+        '| figure | value | target | |',
+        '|---|---|---|---|',
+        `| block onset → webhook, median (${al.latencies.length} trials) | ${al.medianSeconds.toFixed(1)} s | ≤ ${al.intervalSeconds + 15} s | ${verdict(al.maxSeconds <= al.intervalSeconds + 15)} |`,
+        `| block onset → webhook, max | ${al.maxSeconds.toFixed(1)} s | | |`,
+        `| false alerts at ${al.lossPercent}% loss over ${al.lossMinutes} min | ${al.falseAlerts ?? 'not run'} | 0 | ${al.falseAlerts === null ? '' : verdict(al.falseAlerts === 0)} |`,
+        '',
+      );
+    }
+  }
+  return out.join('\n');
+}
+
+export function writeResults(dir: string, r: BenchResults): string[] {
+  const json = join(dir, 'latest.json');
+  const md = join(dir, 'latest.md');
+  writeFileSync(json, `${JSON.stringify(r, null, 2)}\n`);
+  writeFileSync(md, `${markdown(r)}\n`);
+  return [json, md];
+}

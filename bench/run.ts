@@ -1,0 +1,90 @@
+/**
+ * `npm run bench`: blockwatch side by side with blackbox_exporter on loopback, then the
+ * scale, /metrics and alert-latency figures; writes bench/results/latest.{json,md}.
+ * `-- --quick` for a short run, `-- --only compare,accuracy` to pick sections,
+ * `-- --out DIR` to write elsewhere, `-- --loss-minutes M` for a longer run under loss.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { makeCA } from '../test/support/pki.js';
+import { accuracy } from './accuracy.js';
+import { alertLatency } from './alert-latency.js';
+import { compare } from './compare.js';
+import { renderBench } from './metrics-render.js';
+import { startBlackbox, startProber, startTarget, type Child } from './processes.js';
+import { machine, writeResults, type BenchResults } from './report.js';
+import { scale } from './scale.js';
+import { PROFILES, type Profile } from './profiles.js';
+
+const SECTIONS = ['compare', 'accuracy', 'scale', 'metrics', 'alerts'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    smoke: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    out: { type: 'string' },
+    'loss-minutes': { type: 'string' },
+  },
+});
+const profile: Profile = PROFILES[values.smoke ? 'smoke' : values.quick ? 'quick' : 'full'];
+const only = new Set<Section>((values.only?.split(',') as Section[] | undefined) ?? profile.sections);
+for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`unknown section ${s}; expected ${SECTIONS.join(', ')}`);
+if (values['loss-minutes']) profile.alerts.lossMinutes = Number(values['loss-minutes']);
+const outDir = values.out ?? join(process.cwd(), 'bench', 'results');
+const log = (s: string) => process.stdout.write(`${s}\n`);
+
+const dir = mkdtempSync(join(tmpdir(), 'bw-bench-'));
+const children: Child[] = [];
+const results: BenchResults = { schema: 'blockwatch.bench/v1', profile: profile.name, startedAt: new Date().toISOString(), machine: machine(), sections: {} };
+
+try {
+  const ca = makeCA('blockwatch bench CA', dir);
+  const leaf = ca.issue(['bench.test'], { ips: ['127.0.0.1'] });
+  const base = { ca: ca.cert, timeoutMs: 10_000 };
+
+  if (only.has('compare') || only.has('accuracy')) {
+    const prober = await startProber();
+    children.push(prober);
+    const blackbox = await startBlackbox(dir, ca.certFile);
+    children.push(blackbox);
+    if (only.has('compare')) {
+      const target = await startTarget(leaf.certFile, leaf.keyFile);
+      children.push(target);
+      log(`compare: ${profile.compare.n} probes at concurrency ${profile.compare.concurrency}, ${profile.compare.repetitions} pairs`);
+      results.sections.compare = await compare(prober, blackbox, { ...base, url: `https://127.0.0.1:${target.port}/` }, { ...profile.compare, log });
+      await target.stop();
+    }
+    if (only.has('accuracy')) {
+      log('accuracy: ServerHello and first byte each held D ms');
+      const startDelayed = async (delayMs: number) => {
+        const t = await startTarget(leaf.certFile, leaf.keyFile, delayMs);
+        children.push(t);
+        return t;
+      };
+      results.sections.accuracy = await accuracy(prober, blackbox, startDelayed, base, { ...profile.accuracy, log });
+    }
+  }
+  if (only.has('metrics')) {
+    log(`metrics: render at ${profile.metrics.series} series`);
+    results.sections.metrics = await renderBench({ ...profile.metrics, log });
+  }
+  if (only.has('scale')) {
+    log(`scale: blockwatch run with ${profile.scale.targets} targets`);
+    results.sections.scale = await scale(dir, leaf, ca.certFile, { ...profile.scale, log });
+  }
+  if (only.has('alerts')) {
+    log(`alerts: ${profile.alerts.trials} trials in the lab`);
+    results.sections.alerts = await alertLatency({ ...profile.alerts, log });
+  }
+} finally {
+  for (const c of children.reverse()) await c.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+results.finishedAt = new Date().toISOString();
+mkdirSync(outDir, { recursive: true });
+const files = writeResults(outDir, results);
+log(`wrote ${files.join(', ')}`);

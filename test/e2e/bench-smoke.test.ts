@@ -1,0 +1,70 @@
+// The benchmark harness still runs end to end: a tiny `npm run bench -- --smoke` (a few probes
+// through blockwatch and blackbox_exporter, a small /metrics render, a small daemon run) writes
+// its JSON and markdown. Figures are never asserted: only that each part ran and probed successfully.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import type { BenchResults } from '../../bench/report.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const RUN = join(ROOT, 'dist/bench/run.js');
+const HAVE_BLACKBOX = spawnSync('sh', ['-c', 'command -v prometheus-blackbox-exporter']).status === 0;
+const CI = Boolean(process.env.CI);
+if (!HAVE_BLACKBOX && !CI) console.warn('skipping the bench smoke run: prometheus-blackbox-exporter is not on PATH (Debian package prometheus-blackbox-exporter); CI is unset');
+
+describe.skipIf(!HAVE_BLACKBOX && !CI)('npm run bench -- --smoke', () => {
+  const out = mkdtempSync(join(tmpdir(), 'bw-bench-smoke-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  let results: BenchResults;
+
+  test('runs and writes latest.json and latest.md', () => {
+    expect(existsSync(RUN), `${RUN} is missing: run npm run build first`).toBe(true);
+    const r = spawnSync(process.execPath, [RUN, '--smoke', '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 90_000 });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    results = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as BenchResults;
+    expect(results.schema).toBe('blockwatch.bench/v1');
+    const md = readFileSync(join(out, 'latest.md'), 'utf8');
+    expect(md).toContain('## Side by side with blackbox_exporter');
+    expect(md).toContain('## Timing accuracy');
+    expect(md).toContain('## /metrics render');
+    expect(md).toContain('## Scale');
+  }, 100_000);
+
+  test('every side-by-side probe succeeded through both blockwatch and blackbox_exporter', () => {
+    const c = results.sections.compare!;
+    for (const pair of c.pairs) {
+      expect(pair.blockwatch.ok).toBe(c.n);
+      expect(pair.blackbox.ok).toBe(c.n);
+      expect(pair.blockwatch.cpuSeconds).toBeGreaterThanOrEqual(0);
+      expect(pair.blackbox.peakRssBytes).toBeGreaterThan(0);
+    }
+  });
+
+  test('the delayed target was probed at each level and its delays were recorded', () => {
+    const a = results.sections.accuracy!;
+    for (const row of a.rows) {
+      expect(row.blockwatch.ok).toBe(row.n);
+      expect(row.blackbox.ok).toBe(row.n);
+      expect(row.blockwatch.tls.samples).toBe(row.n);
+      expect(row.blackbox.ttfb.samples).toBe(row.n);
+      // Each probe crossed the injector once for the ServerHello and once for the response head.
+      expect(row.injector.tls.samples).toBe(2 * row.n);
+      expect(row.injector.ttfb.samples).toBe(2 * row.n);
+    }
+  });
+
+  test('the /metrics render reached the wanted number of series', () => {
+    const m = results.sections.metrics!;
+    expect(m.series).toBeGreaterThanOrEqual(m.wantedSeries);
+    expect(m.bytes).toBeGreaterThan(0);
+  });
+
+  test('the daemon probed every scaled target successfully', () => {
+    const s = results.sections.scale!;
+    expect(s.rounds).toBeGreaterThanOrEqual(1);
+    expect(s.notOk).toBe(0);
+    expect(s.peakRssBytes).toBeGreaterThan(0);
+  });
+});
