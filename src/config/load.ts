@@ -1,7 +1,6 @@
 /** Loads the config file and everything it points at, reporting every problem at once. */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import cron from 'node-cron';
 import type { AlertsConfig, App, Config, FingerprintDb, Receiver, ServerConfig, Target, Vantage } from '../model/index.js';
 import { loadCatalogues } from './catalogue.js';
 import { loadFingerprints } from './fingerprints.js';
@@ -54,9 +53,6 @@ function resolveConfig(file: string, raw: RawConfig, env: NodeJS.ProcessEnv, iss
   const at = (p: string) => resolve(base, p);
   const probesDir = at(raw.probes);
 
-  if (!cron.validate(raw.schedule.cron)) {
-    issues.push({ file, path: 'schedule.cron', message: `"${raw.schedule.cron}" is not a cron expression; expected 5 fields (minute hour day month weekday) or 6 with seconds first, e.g. "*/1 * * * *"` });
-  }
   const all = existsSync(probesDir) ? loadCatalogues(probesDir, issues) : [];
   if (!existsSync(probesDir)) issues.push({ file, path: 'probes', message: `folder ${probesDir} does not exist` });
   const apps = selectApps(all, raw.apps, file, issues);

@@ -1,5 +1,6 @@
 /** The shapes of the YAML files (zod), before paths are resolved and files read. */
 import { isIP } from 'node:net';
+import cron from 'node-cron';
 import { z } from 'zod';
 import { parseListen, parseProxy, parseResolver, type Parsed } from './transport.js';
 import { parseDuration, parseRate, parseSize } from './units.js';
@@ -112,7 +113,12 @@ export const configSchema = z.strictObject({
   apps: z.array(id()).optional(),
   schedule: z
     .strictObject({
-      cron: z.string().default('* * * * *'),
+      cron: z
+        .string()
+        .refine((c) => cron.validate(c), {
+          error: (i) => `"${String(i.input)}" is not a cron expression; expected 5 fields (minute hour day month weekday) or 6 with seconds first, e.g. "*/1 * * * *"`,
+        })
+        .default('* * * * *'),
       jitter: duration().default(10_000),
       concurrency: z.number().int().min(1).max(10_000).default(64),
       timeout: duration().default(10_000),

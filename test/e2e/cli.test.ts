@@ -1,0 +1,124 @@
+/** The command line's contract on loopback: check's report and exit codes, validate, usage errors. */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI } from '../support/daemon.js';
+import { closedPort } from '../support/tcp-servers.js';
+import { startHttpsServer, testPki, type Running } from '../support/tls-servers.js';
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((res) =>
+    execFile(process.execPath, [CLI, ...args], { timeout: 30_000, env: { ...process.env, BLOCKWATCH_CONFIG: '' } }, (err, stdout, stderr) =>
+      res({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+}
+
+const { ca, leaf } = testPki(['app.test']);
+let web: Running;
+let dir: string;
+let config: string;
+
+beforeAll(async () => {
+  web = await startHttpsServer(leaf, (_req, res) => res.end('<title>Chat</title>hello'));
+  const refused = await closedPort();
+  dir = mkdtempSync(join(tmpdir(), 'bw-cli-'));
+  mkdirSync(join(dir, 'probes'));
+  writeFileSync(join(dir, 'probes', 'chat.yaml'), `id: chat
+name: Chat
+sources: ["loopback test"]
+targets:
+  - { id: web, kind: https, url: "https://127.0.0.1:${web.port}/" }
+  - { id: api, kind: tls, host: 127.0.0.1, port: ${web.port}, sni: app.test }
+`);
+  writeFileSync(join(dir, 'probes', 'mail.yaml'), `id: mail
+name: Mail
+sources: ["loopback test"]
+targets:
+  - { id: smtp, kind: tcp, host: 127.0.0.1, port: ${refused} }
+`);
+  config = join(dir, 'blockwatch.yaml');
+  writeFileSync(config, `probes: ./probes
+schedule: { timeout: 2s }
+vantages: [ { id: lo, labels: { country: XX } } ]
+canaries: [ { id: self, kind: https, url: "https://127.0.0.1:${web.port}/" } ]
+tls: { extraCA: ${ca.certFile} }
+`);
+});
+afterAll(() => web.close());
+
+describe('blockwatch check', () => {
+  it('prints a blockwatch.report/v1 document and exits 0 when every app is reachable', async () => {
+    const r = await run(['check', '--config', config, '--app', 'chat', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(Object.keys(report)).toEqual(['schema', 'startedAt', 'finishedAt', 'vantages', 'apps']);
+    expect(report.schema).toBe('blockwatch.report/v1');
+    expect(report.vantages).toEqual([{ id: 'lo', online: true, control: false, labels: { country: 'XX' } }]);
+    expect(report.apps).toHaveLength(1);
+    const [app] = report.apps;
+    expect(app).toMatchObject({ app: 'chat', vantage: 'lo', status: 'reachable', patterns: [] });
+    expect(app.targets.map((t: { id: string; kind: string; input: string; status: string; pattern: null; failure: null; operation: null }) => [t.id, t.kind, t.input, t.status, t.pattern, t.failure, t.operation])).toEqual([
+      ['web', 'https', `https://127.0.0.1:${web.port}/`, 'ok', null, null, null],
+      ['api', 'tls', `127.0.0.1:${web.port} sni=app.test`, 'ok', null, null, null],
+    ]);
+    const timings = app.targets[0].timings;
+    expect(Object.keys(timings).sort()).toEqual(['connect', 'tls', 'total', 'ttfb']);
+    expect(timings.total).toBeGreaterThanOrEqual(timings.tls);
+  });
+
+  it('exits 1 when an app is not reachable, naming the failure and step', async () => {
+    const r = await run(['check', '--config', config, '--app', 'mail', '--format', 'json']);
+    expect(r.code).toBe(1);
+    const [app] = JSON.parse(r.stdout).apps;
+    expect(app.status).not.toBe('reachable');
+    expect(app.targets[0]).toMatchObject({ id: 'smtp', failure: 'connection_refused', operation: 'connect' });
+  });
+
+  it('prints a table with the failing step in words', async () => {
+    const r = await run(['check', '--config', config]);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.split('\n');
+    expect(lines[0].split(/\s{2,}/)).toEqual(['APP', 'VANTAGE', 'STATUS', 'PATTERN', 'FAILING STEP']);
+    expect(lines[1].split(/\s{2,}/)).toEqual(['chat', 'lo', 'reachable', '-', '-']);
+    expect(lines[2]).toContain('smtp: TCP connect — connection_refused');
+  });
+
+  it('exits 2 naming the field for a bad config, and for an unknown app', async () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'probes: ./probes\nvantages: [ { id: lo, resolver: "dns://1.2.3.4" } ]\nschedule: { timeout: soon }\n');
+    const r = await run(['check', '--config', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${bad}: vantages[0].resolver:`);
+    expect(r.stderr).toContain(`${bad}: schedule.timeout:`);
+    const u = await run(['check', '--config', config, '--app', 'nope']);
+    expect(u.code).toBe(2);
+    expect(u.stderr).toContain('--app nope: no such app');
+  });
+});
+
+describe('blockwatch validate', () => {
+  it('accepts the shipped default config', async () => {
+    const r = await run(['validate', '--config', join(import.meta.dirname, '../../config/blockwatch.yaml')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/ok — 11 apps, \d+ targets, 1 vantages, 3 canaries, \d+ fingerprints/);
+  });
+
+  it('reports every problem at once and exits 2', async () => {
+    const bad = join(dir, 'worse.yaml');
+    writeFileSync(bad, 'probes: ./probes\nschedule: { cron: "soon", jitter: 1x }\nserver: { listen: "nowhere" }\nmystery: 1\n');
+    const r = await run(['validate', '--config', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^4 problems found:/);
+    for (const field of ['schedule.cron', 'schedule.jitter', 'server.listen', ': unknown key "mystery"']) expect(r.stderr).toContain(field);
+  });
+
+  it('exits 2 on an unknown command or flag, and 0 for --version', async () => {
+    expect((await run(['probe'])).code).toBe(2);
+    expect((await run(['check', '--colour'])).code).toBe(2);
+    const v = await run(['--version']);
+    expect([v.code, v.stdout]).toEqual([0, `blockwatch 0.1.0 (node ${process.versions.node})\n`]);
+  });
+});
