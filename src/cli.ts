@@ -8,9 +8,6 @@ import { ConfigError, formatIssue } from './config/issues.js';
 import { defaultConfigPath } from './config/load.js';
 import { VERSION } from './version.js';
 
-/** The command being run, once parsed. */
-let command: string | undefined;
-
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -29,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`blockwatch ${VERSION} (node ${process.versions.node})\n`);
     return 0;
   }
-  command = positionals[0];
+  const command = positionals[0];
   if (values.help || !command) {
     (values.help ? process.stdout : process.stderr).write(HELP);
     return values.help ? 0 : 2;
@@ -61,9 +58,10 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
-    // A one-off command is done once its output is out: nothing left open (a socket
-    // still closing, a timer) may keep the process alive.
-    if (command !== 'run') process.stdout.write('', () => process.exit(code));
+    // Done once the output is out (for run: after a clean shutdown, logs flushed):
+    // nothing left open, a socket still closing or a timer, may keep the process alive.
+    if (process.stdout.writableLength === 0) process.exit(code);
+    else process.stdout.once('drain', () => process.exit(code));
   },
   (err: unknown) => {
     if (err instanceof ConfigError) {

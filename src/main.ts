@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { Alerter } from './alerts/index.js';
-import { formatIssue } from './config/issues.js';
+import { ConfigError, formatIssue } from './config/issues.js';
 import { loadConfig, readConfig } from './config/load.js';
 import { EvidenceWriter } from './evidence/index.js';
 import { makeLogger } from './logger.js';
@@ -34,7 +34,9 @@ export async function runDaemon(configPath: string, logger: Logger = makeLogger(
       metrics.recordProbe(o.vantage, o.app, o.target.kind, o.verdict.status, o.measurement.timings);
       evidence?.write({ vantage: o.vantage, app: o.app, target: o.target.id, measurement: o.measurement, verdict: o.verdict, round: result.report.startedAt });
       if (o.verdict.status !== 'ok') {
-        logger.child({ vantage: o.vantage, app: o.app, target: o.target.id }).info(
+        // Unknown (an offline vantage, a probe that could not run) is said once per round, not per target.
+        const level = o.verdict.status === 'unknown' ? 'debug' : 'info';
+        logger.child({ vantage: o.vantage, app: o.app, target: o.target.id })[level](
           { status: o.verdict.status, pattern: o.verdict.pattern, failure: o.verdict.failure, operation: o.verdict.operation },
           'target not ok',
         );
@@ -105,6 +107,12 @@ export async function runDaemon(configPath: string, logger: Logger = makeLogger(
     ready: () => latest !== null,
     reload: config.server.enableReload ? reload : undefined,
     logger: logger.child({ component: 'server' }),
+  }).catch((err: NodeJS.ErrnoException) => {
+    // A port in use or not allowed is the config's to fix: say which field.
+    if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') {
+      throw new ConfigError([{ file: config.file, path: 'server.listen', message: `cannot listen on ${config.server.host}:${config.server.port}: ${err.code}` }]);
+    }
+    throw err;
   });
   logger.info({ address: server.address, version: VERSION, apps: config.apps.length, vantages: config.vantages.length }, 'blockwatch running');
   scheduler.start();
@@ -123,7 +131,6 @@ export async function runDaemon(configPath: string, logger: Logger = makeLogger(
       alerter.stop();
       await server.close();
       logger.info('stopped');
-      logger.flush?.();
       resolve(0);
     };
     process.on('SIGHUP', onHup);
