@@ -2,11 +2,13 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/support/local-process.js';
 import type { RunRequest, RunResult } from './protocol.js';
+
+export { freePort };
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const BLACKBOX_BIN = process.env.BLACKBOX_EXPORTER ?? 'prometheus-blackbox-exporter';
@@ -71,18 +73,6 @@ export function startProber(execArgv: string[] = []): Promise<ProberProcess> {
       res({ proc, pid: proc.pid!, run, stop: stopper(proc) });
     });
     proc.once('exit', (code) => rej(new Error(`prober exited with ${code}`)));
-  });
-}
-
-/** A free loopback port (bound and released; good enough on a machine we alone drive). */
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => res(port));
-    });
   });
 }
 

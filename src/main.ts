@@ -9,7 +9,7 @@ import { loadConfig, readConfig } from './config/load.js';
 import { EvidenceWriter } from './evidence/index.js';
 import { makeLogger } from './logger.js';
 import { Metrics } from './metrics/index.js';
-import type { Config, Report } from './model/index.js';
+import type { Report } from './model/index.js';
 import type { RoundResult } from './runner/round.js';
 import { makeTransports } from './runner/transports.js';
 import { Scheduler } from './schedule/scheduler.js';
@@ -139,4 +139,3 @@ export async function runDaemon(configPath: string, logger: Logger = makeLogger(
   });
 }
 
-export type { Config };

@@ -24,7 +24,7 @@ export function needsConfirmation(o: Observation, previous: TargetStatus | undef
  * Re-probes a failed observation up to `attempts` times. Returns the first
  * re-probe that is ok (the failure was transient), else the last one (confirmed).
  */
-export async function confirm(makeRound: () => Round, o: Observation, online: boolean, opts: ConfirmOptions): Promise<{ observation: Observation; confirmed: boolean; attempts: number }> {
+export async function confirm(makeRound: () => Round, o: Observation, opts: ConfirmOptions): Promise<{ observation: Observation; confirmed: boolean; attempts: number }> {
   let last = o;
   for (let i = 1; i <= opts.attempts; i++) {
     await sleep(opts.spacingMs, opts.signal);
@@ -34,7 +34,8 @@ export async function confirm(makeRound: () => Round, o: Observation, online: bo
     const app = round.config.apps.find((a) => a.id === o.app);
     const target = app?.targets.find((x) => x.id === o.target.id);
     if (!t || !app || !target) break;
-    last = await round.assess(app, target, t, online);
+    // Only observations of online vantages are confirmed.
+    last = await round.assess(app, target, t, true);
     if (!BAD.has(last.verdict.status)) return { observation: last, confirmed: false, attempts: i };
   }
   return { observation: last, confirmed: true, attempts: opts.attempts };

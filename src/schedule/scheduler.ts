@@ -30,6 +30,8 @@ export function cronInterval(expression: string): number {
 
 export class Scheduler {
   private task: ScheduledTask | null = null;
+  /** The schedule's interval, worked out once per (re)configuration. */
+  private intervalMs = 60_000;
   private running: Promise<void> | null = null;
   private readonly stopping = new AbortController();
   /** Last status per vantage/app/target, to tell a first failure from a known one. */
@@ -76,6 +78,7 @@ export class Scheduler {
   }
 
   private schedule(): void {
+    this.intervalMs = cronInterval(this.config.schedule.cron);
     this.task = cron.schedule(this.config.schedule.cron, () => this.trigger(true), { name: 'blockwatch-round' });
   }
 
@@ -96,10 +99,9 @@ export class Scheduler {
     const signal = this.stopping.signal;
     if (withJitter && config.schedule.jitterMs > 0) await sleep(Math.random() * config.schedule.jitterMs, signal);
     if (signal.aborted) return;
-    const interval = cronInterval(config.schedule.cron);
     const targets = config.apps.reduce((n, a) => n + a.targets.length, 0) * config.vantages.length;
     // Spread starts over half the interval once there is more work than can run at once.
-    const spreadMs = targets > config.schedule.concurrency ? interval / 2 : 0;
+    const spreadMs = targets > config.schedule.concurrency ? this.intervalMs / 2 : 0;
     const result = await runRound(config, transports, { signal, spreadMs });
     const confirmations = await this.confirmFailures(config, transports, result, signal);
     this.rounds++;
@@ -113,7 +115,7 @@ export class Scheduler {
     if (pending.length > 0 && config.alerts.confirm.attempts > 0) {
       const confirmed = await Promise.all(
         pending.map((o) =>
-          confirm(() => new Round(config, transports, signal), o, true, { attempts: config.alerts.confirm.attempts, spacingMs: config.alerts.confirm.spacingMs, signal }),
+          confirm(() => new Round(config, transports, signal), o, { attempts: config.alerts.confirm.attempts, spacingMs: config.alerts.confirm.spacingMs, signal }),
         ),
       );
       const replaced = new Map(confirmed.map((c) => [key(c.observation), c.observation]));

@@ -2,11 +2,11 @@
 // is PromQL a real Prometheus accepts, and the provisioning points where the compose mounts them.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
+import { freePort, waitReady } from '../support/local-process.js';
 import { dashboards, renderDashboard } from '../../grafana/src/dashboards.js';
 import { dashboardQueries, expandVariables, variableSelectors } from '../../grafana/src/queries.js';
 
@@ -80,17 +80,6 @@ const HAVE_PROMETHEUS = spawnSync('sh', ['-c', 'command -v prometheus']).status 
 const CI = Boolean(process.env.CI);
 if (!HAVE_PROMETHEUS && !CI) console.warn('skipping the PromQL checks: prometheus is not on PATH (Debian package prometheus); CI is unset');
 
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-  });
-}
-
 describe.skipIf(!HAVE_PROMETHEUS && !CI)('dashboard queries against a real Prometheus', () => {
   let prom: ChildProcess;
   let dir: string;
@@ -109,16 +98,7 @@ describe.skipIf(!HAVE_PROMETHEUS && !CI)('dashboard queries against a real Prome
     );
     prom.stdout?.on('data', (b: Buffer) => (log += b.toString()));
     prom.stderr?.on('data', (b: Buffer) => (log += b.toString()));
-    for (let i = 0; ; i++) {
-      if (prom.exitCode !== null) throw new Error(`prometheus exited: ${log}`);
-      try {
-        if ((await fetch(`${base}/-/ready`, { signal: AbortSignal.timeout(1000) })).ok) break;
-      } catch {
-        // not listening yet
-      }
-      if (i > 300) throw new Error(`prometheus not ready: ${log}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitReady(`${base}/-/ready`, prom, () => log);
   });
 
   afterAll(() => {

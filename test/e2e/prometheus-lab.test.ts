@@ -61,6 +61,17 @@ interface AmAlert {
 }
 
 const sortedLabels = (l: Record<string, string>) => Object.fromEntries(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : 1)));
+/** The labels the censorship alert must carry, in Prometheus and in Alertmanager alike. */
+const CENSORSHIP_LABELS = sortedLabels({
+  alertname: 'BlockwatchCensorship',
+  app: BLOCKED.name,
+  vantage: 'isp',
+  pattern: 'tls.sni_filter',
+  confirmed_by: 'control',
+  severity: 'critical',
+  instance: BLOCKWATCH,
+  job: 'blockwatch',
+});
 
 describe.skipIf(!canRun)('Prometheus and Alertmanager against blockwatch in the censorship lab', () => {
   let lab: Lab | undefined;
@@ -174,16 +185,7 @@ describe.skipIf(!canRun)('Prometheus and Alertmanager against blockwatch in the 
       throw new Error(`${e.message}\n${context()}`);
     });
     expect(alerts.map((a) => sortedLabels(a.labels))).toEqual([
-      sortedLabels({
-        alertname: 'BlockwatchCensorship',
-        app: BLOCKED.name,
-        vantage: 'isp',
-        pattern: 'tls.sni_filter',
-        confirmed_by: 'control',
-        severity: 'critical',
-        instance: BLOCKWATCH,
-        job: 'blockwatch',
-      }),
+      CENSORSHIP_LABELS,
     ]);
   }, 50_000);
 
@@ -194,16 +196,7 @@ describe.skipIf(!canRun)('Prometheus and Alertmanager against blockwatch in the 
     }, 15_000, 250);
     expect(list.map((a) => [sortedLabels(a.labels), a.status.state])).toEqual([
       [
-        sortedLabels({
-          alertname: 'BlockwatchCensorship',
-          app: BLOCKED.name,
-          vantage: 'isp',
-          pattern: 'tls.sni_filter',
-          confirmed_by: 'control',
-          severity: 'critical',
-          instance: BLOCKWATCH,
-          job: 'blockwatch',
-        }),
+        CENSORSHIP_LABELS,
         'active',
       ],
     ]);

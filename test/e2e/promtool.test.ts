@@ -2,11 +2,11 @@
 // with the real promtool, amtool and Alertmanager.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
+import { freePort, waitReady } from '../support/local-process.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PROM = join(ROOT, 'config/prometheus');
@@ -128,30 +128,6 @@ describe.skipIf(!HAVE_AMTOOL && !CI)('amtool', () => {
     expect([...am.route.group_by].sort()).toEqual(['alertname', 'app', 'vantage']);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-  });
-}
-
-async function waitReady(url: string, child: ChildProcess, log: () => string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`exited early (${child.exitCode}): ${log()}`);
-    try {
-      if ((await fetch(url, { signal: AbortSignal.timeout(1000) })).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`not ready: ${log()}`);
-}
 
 interface AmAlert {
   labels: Record<string, string>;
