@@ -7,6 +7,7 @@
 import { probe } from '../src/engines/registry.js';
 import type { ProbeContext } from '../src/engines/types.js';
 import type { HttpsTarget, Vantage } from '../src/model/index.js';
+import { makeDatagramConnector } from '../src/net/datagram/index.js';
 import { makeConnector } from '../src/net/connectors/index.js';
 import { makeResolver } from '../src/net/resolvers/index.js';
 import { limiter } from '../src/schedule/limit.js';
@@ -14,6 +15,7 @@ import type { ProbeSample, RunRequest, RunResult } from './protocol.js';
 
 const vantage: Vantage = { id: 'bench', resolver: { type: 'system' }, labels: {}, control: false };
 const connector = makeConnector({});
+const datagrams = makeDatagramConnector({});
 const resolver = makeResolver(vantage.resolver, connector, [], { replyWindowMs: 300 });
 
 async function run(req: RunRequest): Promise<RunResult> {
@@ -30,6 +32,7 @@ async function run(req: RunRequest): Promise<RunResult> {
           vantage,
           resolver,
           connector,
+          datagrams,
           extraCA: [req.ca],
           signal: AbortSignal.timeout(req.timeoutMs),
           limits: { bodyBytes: 64_000, dnsReplyWindowMs: 300 },

@@ -1,12 +1,14 @@
 /** The one signature every engine shares, and what it is given. */
 import type { Measurement, Target, Vantage } from '../model/index.js';
-import type { Connector, Resolver } from '../net/types.js';
+import type { Connector, DatagramConnector, Resolver } from '../net/types.js';
 
 export interface ProbeContext {
   app: string;
   vantage: Vantage;
   resolver: Resolver;
   connector: Connector;
+  /** UDP paths (udp and quic targets). */
+  datagrams: DatagramConnector;
   /** Trust anchors (PEM) added to Node's roots: config tls.extraCA plus the target's own ca. */
   extraCA: string[];
   /** Aborted at the probe's deadline or on shutdown. */

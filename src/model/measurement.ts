@@ -101,6 +101,57 @@ export interface HttpRequest {
   t: number;
 }
 
+/** One datagram received in answer to a UDP probe. */
+export interface UdpReply {
+  /** Seconds since the measurement started. */
+  t: number;
+  /** Source address:port of the datagram. */
+  from: string;
+  bytes: number;
+  /** What it was: a STUN Binding success or error response for our transaction, or something else. */
+  kind: 'binding_success' | 'binding_error' | 'other';
+}
+
+/** One STUN Binding transaction (RFC 8489) to one address: every send and every reply. */
+export interface UdpExchange {
+  /** ip:port the request went to. */
+  address: string;
+  protocol: 'stun';
+  /** Datagrams sent: the request and its retransmissions. */
+  sent: number;
+  /** Every datagram received, up to a cap; the rest are counted in replies_dropped. */
+  replies: UdpReply[];
+  replies_dropped: number;
+  /** XOR-MAPPED-ADDRESS of the first success response: the vantage's address as the server sees it. */
+  mapped_address: string | null;
+  /** Seconds from the last send before the first valid response to that response. */
+  rtt: number | null;
+  failure: FailureString | null;
+  t0: number;
+  t: number;
+}
+
+/** One QUIC Initial exchange with one address: what came back, decrypted as far as the Initial keys allow. */
+export interface QuicHandshake {
+  /** ip:port the Initial went to. */
+  address: string;
+  server_name: string;
+  alpn: string[];
+  /** Datagrams sent (the Initial and its retransmissions). */
+  sent: number;
+  /** Datagrams received, up to a cap. */
+  received: number;
+  /** The first valid long-header packet's type, null when none came. */
+  response: 'initial' | 'retry' | 'version_negotiation' | 'handshake' | null;
+  /** A ServerHello was found in the CRYPTO frames of a decrypted server Initial. */
+  server_hello: boolean;
+  /** Versions offered by a Version Negotiation packet. */
+  versions?: number[];
+  failure: FailureString | null;
+  t0: number;
+  t: number;
+}
+
 export interface ThroughputSample {
   bytes: number;
   seconds: number;
@@ -127,6 +178,10 @@ export interface Measurement {
   tcp_connect: TcpConnect[];
   tls_handshakes: TlsHandshake[];
   requests: HttpRequest[];
+  /** STUN transactions (udp targets). */
+  udp_exchanges?: UdpExchange[];
+  /** QUIC Initial exchanges (quic targets). */
+  quic_handshakes?: QuicHandshake[];
   transfer?: ThroughputSample;
   /** The failure of the first step that failed, null when the probe succeeded. */
   failure: FailureString | null;

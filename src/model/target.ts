@@ -8,7 +8,6 @@ export type QueryType = 'A' | 'AAAA';
 interface TargetBase {
   /** Unique within its app. */
   id: string;
-  kind: TargetKind;
   /** Redundant targets share a group; a group is ok while any of its targets is ok. */
   group?: string;
 }
@@ -51,6 +50,24 @@ export interface HttpsTarget extends TargetBase {
   url: string;
   ca?: string[];
   transfer?: Transfer;
+}
+
+/** A STUN Binding request (RFC 8489) over UDP: how call relays and their media paths are reached. */
+export interface UdpTarget extends TargetBase {
+  kind: 'udp';
+  host: string;
+  port: number;
+}
+
+/** A QUIC v1 Initial (RFC 9000/9001) carrying a TLS 1.3 ClientHello with the SNI and ALPN. */
+export interface QuicTarget extends TargetBase {
+  kind: 'quic';
+  host: string;
+  port: number;
+  /** Server name in the ClientHello; default: host when it is a name. */
+  sni?: string;
+  /** ALPN protocols offered; default ["h3"]. */
+  alpn?: string[];
 }
 
 export type Target = DnsTarget | TcpTarget | TlsTarget | HttpsTarget;

@@ -32,6 +32,11 @@ export const PATTERNS = [
   'http.reset',
   'http.timeout',
   'throttled',
+  'tls.freeze',
+  'udp.timeout',
+  'udp.refused',
+  'quic.timeout',
+  'quic.sni_filter',
 ] as const;
 export type Pattern = (typeof PATTERNS)[number];
 
@@ -65,9 +70,18 @@ export interface AppVerdict {
   targets: TargetVerdict[];
 }
 
+/**
+ * online: a canary answers. walled: only domestic canaries answer (destination
+ * allowlisting); its apps are judged as online. offline: no canary answers.
+ */
+export const VANTAGE_STATES = ['online', 'walled', 'offline'] as const;
+export type VantageStateName = (typeof VANTAGE_STATES)[number];
+
 export interface VantageState {
   id: string;
+  /** True for online and walled: the vantage's verdicts count. */
   online: boolean;
+  state: VantageStateName;
   control: boolean;
   labels: Record<string, string>;
 }

@@ -26,3 +26,25 @@ export interface Connector {
   readonly describe: string;
   connect(ip: string, port: number, opts: ConnectOptions): Promise<Socket>;
 }
+
+/**
+ * A UDP path to one peer, opened by a vantage's DatagramConnector. Only the
+ * peer's datagrams arrive (a connected socket, or a proxy's relay for that
+ * destination); an ICMP port unreachable arrives as an error (ECONNREFUSED).
+ */
+export interface DatagramChannel {
+  /** ip:port of the peer. */
+  readonly remote: string;
+  /** Sends one datagram; a failure to send arrives through onError. */
+  send(payload: Buffer): void;
+  onMessage(listener: (msg: Buffer, from: string) => void): void;
+  /** Map with toFailure; ICMP port unreachable maps to connection_refused. */
+  onError(listener: (err: Error) => void): void;
+  close(): void;
+}
+
+/** Opens UDP paths directly, from a bound address, or through a SOCKS5 UDP ASSOCIATE. Throws when the vantage cannot carry UDP. */
+export interface DatagramConnector {
+  readonly describe: string;
+  open(ip: string, port: number, opts: ConnectOptions): Promise<DatagramChannel>;
+}

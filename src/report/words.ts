@@ -24,6 +24,11 @@ export const PATTERN_WORDS: Record<Pattern, string> = {
   'http.reset': 'the connection is reset after the request was sent',
   'http.timeout': 'the response stalls after the request was sent',
   throttled: 'the transfer runs far below the expected or control throughput',
+  'tls.freeze': 'the HTTPS transfer freezes part-way (after 16–20 KB), the control reads it whole',
+  'udp.timeout': 'UDP requests (STUN, as calls use) get no answer, the control gets one',
+  'udp.refused': 'UDP requests are refused (ICMP port unreachable), the control gets an answer',
+  'quic.timeout': 'QUIC (HTTP/3) gets no answer, the control gets one',
+  'quic.sni_filter': 'QUIC fails for this server name but answers an innocuous one (SNI filtering)',
 };
 
 const OPERATION_WORDS: Record<Operation, string> = {

@@ -66,6 +66,7 @@ export class Round {
       vantage: t.vantage,
       resolver: t.resolver,
       connector: t.connector,
+      datagrams: t.datagrams,
       // The engines add a target's own `ca` themselves.
       extraCA: this.config.tls.extraCA,
       signal,
@@ -199,7 +200,7 @@ export async function runRound(config: Config, transports: Transports, opts: Rou
   await Promise.all(
     selected.map(async (t) => {
       const online = await round.vantageOnline(t);
-      states.push({ id: t.vantage.id, online, control: t.vantage.control, labels: t.vantage.labels });
+      states.push({ id: t.vantage.id, online, state: online ? 'online' : 'offline', control: t.vantage.control, labels: t.vantage.labels });
       const work = apps.flatMap((app) => app.targets.map((target) => ({ app, target })));
       await Promise.all(
         work.map(async ({ app, target }) => {

@@ -2,12 +2,14 @@
 import type { Config, Vantage } from '../model/index.js';
 import { makeConnector } from '../net/connectors/index.js';
 import { makeResolver } from '../net/resolvers/index.js';
-import type { Connector, Resolver } from '../net/types.js';
+import { makeDatagramConnector } from '../net/datagram/index.js';
+import type { Connector, DatagramConnector, Resolver } from '../net/types.js';
 
 export interface VantageTransport {
   vantage: Vantage;
   resolver: Resolver;
   connector: Connector;
+  datagrams: DatagramConnector;
 }
 
 export interface Transports {
@@ -28,7 +30,7 @@ export function makeTransports(config: Config): Transports {
       replyWindowMs: config.limits.dnsReplyWindowMs,
       localAddress: vantage.localAddress,
     });
-    vantages.set(vantage.id, { vantage, connector, resolver });
+    vantages.set(vantage.id, { vantage, connector, resolver, datagrams: makeDatagramConnector(vantage) });
   }
   // The trusted resolver is reached from the host's own network.
   const direct = makeConnector({});

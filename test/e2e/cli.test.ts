@@ -56,7 +56,7 @@ describe('blockwatch check', () => {
     const report = JSON.parse(r.stdout);
     expect(Object.keys(report)).toEqual(['schema', 'startedAt', 'finishedAt', 'vantages', 'apps']);
     expect(report.schema).toBe('blockwatch.report/v1');
-    expect(report.vantages).toEqual([{ id: 'lo', online: true, control: false, labels: { country: 'XX' } }]);
+    expect(report.vantages).toEqual([{ id: 'lo', online: true, state: 'online', control: false, labels: { country: 'XX' } }]);
     expect(report.apps).toHaveLength(1);
     const [app] = report.apps;
     expect(app).toMatchObject({ app: 'chat', vantage: 'lo', status: 'reachable', patterns: [] });

@@ -147,8 +147,8 @@ describe('blockwatch run', () => {
     const report = JSON.parse(r.text);
     expect(report.schema).toBe('blockwatch.report/v1');
     expect(report.vantages).toEqual([
-      { id: 'isp', online: true, control: false, labels: { country: 'XX', asn: '64500' } },
-      { id: 'abroad', online: true, control: true, labels: {} },
+      { id: 'isp', online: true, state: 'online', control: false, labels: { country: 'XX', asn: '64500' } },
+      { id: 'abroad', online: true, state: 'online', control: true, labels: {} },
     ]);
     expect(report.apps.map((a: { vantage: string; status: string }) => `${a.vantage}:${a.status}`)).toEqual(['isp:reachable', 'abroad:reachable']);
   });

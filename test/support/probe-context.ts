@@ -2,7 +2,8 @@
 import type { ProbeContext } from '../../src/engines/types.js';
 import type { Vantage } from '../../src/model/index.js';
 import { DirectConnector } from '../../src/net/connectors/index.js';
-import type { Connector, Resolver } from '../../src/net/types.js';
+import { DirectDatagramConnector } from '../../src/net/datagram/index.js';
+import type { Connector, DatagramConnector, Resolver } from '../../src/net/types.js';
 import { UdpResolver } from '../../src/net/resolvers/index.js';
 
 export const testVantage: Vantage = { id: 'test', resolver: { type: 'system' }, labels: {}, control: false };
@@ -12,6 +13,7 @@ export interface ContextOptions {
   /** The loopback DNS server to ask over UDP, when no resolver is given. */
   dns?: { host: string; port: number };
   connector?: Connector;
+  datagrams?: DatagramConnector;
   extraCA?: string[];
   /** Deadline for the whole probe; default 5 s. */
   timeoutMs?: number;
@@ -29,6 +31,7 @@ export function makeContext(o: ContextOptions = {}): ProbeContext {
     vantage: testVantage,
     resolver,
     connector: o.connector ?? new DirectConnector(),
+    datagrams: o.datagrams ?? new DirectDatagramConnector(),
     extraCA: o.extraCA ?? [],
     signal: o.signal ?? AbortSignal.timeout(o.timeoutMs ?? 5000),
     limits: { bodyBytes: o.bodyBytes ?? 65_536, dnsReplyWindowMs: window },

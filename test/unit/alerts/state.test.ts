@@ -5,9 +5,9 @@ import type { Notification } from '../../../src/alerts/types.js';
 import type { VantageState } from '../../../src/model/index.js';
 import { telegram, verdict, whatsapp } from '../metrics/fixture.js';
 
-const isp: VantageState = { id: 'isp', online: true, control: false, labels: { country: 'RU' } };
-const offline: VantageState = { ...isp, online: false };
-const control: VantageState = { id: 'abroad', online: true, control: true, labels: {} };
+const isp: VantageState = { id: 'isp', online: true, state: 'online', control: false, labels: { country: 'RU' } };
+const offline: VantageState = { ...isp, online: false, state: 'offline' };
+const control: VantageState = { id: 'abroad', online: true, state: 'online', control: true, labels: {} };
 const t = (min: number) => new Date(Date.UTC(2024, 0, 1, 0, min));
 
 const blocked = (pattern: 'tls.sni_filter' | 'dns.nxdomain' = 'tls.sni_filter') =>
@@ -135,7 +135,7 @@ describe('AlertState.retain', () => {
   it('resolves and forgets the alerts of vantages and apps no longer configured', () => {
     const s = new AlertState({ resolveAfter: 1, repeatMs: 3600_000 });
     s.observe(isp, [blocked(), verdict(whatsapp, 'isp', 'down')], t(0));
-    s.observe({ ...control, online: false }, [], t(0));
+    s.observe({ ...control, online: false, state: 'offline' }, [], t(0));
     const ns = s.retain(new Set(['isp']), new Set(['telegram']), t(1));
     expect(ns.map((n) => `${n.kind} ${n.alert.labels.vantage} ${n.alert.labels.alertname}`)).toEqual([
       'resolved isp BlockwatchAppDown',

@@ -80,7 +80,7 @@ describe('Metrics', () => {
     const before = await m.render();
     expect(m.recordProbe('isp', 'https://evil.example/', 'https', 'ok', { total: 1 })).toBe(false);
     expect(m.recordApp(verdict(app('nope', [{ id: 'x', kind: 'dns', host: 'x.org' }]), 'isp', 'blocked'))).toBe(false);
-    expect(m.recordVantage({ id: 'ghost', online: true, control: false, labels: {} })).toBe(false);
+    expect(m.recordVantage({ id: 'ghost', online: true, state: 'online', control: false, labels: {} })).toBe(false);
     expect(m.alertSent('ghost', 'success')).toBe(false);
     expect(await m.render()).toBe(before);
   });
@@ -101,7 +101,7 @@ describe('Metrics', () => {
   it('on reload removes the series of vantages, apps and targets no longer configured and keeps the rest', async () => {
     const m = configured({ alerts: { ...config().alerts, receivers: [{ name: 'ops', type: 'webhook', url: 'http://127.0.0.1:1/', headers: {}, timeoutMs: 1000 }] } });
     m.recordApp(verdict(telegram, 'isp', 'blocked', { web: { status: 'blocked', pattern: 'tls.reset' } }));
-    m.recordVantage({ id: 'abroad', online: true, control: true, labels: {} });
+    m.recordVantage({ id: 'abroad', online: true, state: 'online', control: true, labels: {} });
     m.roundDone('abroad', new Date(1_700_000_000_000));
     m.alertSent('ops', 'failure');
     const smaller = app('telegram', [telegram.targets[1]]);
@@ -122,7 +122,7 @@ describe('Metrics', () => {
 
   it('exports vantage, round, alert, reload and build series with their values', async () => {
     const m = configured({ alerts: { ...config().alerts, receivers: [{ name: 'ops', type: 'webhook', url: 'http://127.0.0.1:1/', headers: {}, timeoutMs: 1000 }] } });
-    m.recordVantage({ id: 'isp', online: true, control: false, labels: {} });
+    m.recordVantage({ id: 'isp', online: true, state: 'online', control: false, labels: {} });
     m.roundDone('isp', new Date(1_700_000_000_500));
     m.alertSent('ops', 'success');
     m.alertSent('ops', 'failure');
