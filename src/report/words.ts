@@ -35,6 +35,7 @@ const OPERATION_WORDS: Record<Operation, string> = {
   resolve: 'DNS lookup',
   connect: 'TCP connect',
   tls_handshake: 'TLS handshake',
+  quic_handshake: 'QUIC handshake',
   http_round_trip: 'HTTP request',
   read: 'read',
   write: 'write',
