@@ -13,11 +13,16 @@ function replyKey(r: DnsReply): string {
   return `${r.rcode}|${answers.join(',')}`;
 }
 
-/** Two or more replies to one query that differ: an on-path injector raced the resolver. */
+/**
+ * Two or more complete replies to one query over its own transport that differ: an on-path
+ * injector raced the resolver. A truncated reply and the TCP answer that followed it are one
+ * reply asked twice, not a race.
+ */
 export function isInjected(q: DnsQuery): boolean {
-  if (q.replies.length < 2) return false;
-  const first = replyKey(q.replies[0]);
-  return q.replies.some((r) => replyKey(r) !== first);
+  const raced = q.replies.filter((r) => !r.truncated && r.transport === undefined);
+  if (raced.length < 2) return false;
+  const first = replyKey(raced[0]);
+  return raced.some((r) => replyKey(r) !== first);
 }
 
 /** The pattern a failed query shows, from its rcode or, without a reply, its failure string. */

@@ -20,7 +20,15 @@ function answerText(a: DnsAnswer): string {
 }
 
 function replySummary(r: DnsReply): Record<string, unknown> {
-  return { rcode: r.rcode, answers: r.answers.map(answerText), t: r.t, id: r.id, ...(r.from ? { from: r.from } : {}) };
+  return {
+    rcode: r.rcode,
+    answers: r.answers.map(answerText),
+    t: r.t,
+    id: r.id,
+    ...(r.from ? { from: r.from } : {}),
+    ...(r.truncated ? { truncated: true } : {}),
+    ...(r.transport ? { transport: r.transport } : {}),
+  };
 }
 
 export function querySummary(q: DnsQuery): Record<string, unknown> {
@@ -35,6 +43,7 @@ export function querySummary(q: DnsQuery): Record<string, unknown> {
   };
   // Every reply is kept when there was more than one: that is what injection looks like.
   if (q.replies.length > 1) out.replies = q.replies.map(replySummary);
+  if (q.replies_dropped) out.replies_dropped = q.replies_dropped;
   return out;
 }
 

@@ -24,6 +24,10 @@ export interface DnsReply {
   id: number;
   /** The reply's source address:port, when known. */
   from?: string;
+  /** TC was set: the answer did not fit in the datagram, so it was asked again over TCP. */
+  truncated?: boolean;
+  /** The reply came over TCP (the fallback after a truncated UDP reply); absent for the query's own transport. */
+  transport?: 'tcp';
 }
 
 export interface DnsQuery {
@@ -37,8 +41,10 @@ export interface DnsQuery {
   /** NOERROR, NXDOMAIN, SERVFAIL, REFUSED …; null when there was no reply. */
   rcode: string | null;
   failure: FailureString | null;
-  /** Every reply received for this query (UDP keeps listening for a short window). */
+  /** Every reply received for this query (UDP keeps listening for a short window), up to a cap. */
   replies: DnsReply[];
+  /** Replies past the cap: counted, not kept (a flood must not make a report huge). */
+  replies_dropped?: number;
   t0: number;
   t: number;
 }

@@ -6,7 +6,7 @@ import { Agent, type Dispatcher } from 'undici';
 import type { DnsQuery, QueryType } from '../../model/index.js';
 import type { Connector, QueryOptions, Resolver } from '../types.js';
 import { deadline } from '../deadline.js';
-import { whenAborted } from '../abort.js';
+import { raceAbort, whenAborted } from '../abort.js';
 import { since } from '../clock.js';
 import { NetError, toFailure } from '../errors.js';
 import { trustContext } from '../trust.js';
@@ -35,6 +35,8 @@ export class DohResolver implements Resolver {
   readonly address: string;
   private readonly url: URL;
   private readonly agent: Agent;
+  /** Aborts connections still being opened when the resolver is closed. */
+  private readonly closing = new AbortController();
 
   constructor(url: string, connector: Connector, extraCA: readonly string[]) {
     this.address = url;
@@ -44,7 +46,7 @@ export class DohResolver implements Resolver {
       connections: 4,
       // The connection is opened by the vantage's connector, so a control vantage's proxy carries DoH too.
       connect: (opts, cb) => {
-        const limit = deadline(CONNECT_TIMEOUT_MS);
+        const limit = deadline(CONNECT_TIMEOUT_MS, this.closing.signal);
         const signal = limit.signal;
         const host = opts.hostname.replace(/^\[|\]$/g, '');
         const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);
@@ -87,7 +89,9 @@ export class DohResolver implements Resolver {
   async query(hostname: string, type: QueryType, opts: QueryOptions): Promise<DnsQuery> {
     const q = blankQuery(hostname, type, 'doh', this.address, since(opts.origin));
     try {
-      const res = await this.agent.request({
+      // The pool may be busy connecting to a server that never finishes its handshake: the
+      // query's own deadline ends the wait whatever undici does with the queued request.
+      const pending = this.agent.request({
         origin: this.url.origin,
         path: this.url.pathname + this.url.search,
         method: 'POST',
@@ -96,6 +100,7 @@ export class DohResolver implements Resolver {
         body: encodeQuery(hostname, type, 0),
         signal: opts.signal,
       });
+      const res = await raceAbort(pending, opts.signal, (late) => late.body.destroy());
       if (res.statusCode !== 200) {
         res.body.destroy();
         throw new NetError('dns_server_misbehaving', `DoH server answered HTTP ${res.statusCode}`, 'BW_DOH_STATUS');
@@ -110,8 +115,9 @@ export class DohResolver implements Resolver {
     return q;
   }
 
-  /** Closes the pooled connections (on reload or shutdown). */
+  /** Drops the pooled connections and any still opening (on reload or shutdown): queries in flight end as interrupted. */
   close(): Promise<void> {
-    return this.agent.close();
+    this.closing.abort(new Error('resolver closed'));
+    return this.agent.destroy();
   }
 }

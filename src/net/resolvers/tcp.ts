@@ -6,7 +6,7 @@ import type { Connector, QueryOptions, Resolver } from '../types.js';
 import { whenAborted } from '../abort.js';
 import { since } from '../clock.js';
 import { NetError, toFailure } from '../errors.js';
-import { acceptReply, blankQuery, decodeReply, encodeQuery, randomId, toReply } from './wire.js';
+import { acceptReply, blankQuery, decodeReply, encodeQuery, randomId, toReply, type ParsedReply } from './wire.js';
 
 /** A TCP DNS message cannot exceed 65,535 bytes; nothing more is read. */
 export const TCP_REPLY_CAP = 65_535;
@@ -54,28 +54,33 @@ export class TcpResolver implements Resolver {
     this.address = `tcp://${isIPv6(host) ? `[${host}]` : host}:${port}`;
   }
 
-  async query(hostname: string, type: QueryType, opts: QueryOptions): Promise<DnsQuery> {
-    const q = blankQuery(hostname, type, 'tcp', this.address, since(opts.origin));
+  /** One query over a fresh connection: the reply, or a thrown error (wrong id included). */
+  async exchange(hostname: string, type: QueryType, signal: AbortSignal): Promise<ParsedReply> {
     const id = randomId();
     let sock: Socket | undefined;
     try {
-      sock = await this.connector.connect(this.host, this.port, { signal: opts.signal });
+      sock = await this.connector.connect(this.host, this.port, { signal });
       const msg = encodeQuery(hostname, type, id);
       const framed = Buffer.allocUnsafe(msg.length + 2);
       framed.writeUInt16BE(msg.length, 0);
       msg.copy(framed, 2);
       sock.write(framed);
-      const r = decodeReply(await readFramed(sock, opts.signal));
-      if (r.id !== id) {
-        q.failure = 'dns_reply_with_wrong_query_id';
-      } else {
-        q.replies.push(toReply(r, since(opts.origin)));
-        acceptReply(q, r, type);
-      }
-    } catch (err) {
-      q.failure = toFailure(err, 'resolve').failure;
+      const r = decodeReply(await readFramed(sock, signal));
+      if (r.id !== id) throw new NetError('dns_reply_with_wrong_query_id', 'DNS reply with another id', 'BW_DNS_WRONG_ID');
+      return r;
     } finally {
       sock?.destroy();
+    }
+  }
+
+  async query(hostname: string, type: QueryType, opts: QueryOptions): Promise<DnsQuery> {
+    const q = blankQuery(hostname, type, 'tcp', this.address, since(opts.origin));
+    try {
+      const r = await this.exchange(hostname, type, opts.signal);
+      q.replies.push(toReply(r, since(opts.origin)));
+      acceptReply(q, r, type);
+    } catch (err) {
+      q.failure = toFailure(err, 'resolve').failure;
     }
     q.t = since(opts.origin);
     return q;

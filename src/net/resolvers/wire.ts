@@ -1,5 +1,6 @@
 /** DNS wire format: building queries and reading replies with dns-packet, shared by the UDP, TCP and DoH resolvers. */
 import { randomInt } from 'node:crypto';
+import { isIPv4, isIPv6 } from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { DnsAnswer, DnsQuery, DnsReply, QueryType } from '../../model/index.js';
 import { NetError, rcodeFailure } from '../errors.js';
@@ -24,6 +25,15 @@ export interface ParsedReply {
   answers: DnsAnswer[];
   /** Lower-cased question name, to match a reply to its query. */
   question: string | null;
+  /** TC flag: the answer was cut to fit the datagram. */
+  truncated: boolean;
+}
+
+/** An answer's data as the type says it must be; dns-packet reads short rdata into strings like "127.0.undefined.undefined". */
+function validAnswer(type: string, data: unknown): boolean {
+  if (type === 'A') return typeof data === 'string' && isIPv4(data);
+  if (type === 'AAAA') return typeof data === 'string' && isIPv6(data);
+  return typeof data === 'string' && data.length > 0 && data.length <= 255;
 }
 
 /** Decodes a reply; a packet that does not parse, or is not a response, is dns_server_misbehaving. */
@@ -38,11 +48,12 @@ export function decodeReply(buf: Buffer): ParsedReply {
   const answers: DnsAnswer[] = [];
   for (const a of p.answers ?? []) {
     if (a.type === 'A' || a.type === 'AAAA' || a.type === 'CNAME') {
-      answers.push({ answer_type: a.type, value: String(a.data), ttl: typeof a.ttl === 'number' ? a.ttl : null });
+      if (!validAnswer(a.type, a.data)) throw new NetError('dns_server_misbehaving', `malformed ${a.type} record`, 'BW_DNS_MALFORMED');
+      answers.push({ answer_type: a.type, value: a.data as string, ttl: typeof a.ttl === 'number' ? a.ttl : null });
     }
   }
   const q = p.questions?.[0];
-  return { id: p.id ?? 0, rcode: p.rcode ?? 'NOERROR', answers, question: q ? q.name.toLowerCase() : null };
+  return { id: p.id ?? 0, rcode: p.rcode ?? 'NOERROR', answers, question: q ? q.name.toLowerCase() : null, truncated: Boolean(p.flag_tc) };
 }
 
 /** The failure a well-formed reply stands for: its rcode, or dns_no_answer when NOERROR carries no address. */
@@ -53,7 +64,10 @@ export function replyFailure(r: ParsedReply, type: QueryType): DnsQuery['failure
 }
 
 export function toReply(r: ParsedReply, t: number, from?: string): DnsReply {
-  return from === undefined ? { rcode: r.rcode, answers: r.answers, t, id: r.id } : { rcode: r.rcode, answers: r.answers, t, id: r.id, from };
+  const out: DnsReply = { rcode: r.rcode, answers: r.answers, t, id: r.id };
+  if (from !== undefined) out.from = from;
+  if (r.truncated) out.truncated = true;
+  return out;
 }
 
 /** An empty query record, filled in by each resolver. */
