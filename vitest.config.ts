@@ -11,7 +11,8 @@ export default defineConfig({
     projects: [
       {
         // Loopback suites: in parallel.
-        test: { name: 'loopback', include: ['test/**/*.test.ts'], exclude: LAB, sequence: { groupOrder: 0 } },
+        // Projects do not inherit the root's timeouts: a CLI process started on a busy machine needs more than vitest's 5 s default.
+        test: { name: 'loopback', include: ['test/**/*.test.ts'], exclude: LAB, testTimeout: 30_000, hookTimeout: 120_000, sequence: { groupOrder: 0 } },
       },
       {
         // Lab suites: one at a time, after the others, so that probe timings and

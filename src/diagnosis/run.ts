@@ -51,7 +51,8 @@ async function runOne(r: DiagnosisRequest, dc: DiagnosisContext): Promise<Diagno
     }
     case 'sni_swap':
     case 'answer_tls': {
-      const { socket, record: tcp } = await connectStep(r.ip, r.port, ctx, origin);
+      const { socket, record: tcp, lost } = await connectStep(r.ip, r.port, ctx, origin);
+      if (lost) return step(r, false, lost, { operation: 'tls_handshake' });
       if (!socket) return step(r, false, tcp.status.failure, { operation: 'connect' });
       const { tlsSocket, record } = await tlsStep(socket, r.ip, r.port, r.sni, ['http/1.1'], undefined, ctx, origin);
       tlsSocket?.destroy();
@@ -63,7 +64,8 @@ async function runOne(r: DiagnosisRequest, dc: DiagnosisContext): Promise<Diagno
     case 'answer_http': {
       const url = new URL(r.url);
       const plain = new URL(`http://${url.host}${url.pathname}${url.search}`);
-      const { socket, record: tcp } = await connectStep(r.ip, 80, ctx, origin);
+      const { socket, record: tcp, lost } = await connectStep(r.ip, 80, ctx, origin);
+      if (lost) return step(r, false, lost, { operation: 'http_round_trip' });
       if (!socket) return step(r, false, tcp.status.failure, { operation: 'connect' });
       const res = await httpStep(socket as Socket, plain, ctx, origin, { bodyBytes: ctx.limits.bodyBytes });
       const resp = res.record.response;

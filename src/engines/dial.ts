@@ -5,7 +5,7 @@ import type { Measurement, QueryType } from '../model/index.js';
 import { isIpLiteral } from '../model/index.js';
 import { addressesOf, fail, resolveFailure } from './measurement.js';
 import { repliesSettled } from '../net/resolvers/udp.js';
-import { connectStep, resolveStep, tlsStep } from './steps.js';
+import { connectStep, failedHandshake, resolveStep, tlsStep } from './steps.js';
 import type { ProbeContext } from './types.js';
 
 /** Resolves `host` into the measurement; returns its addresses, or none after recording the failure. */
@@ -21,15 +21,22 @@ export async function resolveInto(m: Measurement, host: string, ctx: ProbeContex
   return addrs;
 }
 
-/** Connects to addresses in order until one accepts; every attempt is recorded. */
+/**
+ * Connects to addresses in order until one accepts; every attempt is recorded. A connection
+ * lost right after the handshake ends the walk: the server was reached, the request failed.
+ */
 export async function connectFirst(m: Measurement, addrs: string[], port: number, ctx: ProbeContext, origin: number): Promise<{ socket: Socket; ip: string } | null> {
   for (const ip of addrs) {
     if (ctx.signal.aborted) break;
     const t0 = performance.now();
-    const { socket, record } = await connectStep(ip, port, ctx, origin);
+    const { socket, record, lost } = await connectStep(ip, port, ctx, origin);
     m.tcp_connect.push(record);
     m.timings.connect = (performance.now() - t0) / 1000;
     if (socket) return { socket, ip };
+    if (lost) {
+      fail(m, lost, 'http_round_trip');
+      return null;
+    }
   }
   const first = m.tcp_connect.find((c) => !c.status.success);
   fail(m, first?.status.failure ?? 'generic_timeout_error', 'connect');
@@ -51,9 +58,15 @@ export async function dialTls(m: Measurement, addrs: string[], port: number, d: 
   for (const ip of addrs) {
     if (ctx.signal.aborted) break;
     const c0 = performance.now();
-    const { socket, record } = await connectStep(ip, port, ctx, origin);
+    const { socket, record, lost } = await connectStep(ip, port, ctx, origin);
     m.tcp_connect.push(record);
     m.timings.connect = (performance.now() - c0) / 1000;
+    if (lost) {
+      // Reached, then reset before the ClientHello could go: the handshake failed.
+      m.tls_handshakes.push(failedHandshake(ip, port, d.sni, lost, record.t, record.t));
+      firstFailure ??= { failure: lost, operation: 'tls_handshake' };
+      continue;
+    }
     if (!socket) {
       firstFailure ??= { failure: record.status.failure ?? 'generic_timeout_error', operation: 'connect' };
       continue;

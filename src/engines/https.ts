@@ -5,9 +5,12 @@ import { isIpLiteral } from '../model/index.js';
 import { connectFirst, dialTls, finish, resolveInto } from './dial.js';
 import { httpStep } from './http-step.js';
 import { fail, newMeasurement } from './measurement.js';
+import { NetError, toFailure } from '../net/errors.js';
 import type { Engine } from './types.js';
 
 export const MAX_REDIRECTS = 5;
+/** A target that redirects past MAX_REDIRECTS (a loop, or a chain too long to be a page) never answered. */
+export const TOO_MANY_REDIRECTS = 'unknown_failure: too_many_redirects';
 /** Only HTTP/1.1 is spoken on the socket, so only it is offered. */
 const ALPN = ['http/1.1'];
 
@@ -60,7 +63,12 @@ export const httpsEngine: Engine<HttpsTarget> = async (target, ctx): Promise<Mea
       break;
     }
     const res = r.record.response;
-    const next = res && !last ? nextHop(res.code, res.headers.location, url) : null;
+    const next = res ? nextHop(res.code, res.headers.location, url) : null;
+    if (next && last) {
+      // Still redirecting after the last hop allowed: the target never gave a final response.
+      fail(m, toFailure(new NetError(TOO_MANY_REDIRECTS, `no final response after ${MAX_REDIRECTS} redirects`, 'BW_REDIRECTS'), 'http_round_trip').failure, 'http_round_trip');
+      break;
+    }
     if (!next) {
       if (r.transfer) m.transfer = r.transfer;
       break;

@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import { isIP } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import type { DnsQuery, QueryType, TcpConnect, TlsHandshake } from '../model/index.js';
+import type { DnsQuery, FailureString, QueryType, TcpConnect, TlsHandshake } from '../model/index.js';
 import { hostPort } from '../model/index.js';
 import { whenAborted } from '../net/abort.js';
 import { since } from '../net/clock.js';
@@ -23,21 +23,50 @@ export function resolveStep(host: string, ctx: StepContext, origin: number, type
   return Promise.all(types.map((t) => ctx.resolver.query(host, t, { signal: ctx.signal, origin })));
 }
 
-/** One TCP connect through the context's connector, recorded whether it succeeds or not. */
-export async function connectStep(
-  ip: string,
-  port: number,
-  ctx: StepContext,
-  origin: number,
-): Promise<{ socket?: Socket; record: TcpConnect }> {
+export interface ConnectStepResult {
+  socket?: Socket;
+  record: TcpConnect;
+  /**
+   * The handshake completed but the peer reset the connection before it could be used: the
+   * failure belongs to the next operation (TLS handshake, request), not to the connect.
+   */
+  lost?: FailureString;
+}
+
+/**
+ * One TCP connect through the context's connector, recorded whether it succeeds or not.
+ * A RST answering a SYN is ECONNREFUSED; ECONNRESET at connect means the three-way handshake
+ * completed and the peer reset before the socket was seen connected. Which of the two a
+ * reset-after-accept server gives is a race; recording it as connected-then-lost makes the
+ * verdict the same every time (never tcp.refused, which a follow-up connect would "pass").
+ */
+export async function connectStep(ip: string, port: number, ctx: StepContext, origin: number): Promise<ConnectStepResult> {
   const t0 = since(origin);
   try {
     const socket = await ctx.connector.connect(ip, port, { signal: ctx.signal });
     return { socket, record: { ip, port, status: { success: true, failure: null }, t0, t: since(origin) } };
   } catch (err) {
     const { failure } = toFailure(err, 'connect');
-    return { record: { ip, port, status: { success: false, failure }, t0, t: since(origin) } };
+    const t = since(origin);
+    if (failure === 'connection_reset') return { record: { ip, port, status: { success: true, failure: null }, t0, t }, lost: failure };
+    return { record: { ip, port, status: { success: false, failure }, t0, t } };
   }
+}
+
+/** The record of a handshake that could not start or did not complete. */
+export function failedHandshake(ip: string, port: number, sni: string | null, failure: FailureString, t0: number, t: number): TlsHandshake {
+  return {
+    address: hostPort(ip, port),
+    server_name: sni ?? '',
+    tls_version: null,
+    cipher_suite: null,
+    negotiated_protocol: null,
+    peer_certificates: [],
+    validated: false,
+    failure,
+    t0,
+    t,
+  };
 }
 
 export interface TlsStepResult {

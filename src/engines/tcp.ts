@@ -12,12 +12,18 @@ export const tcpEngine: Engine<TcpTarget> = async (target, ctx): Promise<Measure
   if (addrs.length > 0) {
     const c0 = performance.now();
     // Every address on its own: blocking often hits some of a service's addresses and not others.
-    const results = await Promise.all(addrs.map((ip) => connectStep(ip, target.port, ctx, started)));
+    // A connected socket is closed at once: holding it while slower addresses settle only gives
+    // its peer time to reset it.
+    const results = await Promise.all(
+      addrs.map((ip) =>
+        connectStep(ip, target.port, ctx, started).then((r) => {
+          r.socket?.destroy();
+          return r;
+        }),
+      ),
+    );
     m.timings.connect = (performance.now() - c0) / 1000;
-    for (const r of results) {
-      m.tcp_connect.push(r.record);
-      r.socket?.destroy();
-    }
+    for (const r of results) m.tcp_connect.push(r.record);
     if (!results.some((r) => r.record.status.success)) {
       fail(m, results[0].record.status.failure ?? 'generic_timeout_error', 'connect');
     }

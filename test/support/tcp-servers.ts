@@ -62,22 +62,22 @@ export async function closedPort(host = '127.0.0.1'): Promise<number> {
  * event loop, so the kernel completes a handshake or two and then drops further SYNs. Connecting
  * beyond that hangs until the client's deadline — a SYN timeout that stays on loopback.
  */
-export async function neverAccepting(host = '127.0.0.1'): Promise<Listener & { fill(): Promise<void> }> {
+export async function neverAccepting(host = '127.0.0.1', port = 0): Promise<Listener & { fill(): Promise<void> }> {
   const code = `
     const { parentPort } = require('node:worker_threads');
     const net = require('node:net');
     const server = net.createServer();
-    server.listen({ port: 0, host: ${JSON.stringify(host)}, backlog: 1 }, () => {
+    server.listen({ port: ${port}, host: ${JSON.stringify(host)}, backlog: 1 }, () => {
       parentPort.postMessage(server.address().port);
       parentPort.once('message', () => {});
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60000);
     });`;
   const worker = new Worker(code, { eval: true });
-  const port = await new Promise<number>((res) => worker.once('message', res));
+  const bound = await new Promise<number>((res) => worker.once('message', res));
   const held: Socket[] = [];
   return {
     host,
-    port,
+    port: bound,
     /** Opens connections until the accept queue is full, so the next SYN is dropped. */
     async fill() {
       const { Socket: S } = await import('node:net');
@@ -85,7 +85,7 @@ export async function neverAccepting(host = '127.0.0.1'): Promise<Listener & { f
         const s = new S();
         s.on('error', () => {});
         held.push(s);
-        s.connect(port, host);
+        s.connect(bound, host);
       }
       await new Promise((r) => setTimeout(r, 100));
     },

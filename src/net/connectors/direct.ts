@@ -3,6 +3,19 @@ import { Socket } from 'node:net';
 import type { ConnectOptions, Connector } from '../types.js';
 import { whenAborted } from '../abort.js';
 
+const ignoreError = (): void => {};
+
+/**
+ * Gives a connected socket an 'error' listener for as long as it lives. A socket handed over
+ * between steps (connector → TLS → HTTP) or held while other addresses settle has moments
+ * with no reader; a reset then must not become an unhandled 'error' that ends the process.
+ * Whoever reads next sees the socket closed and records that.
+ */
+export function guardErrors<S extends Socket>(sock: S): S {
+  if (!sock.listeners('error').includes(ignoreError)) sock.on('error', ignoreError);
+  return sock;
+}
+
 /** Opens a TCP connection, rejecting with the socket's error or the signal's reason. */
 export function openTcp(ip: string, port: number, signal: AbortSignal, localAddress?: string): Promise<Socket> {
   return new Promise<Socket>((resolve, reject) => {
@@ -18,7 +31,7 @@ export function openTcp(ip: string, port: number, signal: AbortSignal, localAddr
       detach();
       sock.off('error', onError);
       sock.setNoDelay(true);
-      resolve(sock);
+      resolve(guardErrors(sock));
     });
     detach = whenAborted(signal, (reason) => {
       sock.off('error', onError);

@@ -5,7 +5,7 @@ import type { ProxySpec } from '../../model/index.js';
 import type { ConnectOptions, Connector } from '../types.js';
 import { whenAborted } from '../abort.js';
 import { NetError, ProxyRefusedError, proxyStatusFailure } from '../errors.js';
-import { openTcp } from './direct.js';
+import { guardErrors, openTcp } from './direct.js';
 
 /** A proxy's reply head larger than this is not a proxy we can trust to parse. */
 export const CONNECT_HEAD_CAP = 8192;
@@ -82,7 +82,7 @@ export class HttpConnectConnector implements Connector {
       const m = /^HTTP\/1\.[01] (\d{3})/.exec(head);
       if (!m) throw new NetError('http_request_failed', 'proxy sent no HTTP status line', 'BW_PROXY_HEAD');
       if (m[1][0] !== '2') throw new ProxyRefusedError(proxyStatusFailure(m[1]), m[1], `proxy refused CONNECT with ${m[1]}`);
-      return sock;
+      return guardErrors(sock);
     } catch (err) {
       sock.destroy();
       throw err;

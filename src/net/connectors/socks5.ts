@@ -4,7 +4,7 @@ import { SocksClient } from 'socks';
 import type { ProxySpec } from '../../model/index.js';
 import type { ConnectOptions, Connector } from '../types.js';
 import { raceAbort } from '../abort.js';
-import { openTcp } from './direct.js';
+import { guardErrors, openTcp } from './direct.js';
 
 /** The socks package's own timer; the probe's signal normally ends things first. */
 const SOCKS_TIMEOUT_MS = 30_000;
@@ -31,7 +31,7 @@ export class Socks5Connector implements Connector {
       destination: { host: ip, port },
       existing_socket: toProxy,
       timeout: SOCKS_TIMEOUT_MS,
-    }).then((r) => r.socket);
+    }).then((r) => guardErrors(r.socket));
     try {
       return await raceAbort(handshake, opts.signal, (s) => s.destroy());
     } catch (err) {

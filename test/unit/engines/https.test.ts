@@ -1,7 +1,7 @@
 // The https engine: resolve, connect, TLS and GET against loopback HTTPS servers; redirects, caps, stalls, throughput.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { httpsEngine, MAX_REDIRECTS } from '../../../src/engines/https.js';
+import { httpsEngine, MAX_REDIRECTS, TOO_MANY_REDIRECTS } from '../../../src/engines/https.js';
 import { startDnsServer, type DnsServer } from '../../support/dns-server.js';
 import { makeContext } from '../../support/probe-context.js';
 import { listen, type Listener } from '../../support/tcp-servers.js';
@@ -70,10 +70,12 @@ describe('https engine', () => {
     expect(m.tls_handshakes).toHaveLength(1);
   });
 
-  it(`stops after ${MAX_REDIRECTS} redirects`, async () => {
+  it(`stops after ${MAX_REDIRECTS} redirects and fails: a loop never reaches a final response`, async () => {
     const m = await httpsEngine(target('/loop'), ctx());
     expect(m.requests).toHaveLength(MAX_REDIRECTS + 1);
-    expect(m.failure).toBeNull();
+    expect(m.requests.every((r) => r.response?.code === 302)).toBe(true);
+    expect(m.failure).toBe(TOO_MANY_REDIRECTS);
+    expect(m.operation).toBe('http_round_trip');
   });
 
   it('reads the body only up to the cap and marks it truncated', async () => {
