@@ -35,7 +35,7 @@ async function run(req: RunRequest): Promise<RunResult> {
           datagrams,
           extraCA: [req.ca],
           signal: AbortSignal.timeout(req.timeoutMs),
-          limits: { bodyBytes: 64_000, dnsReplyWindowMs: 300 },
+          limits: { bodyBytes: 64_000, dnsReplyWindowMs: 300, stallMs: 5000 },
         };
         const m = await probe(target, ctx);
         samples.push({

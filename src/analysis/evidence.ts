@@ -82,6 +82,8 @@ export function responseSummary(r: HttpResponse): Record<string, unknown> {
     body_is_truncated: r.body_is_truncated,
     body_sha256: r.body_sha256,
     title: r.title,
+    ...(r.stalled ? { stalled: true } : {}),
+    ...(r.wire_bytes !== undefined ? { wire_bytes: r.wire_bytes } : {}),
   };
 }
 

@@ -6,7 +6,10 @@ import { diagnosisSummary } from './evidence.js';
 import { CERT_FAILURES } from './failures.js';
 import { classifyHttpFailure, classifyHttpSignature, requestPattern } from './http.js';
 import { classifyTcp, connectPattern } from './tcp.js';
+import { classifyFreeze } from './freeze.js';
+import { classifyQuic } from './quic.js';
 import { classifyThroughput } from './throughput.js';
+import { classifyUdp } from './udp.js';
 import { classifyTls, handshakePattern } from './tls.js';
 import type { AnalysisInput, Finding, StepResult } from './types.js';
 
@@ -14,14 +17,17 @@ type Classifier = (input: AnalysisInput) => StepResult | null;
 
 /**
  * In the order a probe walks. A blockpage or 451 is read before throughput
- * (the page is the answer), and a stalled transfer before a read timeout
- * (the stall is the signal, the timeout only its end).
+ * (the page is the answer), and a freeze or a stalled transfer before a read
+ * timeout (the stall is the signal, the timeout only its end).
  */
 const STEPS: ReadonlyArray<readonly [string, Classifier]> = [
   ['dns', classifyDns],
   ['tcp', classifyTcp],
+  ['udp', classifyUdp],
+  ['quic', classifyQuic],
   ['tls', classifyTls],
   ['http', classifyHttpSignature],
+  ['freeze', classifyFreeze],
   ['throughput', classifyThroughput],
   ['http', classifyHttpFailure],
 ];
@@ -36,6 +42,17 @@ export function statusOf(f: Finding): TargetStatus {
   return f.strength === 'signature' ? 'blocked' : 'anomaly';
 }
 
+/** The step a failed operation belongs to, for a failure no step classifier placed. */
+const STEP_OF_OPERATION: Record<Operation, Finding['step']> = {
+  resolve: 'dns',
+  connect: 'tcp',
+  tls_handshake: 'tls',
+  quic_handshake: 'quic',
+  http_round_trip: 'http',
+  read: 'http',
+  write: 'http',
+};
+
 /** A pattern for a failure no step classifier placed (e.g. the engine recorded no step detail). */
 function patternOfFailure(m: Measurement): Pattern | null {
   const op: Operation | null = m.operation;
@@ -43,6 +60,7 @@ function patternOfFailure(m: Measurement): Pattern | null {
   if (op === 'resolve') return dnsFailurePattern(failure);
   if (op === 'connect') return connectPattern(failure);
   if (op === 'tls_handshake') return failure && CERT_FAILURES.has(failure) ? 'tls.mitm' : handshakePattern(failure);
+  if (op === 'quic_handshake') return failure === 'generic_timeout_error' ? 'quic.timeout' : null;
   return requestPattern(failure);
 }
 
@@ -87,7 +105,7 @@ export function classifyTarget(given: AnalysisInput): TargetVerdict {
     const ctl = genericControl(m, input.control);
     decisive = {
       pattern: patternOfFailure(m),
-      step: m.operation === 'resolve' ? 'dns' : m.operation === 'connect' ? 'tcp' : m.operation === 'tls_handshake' ? 'tls' : 'http',
+      step: STEP_OF_OPERATION[m.operation ?? 'http_round_trip'],
       control: ctl.standing,
       controlSource: ctl.source,
       strength: 'none',

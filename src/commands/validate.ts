@@ -18,6 +18,9 @@ export function validate(configPath: string, out: NodeJS.WritableStream, err: No
   for (const c of config.canaries.filter((c) => c.kind === 'tcp' || c.kind === 'dns')) {
     out.write(`  note: canary "${c.id}" is a ${c.kind} check; captive portals and transparent proxies make those succeed offline: prefer https or tls\n`);
   }
+  if (config.limits.stallMs >= config.schedule.timeoutMs) {
+    out.write(`  note: limits.stall (${config.limits.stallMs} ms) is not shorter than schedule.timeout (${config.schedule.timeoutMs} ms): a frozen transfer ends at the deadline instead, and reads as http.timeout, not tls.freeze\n`);
+  }
   if (!config.vantages.some((v) => v.control)) out.write('  note: no control vantage; failures without an unambiguous signature stay "anomaly"\n');
   return 0;
 }

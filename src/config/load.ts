@@ -110,7 +110,7 @@ function resolveConfig(file: string, raw: RawConfig, env: NodeJS.ProcessEnv, iss
     alerts,
     evidence: raw.evidence ? { dir: at(raw.evidence.dir), maxBytes: raw.evidence.maxBytes } : null,
     fingerprints,
-    limits: { bodyBytes: raw.limits.bodyBytes, dnsReplyWindowMs: raw.limits.dnsReplyWindow },
+    limits: { bodyBytes: raw.limits.bodyBytes, dnsReplyWindowMs: raw.limits.dnsReplyWindow, stallMs: raw.limits.stall },
   };
 }
 

@@ -177,7 +177,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   evidence: z.strictObject({ dir: z.string(), maxBytes: size().default(256_000_000) }).optional(),
   limits: z
-    .strictObject({ bodyBytes: size().default(64_000), dnsReplyWindow: duration().default(300) })
+    .strictObject({ bodyBytes: size().default(64_000), dnsReplyWindow: duration().default(300), stall: duration().default(5_000) })
     .prefault({}),
 });
 

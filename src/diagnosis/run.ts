@@ -67,7 +67,7 @@ async function runOne(r: DiagnosisRequest, dc: DiagnosisContext): Promise<Diagno
       const { socket, record: tcp, lost } = await connectStep(r.ip, 80, ctx, origin);
       if (lost) return step(r, false, lost, { operation: 'http_round_trip' });
       if (!socket) return step(r, false, tcp.status.failure, { operation: 'connect' });
-      const res = await httpStep(socket as Socket, plain, ctx, origin, { bodyBytes: ctx.limits.bodyBytes });
+      const res = await httpStep(socket as Socket, plain, ctx, origin, { bodyBytes: ctx.limits.bodyBytes, stallMs: ctx.limits.stallMs });
       const resp = res.record.response;
       if (!resp) return step(r, false, res.record.failure, { operation: res.operation });
       return step(r, true, null, { status: resp.code, headers: resp.headers, body_sample: resp.body_sample, title: resp.title, body_length: resp.body_length });

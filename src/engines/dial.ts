@@ -53,7 +53,7 @@ export interface TlsDial {
  * Connect and handshake, address by address, until a handshake completes (validated or not: a
  * client that completes a handshake does not try elsewhere). Each attempt is recorded.
  */
-export async function dialTls(m: Measurement, addrs: string[], port: number, d: TlsDial, ctx: ProbeContext, origin: number): Promise<{ tls: TLSSocket; ip: string; validated: boolean } | null> {
+export async function dialTls(m: Measurement, addrs: string[], port: number, d: TlsDial, ctx: ProbeContext, origin: number): Promise<{ tls: TLSSocket; raw: Socket; ip: string; validated: boolean } | null> {
   let firstFailure: { failure: NonNullable<Measurement['failure']>; operation: 'connect' | 'tls_handshake' } | null = null;
   for (const ip of addrs) {
     if (ctx.signal.aborted) break;
@@ -77,7 +77,7 @@ export async function dialTls(m: Measurement, addrs: string[], port: number, d: 
     m.timings.tls = (performance.now() - h0) / 1000;
     if (hs.tlsSocket) {
       fail(m, hs.record.failure, 'tls_handshake');
-      return { tls: hs.tlsSocket, ip, validated: hs.record.validated };
+      return { tls: hs.tlsSocket, raw: socket, ip, validated: hs.record.validated };
     }
     firstFailure ??= { failure: hs.record.failure ?? 'ssl_failed_handshake', operation: 'tls_handshake' };
   }

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { Client } from 'undici';
-import type { HttpRequest, Operation, ThroughputSample } from '../model/index.js';
+import type { HttpRequest, HttpResponse, Operation, ThroughputSample } from '../model/index.js';
 import { now, seconds, since } from '../net/clock.js';
 import { NetError, toFailure } from '../net/errors.js';
 import type { ProbeContext } from './types.js';
@@ -15,8 +15,12 @@ const TITLE = /<title[^>]*>([^<]{0,512})</i;
 export interface HttpStepOptions {
   /** Body bytes kept, hashed and sampled (limits.bodyBytes). */
   bodyBytes: number;
+  /** A body read with no byte for this long ends as stalled (limits.stallMs). */
+  stallMs: number;
   /** For a throughput measurement: read this many bytes, past bodyBytes. */
   transferBytes?: number;
+  /** The TCP socket under `socket`, whose byte count is what a censor's freeze counts. */
+  wire?: Socket;
 }
 
 export interface HttpStepResult {
@@ -90,19 +94,31 @@ export async function httpStep(
     const kept: Buffer[] = [];
     let keptBytes = 0;
     let total = 0;
-    const response = {
+    const response: HttpResponse = {
       code: res.statusCode,
       headers: flatHeaders(res.headers),
       body_length: 0,
       body_is_truncated: false,
       body_sha256: '',
-      title: null as string | null,
+      title: null,
       body_sample: '',
     };
     record.response = response;
     let readError: unknown = null;
+    let stalled = false;
+    // The stall timer restarts with every chunk: a slow transfer that keeps moving is not frozen.
+    let stallTimer: NodeJS.Timeout | undefined;
+    const armStall = (): void => {
+      clearTimeout(stallTimer);
+      stallTimer = setTimeout(() => {
+        stalled = true;
+        res.body.destroy(new NetError('generic_timeout_error', `no body byte for ${opts.stallMs} ms`, 'BW_STALL'));
+      }, opts.stallMs);
+    };
     try {
+      armStall();
       for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        armStall();
         total += chunk.length;
         if (keptBytes < cap) {
           const part = keptBytes + chunk.length > cap ? chunk.subarray(0, cap - keptBytes) : chunk;
@@ -115,8 +131,12 @@ export async function httpStep(
       }
     } catch (err) {
       readError = err;
+    } finally {
+      clearTimeout(stallTimer);
     }
     const doneAt = now();
+    if (stalled) response.stalled = true;
+    if (opts.wire) response.wire_bytes = opts.wire.bytesRead;
     const body = Buffer.concat(kept, keptBytes);
     response.body_length = keptBytes;
     response.body_is_truncated = total > keptBytes;

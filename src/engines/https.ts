@@ -36,6 +36,7 @@ export const httpsEngine: Engine<HttpsTarget> = async (target, ctx): Promise<Mea
     const addrs = await resolveInto(m, host, ctx, started);
     if (addrs.length === 0) break;
     let socket: Socket;
+    let wire: Socket;
     if (url.protocol === 'https:') {
       const d = await dialTls(m, addrs, port, { sni: isIpLiteral(host) ? null : host, alpn: ALPN, ca: target.ca }, ctx, started);
       if (!d) break;
@@ -45,15 +46,19 @@ export const httpsEngine: Engine<HttpsTarget> = async (target, ctx): Promise<Mea
         break;
       }
       socket = d.tls;
+      wire = d.raw;
     } else {
       const c = await connectFirst(m, addrs, port, ctx, started);
       if (!c) break;
       socket = c.socket;
+      wire = c.socket;
     }
     const last = hop === MAX_REDIRECTS;
     const r = await httpStep(socket, url, ctx, started, {
       bodyBytes: ctx.limits.bodyBytes,
+      stallMs: ctx.limits.stallMs,
       transferBytes: target.transfer?.bytes,
+      wire,
     });
     m.requests.push(r.record);
     if (r.ttfb !== undefined) ttfb += r.ttfb;

@@ -1,5 +1,5 @@
 /** The one signature every engine shares, and what it is given. */
-import type { Measurement, Target, Vantage } from '../model/index.js';
+import type { Limits, Measurement, Target, Vantage } from '../model/index.js';
 import type { Connector, DatagramConnector, Resolver } from '../net/types.js';
 
 export interface ProbeContext {
@@ -13,7 +13,7 @@ export interface ProbeContext {
   extraCA: string[];
   /** Aborted at the probe's deadline or on shutdown. */
   signal: AbortSignal;
-  limits: { bodyBytes: number; dnsReplyWindowMs: number };
+  limits: Limits;
 }
 
 /** Probes one target; returns a measurement even when the target is blocked. Throws only when it cannot run. */

@@ -34,6 +34,16 @@ export interface ServerConfig {
   enableReload: boolean;
 }
 
+/** Caps and timers every probe reads under. */
+export interface Limits {
+  /** Body bytes read, kept, hashed and matched per HTTP response (and the most a freeze check reads). */
+  bodyBytes: number;
+  /** How long UDP DNS listens for extra (injected) replies after the first. */
+  dnsReplyWindowMs: number;
+  /** A body read with no byte for this long has stalled: what a freeze looks like. */
+  stallMs: number;
+}
+
 export interface Config {
   /** Absolute path of the YAML file. */
   file: string;
@@ -48,6 +58,5 @@ export interface Config {
   alerts: AlertsConfig;
   evidence: { dir: string; maxBytes: number } | null;
   fingerprints: FingerprintDb;
-  /** Body bytes kept per HTTP response for hashing and matching. */
-  limits: { bodyBytes: number; dnsReplyWindowMs: number };
+  limits: Limits;
 }

@@ -97,6 +97,10 @@ export interface HttpResponse {
   title: string | null;
   /** The first bytes of the body as text (capped), for fingerprint matching. */
   body_sample: string;
+  /** No body byte came for limits.stall: the read was ended there (a freeze looks like this). */
+  stalled?: boolean;
+  /** Bytes read from the connection (TLS records, headers and body) when the read ended. */
+  wire_bytes?: number;
 }
 
 export interface HttpRequest {

@@ -47,7 +47,8 @@ export function writeLabConfig(dir: string, caFile: string, scenarios: Scenario[
     canaries: [LAB_CANARY],
     tls: { extraCA: caFile },
     server: { listen: '127.0.0.1:9464' },
-    limits: { bodyBytes: '64KB', dnsReplyWindow: '300ms' },
+    // The stall timer must end a frozen read well before the probe's deadline.
+    limits: { bodyBytes: '64KB', dnsReplyWindow: '300ms', stall: '1500ms' },
     alerts: {
       confirm: { attempts: 2, spacing: '1s' },
       resolveAfter: 2,

@@ -20,6 +20,7 @@ export interface ContextOptions {
   signal?: AbortSignal;
   bodyBytes?: number;
   dnsReplyWindowMs?: number;
+  stallMs?: number;
 }
 
 export function makeContext(o: ContextOptions = {}): ProbeContext {
@@ -34,6 +35,6 @@ export function makeContext(o: ContextOptions = {}): ProbeContext {
     datagrams: o.datagrams ?? new DirectDatagramConnector(),
     extraCA: o.extraCA ?? [],
     signal: o.signal ?? AbortSignal.timeout(o.timeoutMs ?? 5000),
-    limits: { bodyBytes: o.bodyBytes ?? 65_536, dnsReplyWindowMs: window },
+    limits: { bodyBytes: o.bodyBytes ?? 65_536, dnsReplyWindowMs: window, stallMs: o.stallMs ?? 5000 },
   };
 }

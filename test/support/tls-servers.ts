@@ -59,9 +59,25 @@ export const pages: Handler = (req, res) => {
       // Never answers: the request's deadline must end it.
       return;
     case '/stall-body':
+      // ?n= bytes of body, then silence: a flow frozen part-way.
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
-      res.write(Buffer.alloc(1000, 0x61));
+      res.write(Buffer.alloc(Number(url.searchParams.get('n') ?? 1000), 0x61));
       return;
+    case '/trickle': {
+      // A slow transfer that keeps moving: one byte every ?every= ms, ?n= bytes in all.
+      const n = Number(url.searchParams.get('n') ?? 10);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(n) });
+      let sent = 0;
+      const t = setInterval(() => {
+        if (res.destroyed) return clearInterval(t);
+        res.write('c');
+        if (++sent === n) {
+          clearInterval(t);
+          res.end();
+        }
+      }, Number(url.searchParams.get('every') ?? 50));
+      return;
+    }
     case '/big': {
       const n = Number(url.searchParams.get('n') ?? 1_000_000);
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(n) });

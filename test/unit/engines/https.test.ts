@@ -108,6 +108,25 @@ describe('https engine', () => {
     expect(m.requests[0].response).toMatchObject({ code: 200, body_length: 1000 });
   });
 
+  it('ends a body read that stalls for limits.stall as stalled, before the deadline, with the bytes the connection carried', async () => {
+    const t0 = performance.now();
+    const m = await httpsEngine(target('/stall-body?n=15000'), ctx({ timeoutMs: 3000, stallMs: 200 }));
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(m).toMatchObject({ failure: 'generic_timeout_error', operation: 'read' });
+    const res = m.requests[0].response!;
+    expect(res).toMatchObject({ code: 200, body_length: 15_000, stalled: true });
+    // Handshake, headers and body as they crossed the wire: more than the body alone.
+    expect(res.wire_bytes).toBeGreaterThan(15_000);
+    expect(res.wire_bytes).toBeLessThan(25_000);
+  });
+
+  it('does not call a slow transfer that keeps moving stalled', async () => {
+    const m = await httpsEngine(target('/trickle?n=8&every=100'), ctx({ timeoutMs: 3000, stallMs: 300 }));
+    expect(m.failure).toBeNull();
+    expect(m.requests[0].response).toMatchObject({ body_length: 8 });
+    expect(m.requests[0].response?.stalled).toBeUndefined();
+  });
+
   it('fails with connection_reset when the server resets after the request', async () => {
     // A plain-HTTP URL: resetting a TLS server's socket from Node is not possible.
     const m = await httpsEngine({ id: 'w', kind: 'https', url: `http://app.test:${plain.port}/reset` }, ctx());

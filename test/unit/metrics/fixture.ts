@@ -39,7 +39,7 @@ export function config(over: Partial<Config> = {}): Config {
     },
     evidence: null,
     fingerprints: { dns: [], http: [] },
-    limits: { bodyBytes: 65536, dnsReplyWindowMs: 200 },
+    limits: { bodyBytes: 65536, dnsReplyWindowMs: 200, stallMs: 5000 },
     ...over,
   };
 }
