@@ -51,6 +51,7 @@ function syntheticConfig(apps: number): Config {
     alerts: { confirm: { attempts: 2, spacingMs: 3000 }, resolveAfter: 2, repeatMs: 4 * 3_600_000, resendMs: 60_000, receivers: [], externalUrl: '' },
     evidence: null,
     fingerprints: { dns: [], http: [] },
+    fingerprintSources: [],
     limits: { bodyBytes: 64_000, dnsReplyWindowMs: 300, stallMs: 5000 },
   };
 }

@@ -14,6 +14,13 @@ export function validate(configPath: string, out: NodeJS.WritableStream, err: No
     `${config.file}: ok — ${config.apps.length} apps, ${targets} targets, ${config.vantages.length} vantages, ` +
       `${config.canaries.length} canaries, ${config.fingerprints.dns.length + config.fingerprints.http.length} fingerprints\n`,
   );
+  for (const s of config.fingerprintSources) {
+    const replaced = s.replaced.length ? `; replaces ${s.replaced.join(', ')}` : '';
+    out.write(`  fingerprints: ${s.file} (${s.shipped ? 'shipped, ' : ''}${s.count}${replaced})\n`);
+  }
+  if (!config.fingerprintSources.some((s) => s.shipped)) {
+    out.write('  note: the shipped fingerprint database is off: known blockpages and blockpage addresses are recognised only from your own files\n');
+  }
   if (config.canaries.length === 0) out.write('  note: no canaries; an offline vantage cannot be told from a blocked app\n');
   for (const c of config.canaries.filter((c) => c.kind === 'tcp' || c.kind === 'dns')) {
     out.write(`  note: canary "${c.id}" is a ${c.kind} check; captive portals and transparent proxies make those succeed offline: prefer https or tls\n`);

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import ipaddr from 'ipaddr.js';
-import type { Fingerprint, FingerprintDb, FingerprintLocation, PatternType } from '../model/index.js';
+import type { Fingerprint, FingerprintDb, FingerprintLocation, FingerprintSource, PatternType } from '../model/index.js';
 import type { ConfigIssue } from './issues.js';
 import { parseYamlFile } from './yaml-file.js';
 
@@ -130,4 +130,30 @@ export function loadFingerprints(dir: string): { db: FingerprintDb; errors: Conf
   const dns = loadFile('dns', dir, errors);
   const http = loadFile('http', dir, errors);
   return { db: { dns, http }, errors };
+}
+
+/**
+ * Builds one database from several folders, in order: an entry replaces an earlier one of
+ * the same name (a user's own version of a shipped fingerprint), identical entries count once.
+ * Returns the files read with what each contributed.
+ */
+export function mergeFingerprints(dirs: { dir: string; shipped: boolean }[]): { db: FingerprintDb; sources: FingerprintSource[]; errors: ConfigIssue[] } {
+  const errors: ConfigIssue[] = [];
+  const byKind: Record<Kind, Map<string, Fingerprint>> = { dns: new Map(), http: new Map() };
+  const sources: FingerprintSource[] = [];
+  for (const { dir, shipped } of dirs) {
+    for (const kind of ['dns', 'http'] as const) {
+      const file = join(dir, `${kind}.yaml`);
+      if (!existsSync(file)) continue;
+      const entries = loadFile(kind, dir, errors);
+      const replaced: string[] = [];
+      for (const fp of entries) {
+        const before = byKind[kind].get(fp.name);
+        if (before && JSON.stringify(before) !== JSON.stringify(fp)) replaced.push(fp.name);
+        byKind[kind].set(fp.name, fp);
+      }
+      sources.push({ file, count: entries.length, shipped, replaced });
+    }
+  }
+  return { db: { dns: [...byKind.dns.values()], http: [...byKind.http.values()] }, sources, errors };
 }

@@ -1,9 +1,10 @@
 /** Loads the config file and everything it points at, reporting every problem at once. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { AlertsConfig, App, Config, FingerprintDb, Receiver, ServerConfig, Target, Vantage } from '../model/index.js';
+import type { AlertsConfig, App, Config, FingerprintDb, FingerprintSource, Receiver, ServerConfig, Target, Vantage } from '../model/index.js';
 import { loadCatalogues } from './catalogue.js';
-import { loadFingerprints } from './fingerprints.js';
+import { mergeFingerprints } from './fingerprints.js';
+import { SHIPPED_FINGERPRINTS } from './shipped.js';
 import { ConfigError, type ConfigIssue } from './issues.js';
 import { fromZod } from './issue-path.js';
 import { configSchema, type RawConfig, type SecretRef } from './schema.js';
@@ -87,15 +88,7 @@ function resolveConfig(file: string, raw: RawConfig, env: NodeJS.ProcessEnv, iss
   const server = resolveServer(raw, file, base, env, issues);
   const alerts = resolveAlerts(raw, server, file, env, issues);
 
-  const fpDir = raw.fingerprints !== undefined ? at(raw.fingerprints) : resolve(probesDir, 'fingerprints');
-  let fingerprints: FingerprintDb = { dns: [], http: [] };
-  if (existsSync(fpDir)) {
-    const fp = loadFingerprints(fpDir);
-    fingerprints = fp.db;
-    issues.push(...fp.errors);
-  } else if (raw.fingerprints !== undefined) {
-    issues.push({ file, path: 'fingerprints', message: `folder ${fpDir} does not exist` });
-  }
+  const { fingerprints, fingerprintSources } = resolveFingerprints(raw, file, probesDir, at, issues);
 
   return {
     file,
@@ -110,6 +103,7 @@ function resolveConfig(file: string, raw: RawConfig, env: NodeJS.ProcessEnv, iss
     alerts,
     evidence: raw.evidence ? { dir: at(raw.evidence.dir), maxBytes: raw.evidence.maxBytes } : null,
     fingerprints,
+    fingerprintSources,
     limits: { bodyBytes: raw.limits.bodyBytes, dnsReplyWindowMs: raw.limits.dnsReplyWindow, stallMs: raw.limits.stall },
   };
 }
@@ -189,4 +183,37 @@ function resolveAlerts(raw: RawConfig, server: ServerConfig, file: string, env: 
     receivers,
     externalUrl: raw.server.externalUrl ?? `${server.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${server.port}`,
   };
+}
+
+/**
+ * The fingerprint database: the shipped one (unless `fingerprints: { shipped: false }`), then
+ * the catalogue folder's own `fingerprints/` when it is another folder, then the configured
+ * folders. Detection must not depend on where a catalogue lives.
+ */
+function resolveFingerprints(
+  raw: RawConfig,
+  file: string,
+  probesDir: string,
+  at: (p: string) => string,
+  issues: ConfigIssue[],
+): { fingerprints: FingerprintDb; fingerprintSources: FingerprintSource[] } {
+  const spec = raw.fingerprints;
+  const shipped = typeof spec === 'object' ? spec.shipped : true;
+  const configured = spec === undefined ? [] : typeof spec === 'string' ? [{ dir: spec, path: 'fingerprints' }] : spec.dirs.map((d, i) => ({ dir: d, path: `fingerprints.dirs[${i}]` }));
+  const real = (p: string): string => (existsSync(p) ? realpathSync(p) : p);
+  const dirs: { dir: string; shipped: boolean }[] = [];
+  const add = (dir: string, isShipped: boolean): void => {
+    if (!dirs.some((d) => real(d.dir) === real(dir))) dirs.push({ dir, shipped: isShipped });
+  };
+  if (shipped) add(SHIPPED_FINGERPRINTS, true);
+  const own = resolve(probesDir, 'fingerprints');
+  if (existsSync(own)) add(own, real(own) === real(SHIPPED_FINGERPRINTS));
+  for (const c of configured) {
+    const dir = at(c.dir);
+    if (!existsSync(dir)) issues.push({ file, path: c.path, message: `folder ${dir} does not exist` });
+    else add(dir, false);
+  }
+  const merged = mergeFingerprints(dirs);
+  issues.push(...merged.errors);
+  return { fingerprints: merged.db, fingerprintSources: merged.sources };
 }

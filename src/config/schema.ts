@@ -109,7 +109,12 @@ export type SecretRef = z.infer<typeof secret>;
 
 export const configSchema = z.strictObject({
   probes: z.string().default('../probes'),
-  fingerprints: z.string().optional(),
+  fingerprints: z
+    .union([
+      z.string(),
+      z.strictObject({ shipped: z.boolean().default(true), dirs: z.array(z.string()).default([]) }),
+    ])
+    .optional(),
   apps: z.array(id()).optional(),
   schedule: z
     .strictObject({

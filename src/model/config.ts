@@ -1,6 +1,6 @@
 /** The loaded, validated configuration (config/schema.ts turns YAML into this). */
 import type { App } from './app.js';
-import type { FingerprintDb } from './fingerprint.js';
+import type { FingerprintDb, FingerprintSource } from './fingerprint.js';
 import type { Target } from './target.js';
 import type { ResolverSpec, Vantage } from './vantage.js';
 
@@ -58,5 +58,7 @@ export interface Config {
   alerts: AlertsConfig;
   evidence: { dir: string; maxBytes: number } | null;
   fingerprints: FingerprintDb;
+  /** The files the database was built from, shipped first. */
+  fingerprintSources: FingerprintSource[];
   limits: Limits;
 }

@@ -18,3 +18,14 @@ export interface FingerprintDb {
   dns: Fingerprint[];
   http: Fingerprint[];
 }
+
+/** A fingerprint file that was loaded, for `validate` to say where detection comes from. */
+export interface FingerprintSource {
+  file: string;
+  /** Entries taken from it (after replacing same-named entries of earlier files). */
+  count: number;
+  /** Part of the database shipped with blockwatch. */
+  shipped: boolean;
+  /** Names it replaced from an earlier file (a user's own version of a shipped fingerprint). */
+  replaced: string[];
+}

@@ -106,6 +106,14 @@ describe('blockwatch validate', () => {
     expect(r.stdout).toMatch(/ok — 11 apps, \d+ targets, 1 vantages, 3 canaries, \d+ fingerprints/);
   });
 
+  it('says which fingerprint files it loaded: the shipped ones even when the catalogues live elsewhere', async () => {
+    // This test's own config has a probes folder without fingerprints.
+    const r = await run(['validate', '--config', config]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/fingerprints: \S+\/probes\/fingerprints\/dns\.yaml \(shipped, \d+\)/);
+    expect(r.stdout).toMatch(/fingerprints: \S+\/probes\/fingerprints\/http\.yaml \(shipped, \d+\)/);
+  });
+
   it('reports every problem at once and exits 2', async () => {
     const bad = join(dir, 'worse.yaml');
     writeFileSync(bad, 'probes: ./probes\nschedule: { cron: "soon", jitter: 1x }\nserver: { listen: "nowhere" }\nmystery: 1\n');

@@ -232,3 +232,57 @@ describe('validate reports everything at once', () => {
     expect(issues.map((i) => `${i.file} ${i.path}`)).toEqual(['blockwatch.yaml schedule.timeout', 'chat.yaml targets[0].host']);
   });
 });
+
+describe('the fingerprint database', () => {
+  const MINE_DNS = '- { name: xx.isp.blockpage, pattern: 192.0.2.99, countries: [XX], source: "own notes" }\n';
+  const OWN_ROSTELECOM = '- { name: ru.rostelecom.blockpage, pattern: 192.0.2.50, countries: [RU], source: "own notes" }\n';
+  const withOwn = (config: string, files: Record<string, string>): string => {
+    const file = fixture(config);
+    const dir = join(file, '..', 'mine');
+    mkdirSync(dir);
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    return file;
+  };
+  const names = (c: { fingerprints: { dns: { name: string }[] } }) => c.fingerprints.dns.map((f) => f.name);
+
+  it('applies the shipped database to a config whose probes folder has no fingerprints', () => {
+    const config = loadConfig(fixture('probes: ./probes\n'), {});
+    expect(names(config)).toContain('ru.rostelecom.blockpage');
+    expect(config.fingerprints.http.length).toBeGreaterThan(10);
+    expect(config.fingerprintSources.map((s) => [s.file.split('/').slice(-3).join('/'), s.shipped])).toEqual([
+      ['probes/fingerprints/dns.yaml', true],
+      ['probes/fingerprints/http.yaml', true],
+    ]);
+  });
+
+  it('adds your own fingerprint folder to the shipped database', () => {
+    const config = loadConfig(withOwn('probes: ./probes\nfingerprints: ./mine\n', { 'dns.yaml': MINE_DNS }), {});
+    expect(names(config)).toEqual(expect.arrayContaining(['ru.rostelecom.blockpage', 'xx.isp.blockpage']));
+    expect(config.fingerprintSources.at(-1)).toMatchObject({ shipped: false, count: 1, replaced: [] });
+  });
+
+  it('lets your own entry replace a shipped one of the same name, and says so', () => {
+    const config = loadConfig(withOwn('probes: ./probes\nfingerprints: ./mine\n', { 'dns.yaml': OWN_ROSTELECOM }), {});
+    expect(config.fingerprints.dns.filter((f) => f.name === 'ru.rostelecom.blockpage').map((f) => f.pattern)).toEqual(['192.0.2.50']);
+    expect(config.fingerprintSources.at(-1)?.replaced).toEqual(['ru.rostelecom.blockpage']);
+  });
+
+  it('loads only your own files when the shipped database is switched off', () => {
+    const config = loadConfig(withOwn('probes: ./probes\nfingerprints: { shipped: false, dirs: [./mine] }\n', { 'dns.yaml': MINE_DNS }), {});
+    expect(names(config)).toEqual(['xx.isp.blockpage']);
+    expect(config.fingerprints.http).toEqual([]);
+    expect(config.fingerprintSources.every((s) => !s.shipped)).toBe(true);
+  });
+
+  it('reads the shipped files once when the config points at the shipped catalogues', () => {
+    const config = loadConfig(join(import.meta.dirname, '../../../config/blockwatch.yaml'), {});
+    expect(config.fingerprintSources.map((s) => s.shipped)).toEqual([true, true]);
+    expect(new Set(names(config)).size).toBe(config.fingerprints.dns.length);
+  });
+
+  it('names a configured folder that does not exist', () => {
+    expect(issuesOf('probes: ./probes\nfingerprints: { dirs: [./nowhere] }\n')).toEqual([
+      { file: 'blockwatch.yaml', path: 'fingerprints.dirs[0]', message: expect.stringMatching(/folder .*nowhere does not exist/) },
+    ]);
+  });
+});

@@ -39,6 +39,7 @@ export function config(over: Partial<Config> = {}): Config {
     },
     evidence: null,
     fingerprints: { dns: [], http: [] },
+    fingerprintSources: [],
     limits: { bodyBytes: 65536, dnsReplyWindowMs: 200, stallMs: 5000 },
     ...over,
   };
