@@ -15,12 +15,16 @@ function stalledRead(m: Measurement): HttpRequest | null {
   return last?.response?.stalled ? last : null;
 }
 
-/** The control read the same resource whole (no failure), or stalled / failed reading it too. */
+/**
+ * The control read the same resource whole (no failure), or its read stalled too. A control
+ * read that failed otherwise (cut by its deadline while moving, reset) says nothing either way:
+ * a slow control is never evidence of an outage.
+ */
 function freezeControl(c: Measurement | null): Standing {
   if (!c || c.requests.length === 0) return NO_CONTROL;
   const last = c.requests[c.requests.length - 1];
   if (last.response && last.failure === null) return { standing: 'passed', source: 'control_vantage' };
-  if (last.response) return { standing: 'shared', source: 'control_vantage' };
+  if (last.response?.stalled) return { standing: 'shared', source: 'control_vantage' };
   return NO_CONTROL;
 }
 

@@ -36,6 +36,7 @@ function baselineOf(input: AnalysisInput): Baseline | null {
       seconds: typeof d.seconds === 'number' ? d.seconds : 0,
       bitsPerSecond: d.bitsPerSecond,
       complete: d.complete,
+      ...(d.stalled === true ? { stalled: true } : {}),
     };
     return { sample, source: 'diagnosis:throughput' };
   }
@@ -65,9 +66,14 @@ export function classifyThroughput(input: AnalysisInput): StepResult | null {
     evidence.stalledAfterBytes = t.bytes;
     evidence.inFreezeBand = t.bytes >= FREEZE_BAND[0] && t.bytes <= FREEZE_BAND[1];
     if (!base) return throttled('none', `transfer stalled after ${t.bytes} bytes`);
-    return base.sample.complete
-      ? throttled('passed', `transfer stalled after ${t.bytes} bytes while the control completes`)
-      : throttled('shared', 'the control transfer stalls too');
+    if (base.sample.complete) return throttled('passed', `transfer stalled after ${t.bytes} bytes while the control completes`);
+    // Only a control that stalled too shares the failure: one the deadline cut while it was
+    // still moving is merely slow (a loaded machine, a long path), never evidence of an outage.
+    if (base.sample.stalled) return throttled('shared', 'the control transfer stalls too');
+    const ratio = base.sample.bitsPerSecond > 0 ? t.bitsPerSecond / base.sample.bitsPerSecond : null;
+    if (ratio !== null) evidence.ratio = ratio;
+    if (ratio !== null && ratio < THROTTLE_RATIO) return throttled('passed', 'rate below a third of the control, whose transfer the deadline cut while still moving');
+    return throttled('none', 'the control transfer was still moving when the deadline cut it: no conclusion');
   }
 
   if (base && base.sample.complete && base.sample.bitsPerSecond > 0) {

@@ -77,7 +77,7 @@ async function runOne(r: DiagnosisRequest, dc: DiagnosisContext): Promise<Diagno
       if (!m) return step(r, false, null, { skipped: 'no control vantage online' });
       const t = m.transfer;
       if (!t) return step(r, false, m.failure, { from: 'control', operation: m.operation });
-      return step(r, t.complete, m.failure, { from: 'control', bitsPerSecond: t.bitsPerSecond, bytes: t.bytes, seconds: t.seconds, complete: t.complete });
+      return step(r, t.complete, m.failure, { from: 'control', bitsPerSecond: t.bitsPerSecond, bytes: t.bytes, seconds: t.seconds, complete: t.complete, ...(t.stalled ? { stalled: true } : {}) });
     }
   }
 }

@@ -149,6 +149,7 @@ export async function httpStep(
       const secs = seconds(headersAt, doneAt);
       const bytes = Math.min(total, want);
       result.transfer = { bytes, seconds: secs, bitsPerSecond: secs > 0 ? Math.round((bytes * 8) / secs) : 0, complete: total >= want };
+      if (stalled) result.transfer.stalled = true;
     }
     if (readError) throw readError;
   } catch (err) {

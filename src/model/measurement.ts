@@ -168,6 +168,8 @@ export interface ThroughputSample {
   bitsPerSecond: number;
   /** True when the wanted number of bytes arrived. */
   complete: boolean;
+  /** It ended because no byte came for limits.stall, not because the deadline cut a transfer still moving. */
+  stalled?: boolean;
 }
 
 /** Phase durations in seconds; a phase not reached is absent. */

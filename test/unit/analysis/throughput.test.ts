@@ -5,7 +5,13 @@ import type { Target, ThroughputSample } from '../../../src/model/index.js';
 import { connect, handshake, input, IP, measurement, query, request, response, step } from './build.js';
 
 const MEDIA: Target = { id: 'media', kind: 'https', url: 'https://web.telegram.org/1mb.bin', transfer: { bytes: 524288, floor: 1_000_000 } };
-const sample = (bitsPerSecond: number, complete = true, bytes = 524288): ThroughputSample => ({ bytes, seconds: (bytes * 8) / bitsPerSecond, bitsPerSecond, complete });
+const sample = (bitsPerSecond: number, complete = true, bytes = 524288, stalled = !complete): ThroughputSample => ({
+  bytes,
+  seconds: (bytes * 8) / bitsPerSecond,
+  bitsPerSecond,
+  complete,
+  ...(stalled ? { stalled: true } : {}),
+});
 const media = (t: ThroughputSample, vantage = 'isp') =>
   measurement({
     vantage,
@@ -41,6 +47,17 @@ describe('throughput', () => {
   it('calls a transfer that freezes while the control stalls too down', () => {
     const control = media(sample(10_000, false, 18_000), 'abroad');
     expect(classifyTarget(input(media(sample(12_000, false, 16_384)), { control })).status).toBe('down');
+  });
+
+  it('never calls a transfer down because the deadline cut the control while it was still moving (a slow control)', () => {
+    const slowControl = media(sample(300_000, false, 150_000, false), 'abroad');
+    // The vantage stalled at a rate near the control's, which was merely slow: no conclusion, so no outage.
+    const v = classifyTarget(input(media(sample(200_000, false, 16_384)), { control: slowControl }));
+    expect([v.status, v.pattern]).toEqual(['anomaly', 'throttled']);
+    expect((v.evidence.basis as { control: string }).control).toBe('none');
+    // Far below a control that was still moving is still throttling.
+    const far = classifyTarget(input(media(sample(50_000, false, 20_000, false)), { control: slowControl }));
+    expect([far.status, far.pattern]).toEqual(['blocked', 'throttled']);
   });
 
   it('marks a freeze after 16 KB as in the freeze band', () => {
