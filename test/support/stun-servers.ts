@@ -97,17 +97,17 @@ export interface ScriptedServer {
   close(): void;
 }
 
-/** A UDP server on 127.0.0.1 that answers each datagram with whatever `reply` returns. */
-export function startScripted(reply: (msg: Buffer, from: RemoteInfo) => Buffer[]): Promise<ScriptedServer> {
+/** A UDP server on `host` (default 127.0.0.1, any free port unless given) that answers each datagram with whatever `reply` returns. */
+export function startScripted(reply: (msg: Buffer, from: RemoteInfo) => Buffer[], host = '127.0.0.1', port = 0): Promise<ScriptedServer> {
   return new Promise((resolve) => {
-    const sock: Socket = createSocket('udp4');
+    const sock: Socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
     const received: ScriptedServer['received'] = [];
     sock.on('error', () => {});
     sock.on('message', (msg, from) => {
       received.push({ at: performance.now(), msg });
       for (const d of reply(msg, from)) sock.send(d, from.port, from.address);
     });
-    sock.bind(0, '127.0.0.1', () =>
+    sock.bind(port, host, () =>
       resolve({
         port: sock.address().port,
         received,
