@@ -88,7 +88,10 @@ export const httpsTarget = z.strictObject({
     .optional(),
 });
 
-export const targetSchemas = { dns: dnsTarget, tcp: tcpTarget, tls: tlsTarget, https: httpsTarget } as const;
+// STUN's default port over UDP is 3478 (RFC 8489 §9); call relays often listen elsewhere.
+export const udpTarget = z.strictObject({ ...targetBase, kind: z.literal('udp'), host: hostname(), port: port().default(3478) });
+
+export const targetSchemas = { dns: dnsTarget, tcp: tcpTarget, tls: tlsTarget, https: httpsTarget, udp: udpTarget } as const;
 
 export const catalogueSchema = z.strictObject({
   id: id(),

@@ -4,6 +4,7 @@ import { dnsEngine } from './dns.js';
 import { httpsEngine } from './https.js';
 import { tcpEngine } from './tcp.js';
 import { tlsEngine } from './tls.js';
+import { udpEngine } from './udp.js';
 import type { Engine, ProbeContext } from './types.js';
 
 export const engines: Record<TargetKind, Engine> = {
@@ -11,6 +12,7 @@ export const engines: Record<TargetKind, Engine> = {
   tcp: tcpEngine as Engine,
   tls: tlsEngine as Engine,
   https: httpsEngine as Engine,
+  udp: udpEngine as Engine,
 };
 
 /** Probes one target with the engine for its kind. */

@@ -10,6 +10,8 @@ export const PHASES_OF_KIND: Record<TargetKind, readonly Phase[]> = {
   tcp: ['dns', 'connect', 'total'],
   tls: ['dns', 'connect', 'tls', 'total'],
   https: ['dns', 'connect', 'tls', 'ttfb', 'total'],
+  // ttfb: the RTT of the STUN transaction that answered.
+  udp: ['dns', 'ttfb', 'total'],
 };
 
 /**

@@ -58,8 +58,21 @@ export function proxyStatusFailure(status: string): FailureString {
     case '504':
       return 'generic_timeout_error';
     default:
-      return `${PROXY_REFUSED} (${status})`;
+      return proxyRefusedFailure(status);
   }
+}
+
+/** A failure of the vantage's own path (the proxy), whatever the proxy said: the probe is `unknown`. */
+export function proxyRefusedFailure(status: string): FailureString {
+  return `${PROXY_REFUSED} (${status})`;
+}
+
+/**
+ * A STUN error response (RFC 8489 §14.8 ERROR-CODE, e.g. 400 Bad Request): the server answered, but
+ * not with a binding. Null when the response carried no valid ERROR-CODE.
+ */
+export function stunErrorFailure(code: number | null): FailureString {
+  return code === null ? 'unknown_failure: stun_error' : `unknown_failure: stun_error ${code}`;
 }
 
 const SYSCALL_CODES: Record<string, FailureString> = {

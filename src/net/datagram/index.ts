@@ -1,10 +1,12 @@
-/** Builds a vantage's datagram connector: direct or bound; a proxy that cannot carry UDP refuses every path. */
+/** Builds a vantage's datagram connector: direct, bound or SOCKS5 UDP ASSOCIATE; an HTTP CONNECT proxy cannot carry UDP and refuses every path. */
 import { PROXY_REFUSED, type Vantage } from '../../model/index.js';
 import { ProxyRefusedError } from '../errors.js';
 import type { DatagramChannel, DatagramConnector } from '../types.js';
 import { DirectDatagramConnector } from './direct.js';
+import { Socks5DatagramConnector } from './socks5.js';
 
 export { DirectDatagramConnector, openUdp } from './direct.js';
+export { Socks5DatagramConnector } from './socks5.js';
 
 /**
  * A vantage whose proxy cannot carry UDP. Every open is refused as the vantage's own
@@ -20,5 +22,6 @@ export class NoDatagramConnector implements DatagramConnector {
 export function makeDatagramConnector(vantage: Pick<Vantage, 'proxy' | 'localAddress'>): DatagramConnector {
   const p = vantage.proxy;
   if (!p) return new DirectDatagramConnector(vantage.localAddress);
-  return new NoDatagramConnector(p.type === 'http' ? 'an HTTP CONNECT proxy carries TCP only' : 'SOCKS5 UDP ASSOCIATE is not available');
+  if (p.type === 'socks5') return new Socks5DatagramConnector(p, vantage.localAddress);
+  return new NoDatagramConnector('an HTTP CONNECT proxy carries TCP only');
 }

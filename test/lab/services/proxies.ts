@@ -1,10 +1,12 @@
 /**
- * The control vantage's way out: a SOCKS5 proxy (RFC 1928, no auth, CONNECT only) and an
- * HTTP CONNECT proxy, both in the abroad namespace so their traffic never crosses the
- * censor. A deny list lets a scenario take the control away for one destination.
+ * The control vantage's way out: a SOCKS5 proxy (RFC 1928, no auth, CONNECT and UDP
+ * ASSOCIATE) and an HTTP CONNECT proxy, both in the abroad namespace so their traffic never
+ * crosses the censor. A deny list lets a scenario take the control away for one destination:
+ * refused at CONNECT, and for UDP the association is ended at the first datagram to it.
  */
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
-import { createServer, connect, isIP, type Server, type Socket } from 'node:net';
+import { createServer, connect, isIP, isIPv4, type Server, type Socket } from 'node:net';
 
 export interface ProxiesSpec {
   address: string;
@@ -31,6 +33,11 @@ export async function startProxies(spec: ProxiesSpec): Promise<Proxies> {
   const resolver = new Resolver({ timeout: 2000, tries: 1 });
   resolver.setServers([spec.resolver]);
   const sockets = new Set<Socket>();
+  const relays = new Set<UdpSocket>();
+  /** Once: the control connection's close and the proxies' close may both ask. */
+  const closeRelay = (r: UdpSocket): void => {
+    if (relays.delete(r)) r.close();
+  };
   const track = (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -77,12 +84,81 @@ export async function startProxies(spec: ProxiesSpec): Promise<Proxies> {
 
   const SOCKS_REPLY: Record<string, number> = { EDENIED: 2, ENETUNREACH: 3, EHOSTUNREACH: 4, ENOTFOUND: 4, ECONNREFUSED: 5, ETIMEDOUT: 6 };
 
+  /** The destination of a datagram as an IPv4 address, or a code when it is denied or unresolvable. */
+  async function udpDestination(host: string): Promise<{ ip: string } | { code: string }> {
+    if (denied.has(host)) return { code: 'EDENIED' };
+    let ip = host;
+    if (!isIP(host)) {
+      try {
+        ip = (await resolver.resolve4(host))[0] ?? '';
+      } catch {
+        return { code: 'ENOTFOUND' };
+      }
+    }
+    if (denied.has(ip)) return { code: 'EDENIED' };
+    return isIPv4(ip) ? { ip } : { code: 'ENOTFOUND' };
+  }
+
+  /**
+   * UDP ASSOCIATE (RFC 1928 §7): a relay socket per control connection. The client is the first
+   * sender from the control connection's host; its datagrams are unwrapped and sent on, whatever
+   * else reaches the relay is wrapped (source in the header) and handed back. A datagram to a
+   * denied destination ends the association, so the control fails as the vantage's own path
+   * (proxy refused), as a CONNECT to it does, rather than as a silent drop that would read as an outage.
+   */
+  function associate(client: Socket): void {
+    const relay: UdpSocket = createSocket('udp4');
+    relays.add(relay);
+    relay.on('error', () => client.destroy());
+    client.on('close', () => closeRelay(relay));
+    // Nothing more is expected on the control connection; reading it notices its close.
+    let chatter = 0;
+    client.on('data', (c: Buffer) => {
+      chatter += c.length;
+      if (chatter > MAX_HEADER_BYTES) client.destroy();
+    });
+    let peer: { address: string; port: number } | null = null;
+    relay.on('message', (msg, from) => {
+      if (!peer && from.address === client.remoteAddress) peer = { address: from.address, port: from.port };
+      if (!peer) return;
+      if (from.address === peer.address && from.port === peer.port) {
+        // RSV RSV FRAG ATYP …: fragments are not supported (§7 allows dropping them).
+        if (msg.length < 4 || msg[2] !== 0) return;
+        const atyp = msg[3];
+        const addrLen = atyp === 1 ? 4 : atyp === 4 ? 16 : atyp === 3 && msg.length > 4 ? 1 + msg[4] : -1;
+        if (addrLen < 0 || msg.length < 4 + addrLen + 2) return;
+        const raw = msg.subarray(4, 4 + addrLen);
+        const host =
+          atyp === 1 ? [...raw].join('.') : atyp === 3 ? raw.subarray(1).toString('latin1') : (raw.toString('hex').match(/.{4}/g) ?? []).join(':');
+        const port = msg.readUInt16BE(4 + addrLen);
+        const payload = msg.subarray(4 + addrLen + 2);
+        void udpDestination(host).then((d) => {
+          if ('code' in d) {
+            if (d.code === 'EDENIED') client.destroy();
+            return;
+          }
+          relay.send(payload, port, d.ip);
+        });
+        return;
+      }
+      if (!isIPv4(from.address)) return;
+      const head = Buffer.from([0, 0, 0, 1, ...from.address.split('.').map(Number), from.port >> 8, from.port & 0xff]);
+      relay.send(Buffer.concat([head, msg]), peer.port, peer.address);
+    });
+    relay.bind(0, spec.address, () => {
+      if (client.destroyed) return;
+      const { port } = relay.address();
+      client.setTimeout(0);
+      client.write(Buffer.from([5, 0, 0, 1, ...spec.address.split('.').map(Number), port >> 8, port & 0xff]));
+    });
+  }
+
   const socks = createServer((client) => {
     track(client);
     client.setTimeout(HANDSHAKE_MS, () => client.destroy());
     let buf = Buffer.alloc(0);
     let stage: 'greeting' | 'request' | 'busy' = 'greeting';
-    const onData = async (chunk: Buffer) => {
+    const onChunk = async (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
       if (buf.length > MAX_HEADER_BYTES) return client.destroy();
       if (stage === 'greeting') {
@@ -98,8 +174,15 @@ export async function startProxies(spec: ProxiesSpec): Promise<Proxies> {
         if (buf.length < 5) return;
         const atyp = buf[3];
         const addrLen = atyp === 1 ? 4 : atyp === 4 ? 16 : atyp === 3 ? 1 + buf[4] : -1;
-        if (addrLen < 0 || buf[1] !== 1) return void client.end(Buffer.from([5, 7, 0, 1, 0, 0, 0, 0, 0, 0]));
+        const cmd = buf[1];
+        if (addrLen < 0 || (cmd !== 1 && cmd !== 3)) return void client.end(Buffer.from([5, 7, 0, 1, 0, 0, 0, 0, 0, 0]));
         if (buf.length < 4 + addrLen + 2) return;
+        if (cmd === 3) {
+          // The request's address is where the client will send from; clients leave it zero.
+          stage = 'busy';
+          client.off('data', onData);
+          return associate(client);
+        }
         const raw = buf.subarray(4, 4 + addrLen);
         const host =
           atyp === 1 ? [...raw].join('.') : atyp === 3 ? raw.subarray(1).toString('latin1') : (raw.toString('hex').match(/.{4}/g) ?? []).join(':');
@@ -116,7 +199,8 @@ export async function startProxies(spec: ProxiesSpec): Promise<Proxies> {
         client.resume();
       }
     };
-    client.on('data', (c: Buffer) => void onData(c));
+    const onData = (c: Buffer): void => void onChunk(c);
+    client.on('data', onData);
   });
 
   const STATUS: Record<string, string> = { EDENIED: '403 Forbidden', ECONNREFUSED: '502 Bad Gateway', ETIMEDOUT: '504 Gateway Timeout' };
@@ -124,7 +208,7 @@ export async function startProxies(spec: ProxiesSpec): Promise<Proxies> {
     track(client);
     client.setTimeout(HANDSHAKE_MS, () => client.destroy());
     let buf = Buffer.alloc(0);
-    const onData = async (chunk: Buffer) => {
+    const onChunk = async (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
       if (buf.length > MAX_HEADER_BYTES) return client.destroy();
       const end = buf.indexOf('\r\n\r\n');
@@ -141,7 +225,8 @@ export async function startProxies(spec: ProxiesSpec): Promise<Proxies> {
       splice(client, out.sock, buf.subarray(end + 4));
       client.resume();
     };
-    client.on('data', (c: Buffer) => void onData(c));
+    const onData = (c: Buffer): void => void onChunk(c);
+    client.on('data', onData);
   });
 
   for (const [srv, port] of [[socks, spec.socksPort], [httpConnect, spec.connectPort]] as const) {
@@ -156,6 +241,7 @@ export async function startProxies(spec: ProxiesSpec): Promise<Proxies> {
     },
     async close() {
       for (const s of sockets) s.destroy();
+      for (const r of relays) closeRelay(r);
       await Promise.all([socks, httpConnect].map((s: Server) => new Promise((r) => s.close(r))));
     },
   };
