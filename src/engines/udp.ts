@@ -16,11 +16,11 @@ export const udpEngine: Engine<UdpTarget> = async (target, ctx): Promise<Measure
     // blocking often hits some of a service's addresses and not others.
     const results = await Promise.all(addrs.map((ip) => stunStep(ip, target.port, ctx, started)));
     m.udp_exchanges.push(...results.map((r) => r.exchange));
-    const ok = results.find((r) => r.exchange.failure === null);
-    // ttfb: the answering transaction's RTT (an error response answers too, when nothing succeeded).
-    const answered = ok ?? results.find((r) => r.exchange.rtt !== null);
+    // A Binding error response answers too: the relay is reachable, which is what a call needs
+    // first (the exchange keeps its stun_error failure as evidence).
+    const answered = results.find((r) => r.exchange.failure === null) ?? results.find((r) => r.exchange.rtt !== null);
     if (answered?.exchange.rtt != null) m.timings.ttfb = answered.exchange.rtt;
-    if (!ok) fail(m, results[0].exchange.failure ?? 'generic_timeout_error', results[0].operation ?? 'read');
+    if (!answered) fail(m, results[0].exchange.failure ?? 'generic_timeout_error', results[0].operation ?? 'read');
   }
   return finish(m, started);
 };

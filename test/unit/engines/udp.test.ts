@@ -10,7 +10,7 @@ import { makeDatagramConnector } from '../../../src/net/datagram/index.js';
 import { startDnsServer, type DnsServer } from '../../support/dns-server.js';
 import { makeContext } from '../../support/probe-context.js';
 import { startSocks5Proxy, type Proxy } from '../../support/proxies.js';
-import { closedUdpPort, hasTurnserver, startCoturn, startScripted, successFor, type Coturn, type ScriptedServer } from '../../support/stun-servers.js';
+import { closedUdpPort, errorFor, hasTurnserver, startCoturn, startScripted, successFor, type Coturn, type ScriptedServer } from '../../support/stun-servers.js';
 
 const udp = (host: string, port: number): UdpTarget => ({ id: 'relay', kind: 'udp', host, port });
 
@@ -112,6 +112,16 @@ describe('udp engine failures', () => {
     expect(m.udp_exchanges!.map((x) => x.failure)).toEqual(['generic_timeout_error', null]);
     expect(m.udp_exchanges![1].mapped_address).toBe('192.0.2.7:4242');
     expect(m.timings.ttfb).toBe(m.udp_exchanges![1].rtt);
+  });
+
+  it('is answered (no failure) when the relay answers with a Binding error: the path works; the exchange keeps the error', async () => {
+    const refusing = await startScripted((req) => [errorFor(req, 401, 'Unauthorized')]);
+    servers.push(refusing);
+    const m = await udpEngine(udp('127.0.0.1', refusing.port), makeContext({ dns }));
+    expect(m).toMatchObject({ failure: null, operation: null });
+    expect(m.udp_exchanges![0]).toMatchObject({ failure: 'unknown_failure: stun_error 401', mapped_address: null });
+    expect(m.udp_exchanges![0].replies.map((r) => r.kind)).toEqual(['binding_error']);
+    expect(m.timings.ttfb).toBe(m.udp_exchanges![0].rtt);
   });
 
   it('is the vantage’s failure (proxy_refused, operation connect) behind an HTTP CONNECT proxy, with nothing sent', async () => {
