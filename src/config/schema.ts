@@ -88,7 +88,18 @@ export const httpsTarget = z.strictObject({
     .optional(),
 });
 
-export const targetSchemas = { dns: dnsTarget, tcp: tcpTarget, tls: tlsTarget, https: httpsTarget } as const;
+/** A QUIC v1 Initial to host:port (UDP); sni defaults to host when it is a name, alpn to ["h3"]. */
+export const quicTarget = z.strictObject({
+  ...targetBase,
+  kind: z.literal('quic'),
+  host: hostname(),
+  port: port().default(443),
+  sni: hostname().optional(),
+  // An ALPN protocol id is 1–255 bytes (RFC 7301 §3.1).
+  alpn: z.array(z.string().min(1).max(255)).min(1).optional(),
+});
+
+export const targetSchemas = { dns: dnsTarget, tcp: tcpTarget, tls: tlsTarget, https: httpsTarget, quic: quicTarget } as const;
 
 export const catalogueSchema = z.strictObject({
   id: id(),

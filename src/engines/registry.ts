@@ -2,6 +2,7 @@
 import type { Measurement, Target, TargetKind } from '../model/index.js';
 import { dnsEngine } from './dns.js';
 import { httpsEngine } from './https.js';
+import { quicEngine } from './quic.js';
 import { tcpEngine } from './tcp.js';
 import { tlsEngine } from './tls.js';
 import type { Engine, ProbeContext } from './types.js';
@@ -11,6 +12,7 @@ export const engines: Record<TargetKind, Engine> = {
   tcp: tcpEngine as Engine,
   tls: tlsEngine as Engine,
   https: httpsEngine as Engine,
+  quic: quicEngine as Engine,
 };
 
 /** Probes one target with the engine for its kind. */

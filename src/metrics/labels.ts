@@ -10,6 +10,8 @@ export const PHASES_OF_KIND: Record<TargetKind, readonly Phase[]> = {
   tcp: ['dns', 'connect', 'total'],
   tls: ['dns', 'connect', 'tls', 'total'],
   https: ['dns', 'connect', 'tls', 'ttfb', 'total'],
+  // No connect phase: UDP has no handshake of its own; tls is the Initial's round trip.
+  quic: ['dns', 'tls', 'total'],
 };
 
 /**

@@ -91,12 +91,12 @@ export class Reader {
   }
 }
 
-/** The largest value a varint holds (2^62 - 1), as far as a number can say it. */
-export const VARINT_MAX = 2 ** 62 - 1;
+/** Varints hold values below 2^62; a number cannot spell 2^62 - 1 exactly, so the bound is exclusive. */
+const VARINT_LIMIT = 2 ** 62;
 
 /** How many bytes the varint encoding of v takes. */
 export function varintSize(v: number): 1 | 2 | 4 | 8 {
-  if (!Number.isInteger(v) || v < 0 || v > VARINT_MAX) throw new RangeError(`not a QUIC varint: ${v}`);
+  if (!Number.isInteger(v) || v < 0 || v >= VARINT_LIMIT) throw new RangeError(`not a QUIC varint: ${v}`);
   if (v < 0x40) return 1;
   if (v < 0x4000) return 2;
   if (v < 0x40000000) return 4;
