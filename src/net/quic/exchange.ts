@@ -75,6 +75,7 @@ function settles(p: ServerPacket, stream: CryptoStream): boolean {
     case 'retry':
       return true;
     case 'initial':
+      // A HelloRetryRequest is a ServerHello too (RFC 8446 §4.1.4): the server read the ClientHello.
       return p.frames.close !== null || stream.messages().includes(HANDSHAKE_SERVER_HELLO);
     default:
       return false;
@@ -128,17 +129,23 @@ export function quicInitialExchange(channel: DatagramChannel, opts: QuicExchange
       resolve(record);
     };
 
-    const send = (): void => {
-      // Each retransmission is a new packet: same CRYPTO data, next packet number (RFC 9000 §12.3).
-      channel.send(buildClientInitial({ version, dcid, scid, pn: record.sent, pnLength: 4, frames }, secrets.client));
+    const send = (): boolean => {
+      try {
+        // Each retransmission is a new packet: same CRYPTO data, next packet number (RFC 9000 §12.3).
+        channel.send(buildClientInitial({ version, dcid, scid, pn: record.sent, pnLength: 4, frames }, secrets.client));
+      } catch (err) {
+        // A channel that throws (closed under us) must not throw out of a timer.
+        finish(toFailure(err, 'quic_handshake').failure);
+        return false;
+      }
       record.sent++;
+      return true;
     };
 
     const arm = (pto: number): void => {
       retransmit = setTimeout(() => {
         if (done || record.response !== null) return;
-        send();
-        arm(pto * 2);
+        if (send()) arm(pto * 2);
       }, pto);
     };
 
@@ -170,7 +177,6 @@ export function quicInitialExchange(channel: DatagramChannel, opts: QuicExchange
 
     detach = whenAborted(opts.signal, (reason) => finish(record.response !== null ? null : toFailure(reason, 'quic_handshake').failure));
     if (done) return;
-    send();
-    arm(opts.ptoMs ?? INITIAL_PTO_MS);
+    if (send()) arm(opts.ptoMs ?? INITIAL_PTO_MS);
   });
 }

@@ -143,6 +143,17 @@ describe('no answer', () => {
     expect(hs.failure).toBe('interrupted');
   });
 
+  it('a channel whose socket was closed under it fails the exchange instead of throwing', async () => {
+    const silent = await silentListener();
+    const ch = await channelTo(silent.port);
+    // The real socket behind the channel, closed behind the channel's back: send() now throws.
+    (ch as unknown as { sock: Socket }).sock.close();
+    const hs = await quicInitialExchange(ch, { signal: AbortSignal.timeout(2000), sni: 'app.test', alpn: ['h3'] });
+    expect(hs.sent).toBe(0);
+    expect(hs.response).toBeNull();
+    expect(hs.failure).toMatch(/^unknown_failure: /);
+  });
+
   it('an already expired deadline sends nothing', async () => {
     const silent = await silentListener();
     const ac = new AbortController();
