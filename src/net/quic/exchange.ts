@@ -61,7 +61,7 @@ export interface QuicExchangeOptions {
   graceMs?: number;
 }
 
-/** Seconds of the PTO schedule: when each send goes out, for a deadline of `budgetMs`. */
+/** The PTO schedule: milliseconds after the first send at which each send goes out, before a deadline of `budgetMs`. */
 export function ptoSchedule(budgetMs: number, ptoMs = INITIAL_PTO_MS): number[] {
   const at: number[] = [0];
   for (let t = ptoMs, pto = ptoMs; t < budgetMs; pto *= 2, t += pto) at.push(t);
@@ -82,7 +82,11 @@ function settles(p: ServerPacket, stream: CryptoStream): boolean {
   }
 }
 
-/** Sends the Initial and its retransmissions over `channel` and records what came back. Never rejects for a network failure. */
+/**
+ * Sends the Initial and its retransmissions over `channel` and records what came back.
+ * Never rejects for a network failure (that is the record's failure); throws only for
+ * options no ClientHello can carry (no ALPN, an empty or overlong protocol id).
+ */
 export function quicInitialExchange(channel: DatagramChannel, opts: QuicExchangeOptions): Promise<QuicHandshake> {
   const origin = opts.origin ?? performance.now();
   const version = opts.version ?? QUIC_V1;
