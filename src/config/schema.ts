@@ -96,7 +96,10 @@ export const quicTarget = z.strictObject({
   port: port().default(443),
   sni: hostname().optional(),
   // An ALPN protocol id is 1–255 bytes (RFC 7301 §3.1).
-  alpn: z.array(z.string().min(1).max(255)).min(1).optional(),
+  alpn: z
+    .array(z.string().refine((p) => Buffer.byteLength(p) >= 1 && Buffer.byteLength(p) <= 255, 'expected an ALPN protocol id of 1 to 255 bytes'))
+    .min(1)
+    .optional(),
 });
 
 export const targetSchemas = { dns: dnsTarget, tcp: tcpTarget, tls: tlsTarget, https: httpsTarget, quic: quicTarget } as const;

@@ -29,6 +29,8 @@ describe('quic targets', () => {
     expect(paths({ alpn: [] })).toEqual(['targets[0].alpn']);
     expect(paths({ alpn: [''] })).toEqual(['targets[0].alpn[0]']);
     expect(paths({ alpn: ['x'.repeat(256)] })).toEqual(['targets[0].alpn[0]']);
+    // 128 characters, 256 bytes.
+    expect(paths({ alpn: ['é'.repeat(128)] })).toEqual(['targets[0].alpn[0]']);
     expect(paths({ url: 'https://a.test/' })).toEqual(['targets[0]']);
     expect(paths({ port: 0 })).toEqual(['targets[0].port']);
   });
