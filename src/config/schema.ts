@@ -91,7 +91,22 @@ export const httpsTarget = z.strictObject({
 // STUN's default port over UDP is 3478 (RFC 8489 §9); call relays often listen elsewhere.
 export const udpTarget = z.strictObject({ ...targetBase, kind: z.literal('udp'), host: hostname(), port: port().default(3478) });
 
-export const targetSchemas = { dns: dnsTarget, tcp: tcpTarget, tls: tlsTarget, https: httpsTarget, udp: udpTarget } as const;
+
+/** A QUIC v1 Initial to host:port (UDP); sni defaults to host when it is a name, alpn to ["h3"]. */
+export const quicTarget = z.strictObject({
+  ...targetBase,
+  kind: z.literal('quic'),
+  host: hostname(),
+  port: port().default(443),
+  sni: hostname().optional(),
+  // An ALPN protocol id is 1–255 bytes (RFC 7301 §3.1).
+  alpn: z
+    .array(z.string().refine((p) => Buffer.byteLength(p) >= 1 && Buffer.byteLength(p) <= 255, 'expected an ALPN protocol id of 1 to 255 bytes'))
+    .min(1)
+    .optional(),
+});
+
+export const targetSchemas = { dns: dnsTarget, tcp: tcpTarget, tls: tlsTarget, https: httpsTarget, udp: udpTarget, quic: quicTarget } as const;
 
 export const catalogueSchema = z.strictObject({
   id: id(),

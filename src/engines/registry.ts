@@ -2,6 +2,7 @@
 import type { Measurement, Target, TargetKind } from '../model/index.js';
 import { dnsEngine } from './dns.js';
 import { httpsEngine } from './https.js';
+import { quicEngine } from './quic.js';
 import { tcpEngine } from './tcp.js';
 import { tlsEngine } from './tls.js';
 import { udpEngine } from './udp.js';
@@ -13,6 +14,7 @@ export const engines: Record<TargetKind, Engine> = {
   tls: tlsEngine as Engine,
   https: httpsEngine as Engine,
   udp: udpEngine as Engine,
+  quic: quicEngine as Engine,
 };
 
 /** Probes one target with the engine for its kind. */

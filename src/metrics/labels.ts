@@ -12,6 +12,8 @@ export const PHASES_OF_KIND: Record<TargetKind, readonly Phase[]> = {
   https: ['dns', 'connect', 'tls', 'ttfb', 'total'],
   // ttfb: the RTT of the STUN transaction that answered.
   udp: ['dns', 'ttfb', 'total'],
+  // No connect phase: UDP has no handshake of its own; tls is the Initial's round trip.
+  quic: ['dns', 'tls', 'total'],
 };
 
 /**

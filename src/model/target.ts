@@ -1,6 +1,6 @@
 /** Targets: the things a catalogue says to probe, one kind per engine. */
 
-export const TARGET_KINDS = ['dns', 'tcp', 'tls', 'https', 'udp'] as const;
+export const TARGET_KINDS = ['dns', 'tcp', 'tls', 'https', 'udp', 'quic'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 export type QueryType = 'A' | 'AAAA';
@@ -70,7 +70,7 @@ export interface QuicTarget extends TargetBase {
   alpn?: string[];
 }
 
-export type Target = DnsTarget | TcpTarget | TlsTarget | HttpsTarget | UdpTarget;
+export type Target = DnsTarget | TcpTarget | TlsTarget | HttpsTarget | UdpTarget | QuicTarget;
 
 /** The human-readable input of a target, as the report's `input` field. */
 export function targetInput(t: Target): string {
@@ -80,6 +80,7 @@ export function targetInput(t: Target): string {
     case 'tcp':
       return hostPort(t.host, t.port);
     case 'tls':
+    case 'quic':
       return t.sni && t.sni !== t.host ? `${hostPort(t.host, t.port)} sni=${t.sni}` : hostPort(t.host, t.port);
     case 'https':
       return t.url;
