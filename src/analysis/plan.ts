@@ -19,6 +19,7 @@ export function diagnosisInput(r: DiagnosisRequest): string {
     case 'control_connect':
       return hostPort(r.ip, r.port);
     case 'sni_swap':
+    case 'quic_sni_swap':
     case 'answer_tls':
       return `${hostPort(r.ip, r.port)} sni=${r.sni}`;
     case 'answer_http':
@@ -30,7 +31,7 @@ export function diagnosisInput(r: DiagnosisRequest): string {
 
 function targetPort(m: Measurement): number {
   const t = m.target;
-  if (t.kind === 'tcp' || t.kind === 'tls') return t.port;
+  if (t.kind === 'tcp' || t.kind === 'tls' || t.kind === 'udp' || t.kind === 'quic') return t.port;
   if (t.kind === 'https') {
     const p = new URL(t.url).port;
     return p ? Number(p) : 443;
@@ -43,7 +44,7 @@ function targetPort(m: Measurement): number {
  * null): control_resolve when the name did not resolve and no control did;
  * answer_tls and answer_http when answers are disjoint from the control's;
  * control_connect when every connect failed; sni_swap after a TLS reset, close
- * or stall; throughput when a transfer stalled or fell below its floor.
+ * or stall; quic_sni_swap after a QUIC Initial drew no answer; throughput when a transfer stalled or fell below its floor.
  */
 export function planDiagnosis(measurement: Measurement, controlQueries: DnsQuery[] | null): DiagnosisRequest[] {
   const m = measurement;
@@ -77,6 +78,13 @@ export function planDiagnosis(measurement: Measurement, controlQueries: DnsQuery
   const last = m.tls_handshakes[m.tls_handshakes.length - 1];
   if (last && !m.tls_handshakes.some((h) => h.failure === null) && handshakePattern(last.failure) !== null) {
     out.push({ step: 'sni_swap', ip: canonicalAddress(hostOfAddress(last.address)), port, sni: INNOCUOUS_SNI });
+  }
+
+  // QUIC silence: does the same address answer an Initial naming something innocuous?
+  const quic = m.quic_handshakes ?? [];
+  const lastQuic = quic[quic.length - 1];
+  if (lastQuic && !quic.some((h) => h.response !== null) && lastQuic.failure === 'generic_timeout_error') {
+    out.push({ step: 'quic_sni_swap', ip: canonicalAddress(hostOfAddress(lastQuic.address)), port, sni: INNOCUOUS_SNI });
   }
 
   const t = m.transfer;

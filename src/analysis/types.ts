@@ -36,6 +36,9 @@ export interface AnalysisInput {
  *   `sni`. outcome 'success' when the handshake completed, even if the
  *   certificate does not match that name (failure ssl_invalid_hostname is
  *   read as completed too).
+ * - quic_sni_swap: a QUIC Initial from the vantage to ip:port with the innocuous
+ *   `sni`. outcome 'success' when any valid long-header packet came back.
+ *   detail.response: the first answer's packet type, or null.
  * - answer_tls: TLS handshake to ip:port with the target's name as `sni`.
  *   detail.validated: boolean (the chain validates for `sni`), when the
  *   handshake completed; outcome 'failure' with an OONI failure otherwise.
@@ -53,6 +56,7 @@ export type DiagnosisRequest =
   | { step: 'control_resolve'; hostname: string; queryType: QueryType }
   | { step: 'control_connect'; ip: string; port: number }
   | { step: 'sni_swap'; ip: string; port: number; sni: string }
+  | { step: 'quic_sni_swap'; ip: string; port: number; sni: string }
   | { step: 'answer_tls'; ip: string; port: number; sni: string }
   | { step: 'answer_http'; ip: string; url: string }
   | { step: 'throughput'; url: string; bytes: number };

@@ -11,6 +11,11 @@ import type { ProbeContext } from '../engines/types.js';
 import type { DiagnosisStep, FailureString, Measurement } from '../model/index.js';
 import { now } from '../net/clock.js';
 import type { Resolver } from '../net/types.js';
+import { toFailure } from '../net/errors.js';
+import { quicInitialExchange } from '../net/quic/index.js';
+
+/** What the SNI swap of QUIC offers: the same as a browser's HTTP/3 Initial. */
+const QUIC_SWAP_ALPN = ['h3'];
 
 /** Failures that still mean the TLS handshake completed (the certificate did not fit the name). */
 const COMPLETED: ReadonlySet<FailureString | null> = new Set([null, 'ssl_invalid_hostname', 'ssl_unknown_authority', 'ssl_invalid_certificate']);
@@ -60,6 +65,20 @@ async function runOne(r: DiagnosisRequest, dc: DiagnosisContext): Promise<Diagno
       const detail: Record<string, unknown> = { operation: 'tls_handshake', certificate: record.peer_certificates[0] };
       if (r.step === 'answer_tls' && completed) detail.validated = record.validated;
       return step(r, completed, record.failure, detail);
+    }
+    case 'quic_sni_swap': {
+      let channel;
+      try {
+        channel = await ctx.datagrams.open(r.ip, r.port, { signal: ctx.signal });
+      } catch (err) {
+        return step(r, false, toFailure(err, 'quic_handshake').failure, { operation: 'quic_handshake' });
+      }
+      try {
+        const hs = await quicInitialExchange(channel, { signal: ctx.signal, origin, sni: r.sni, alpn: QUIC_SWAP_ALPN });
+        return step(r, hs.response !== null, hs.failure, { operation: 'quic_handshake', response: hs.response, server_hello: hs.server_hello });
+      } finally {
+        channel.close();
+      }
     }
     case 'answer_http': {
       const url = new URL(r.url);

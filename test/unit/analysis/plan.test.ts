@@ -5,6 +5,20 @@ import type { Target } from '../../../src/model/index.js';
 import { connect, handshake, HOST, IP, measurement, okHttps, query } from './build.js';
 
 describe('planDiagnosis', () => {
+  it('swaps the SNI of a QUIC Initial that drew no answer, to the same address and port, and of nothing else', () => {
+    const quic: Target = { id: 'h3', kind: 'quic', host: HOST, port: 8443 };
+    const hs = (failure: 'generic_timeout_error' | 'connection_refused' | null, response: 'initial' | null = null) => ({
+      address: `${IP}:8443`, server_name: HOST, alpn: ['h3'], sent: 3, received: response ? 1 : 0, response, server_hello: false, failure, t0: 0.01, t: 3,
+    });
+    const silent = measurement({ target: quic, queries: [query('A', [IP])], quic_handshakes: [hs('generic_timeout_error')], failure: 'generic_timeout_error', operation: 'quic_handshake' });
+    const r = planDiagnosis(silent, [query('A', [IP])]);
+    expect(r).toEqual([{ step: 'quic_sni_swap', ip: IP, port: 8443, sni: 'example.com' }]);
+    expect(diagnosisInput(r[0])).toBe(`${IP}:8443 sni=example.com`);
+    // Refused by ICMP, or answered: no swap.
+    expect(planDiagnosis(measurement({ target: quic, queries: [query('A', [IP])], quic_handshakes: [hs('connection_refused')], failure: 'connection_refused', operation: 'quic_handshake' }), [query('A', [IP])])).toEqual([]);
+    expect(planDiagnosis(measurement({ target: quic, queries: [query('A', [IP])], quic_handshakes: [hs(null, 'initial')] }), [query('A', [IP])])).toEqual([]);
+  });
+
   it('asks nothing for a successful probe whose answers match the control', () => {
     expect(planDiagnosis(okHttps('isp'), [query('A', [IP])])).toEqual([]);
   });
