@@ -5,6 +5,8 @@
  * may never fire; here the timer and the parent's listener hold the controller
  * strongly until `dispose()`.
  */
+import { setMaxListeners } from 'node:events';
+
 export interface Deadline {
   signal: AbortSignal;
   /** Stops the timer and detaches from the parent; call when the work is done. */
@@ -13,6 +15,9 @@ export interface Deadline {
 
 export function deadline(ms: number, parent?: AbortSignal): Deadline {
   const ac = new AbortController();
+  // A round's (or the daemon's) signal is the parent of every probe in flight: hundreds of
+  // listeners is its normal state, not a leak, so Node's warning at 11 is switched off for it.
+  if (parent) setMaxListeners(0, parent);
   // A TimeoutError reason, as AbortSignal.timeout gives: the error mapper reads it as a deadline.
   const timer = setTimeout(() => ac.abort(new DOMException('The probe deadline passed', 'TimeoutError')), ms);
   const onParent = () => ac.abort(parent?.reason);

@@ -50,3 +50,17 @@ describe('probe deadlines', () => {
     expect(JSON.parse(out).ours).toBe(true);
   });
 });
+
+describe('a parent signal with many probes in flight', () => {
+  it('raises no MaxListenersExceededWarning: hundreds of children is its normal state', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    const parent = new AbortController();
+    const children = Array.from({ length: 50 }, () => deadline(10_000, parent.signal));
+    await new Promise((r) => setTimeout(r, 10));
+    for (const d of children) d.dispose();
+    process.off('warning', onWarning);
+    expect(warnings).toEqual([]);
+  });
+});
