@@ -32,7 +32,19 @@ export interface ServerConfig {
   tls?: { cert: string; key: string };
   /** Enables POST /-/reload. */
   enableReload: boolean;
+  /** The status page; absent: DEFAULT_PAGE. */
+  page?: PageConfig;
 }
+
+/** The status page at / and /apps/<id>. */
+export interface PageConfig {
+  /** Rounds kept per vantage, app and target for the history strip. */
+  history: number;
+  /** Meta refresh of the page in milliseconds; 0: none. */
+  refreshMs: number;
+}
+
+export const DEFAULT_PAGE: PageConfig = { history: 30, refreshMs: 60_000 };
 
 export interface Config {
   /** Absolute path of the YAML file. */
