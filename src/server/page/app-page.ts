@@ -34,7 +34,7 @@ function failingStep(t: TargetVerdict): string {
 
 function pattern(t: TargetVerdict): Html {
   if (!t.pattern) return html`<span class="muted">—</span>`;
-  return html`<code>${t.pattern}</code><span class="pattern-words muted"> ${PATTERN_WORDS[t.pattern]}</span>`;
+  return html`<code>${t.pattern}</code><span class="pattern-words muted">${PATTERN_WORDS[t.pattern]}</span>`;
 }
 
 function row(ctx: PageContext, vantage: string, app: string, t: TargetVerdict): Html {
@@ -42,7 +42,7 @@ function row(ctx: PageContext, vantage: string, app: string, t: TargetVerdict): 
   return html`<tr data-vantage="${vantage}" data-target="${t.id}">
 <td><a href="#ev-${vantage}-${t.id}">${t.id}</a></td><td>${t.kind}</td><td>${mono(t.input)}</td>
 <td class="cell st-${t.status}"><span>${t.status}</span></td><td>${pattern(t)}</td><td class="step">${failingStep(t)}</td>
-<td class="failure">${mono(t.failure)}</td><td>${timings(t.timings)}</td><td class="since">${since(track, ctx.now) ?? html`<span class="muted">—</span>`}</td><td>${strip(track)}</td></tr>`;
+<td class="failure">${mono(t.failure)}</td><td>${timings(t.timings)}</td><td class="began">${since(track, ctx.now) ?? html`<span class="muted">—</span>`}</td><td>${strip(track)}</td></tr>`;
 }
 
 function evidence(vantage: string, t: TargetVerdict): Html {

@@ -18,11 +18,13 @@ export function statusBadge(status: string): Html {
   return html`<span class="badge st-${status}">${status}</span>`;
 }
 
-/** "since 2026-03-02 10:15:05 UTC (3 min ago)", said with care when the run goes back to the first round seen. */
+/**
+ * "since 2026-03-02 10:15:05 UTC (3 min ago)"; "since first seen …" when the
+ * run goes back to the first round this daemon saw (it may be older still).
+ */
 export function since(track: Track | null, now: number): Html | null {
   if (!track) return null;
-  const first = track.sinceFirstSeen ? html` <span class="muted">— first seen then</span>` : '';
-  return html`since ${when(track.since, now)}${first}`;
+  return html`since ${track.sinceFirstSeen ? 'first seen ' : ''}${when(track.since, now)}`;
 }
 
 function markTitle(m: Mark): string {

@@ -1,6 +1,5 @@
 /** The document around every page: head (stylesheet, optional refresh), header with the round's times, footer. */
 import type { Report } from '../../model/index.js';
-import { VERSION } from '../../version.js';
 import { Html, html } from './escape.js';
 import { when } from './format.js';
 import { STYLESHEET } from './style.js';
@@ -41,7 +40,7 @@ ${refresh}
 <main>
 ${opts.body}
 </main>
-<footer class="muted">blockwatch ${VERSION} · <a href="/api/v1/status">/api/v1/status</a> · <a href="/metrics">/metrics</a></footer>
+<footer class="muted">blockwatch · <a href="/api/v1/status">/api/v1/status</a> · <a href="/metrics">/metrics</a></footer>
 </body>
 </html>
 `.text;

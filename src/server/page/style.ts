@@ -33,7 +33,7 @@ const stateRules = Object.entries(STATE_COLOURS)
 export const STYLESHEET = `
 *{box-sizing:border-box}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1f2328;background:#f6f8fa}
-header,main,footer{max-width:1200px;margin:0 auto;padding:12px 20px}
+header,main,footer{max-width:1400px;margin:0 auto;padding:12px 20px}
 header{display:flex;flex-wrap:wrap;gap:4px 24px;align-items:baseline;border-bottom:1px solid #d0d7de;background:#fff;max-width:none}
 header h1{font-size:18px;margin:0}
 header a{color:inherit;text-decoration:none}
@@ -45,11 +45,13 @@ th{background:#eaeef2;font-weight:600}
 td.cell{padding:0}
 td.cell a,td.cell>span{display:block;padding:6px 10px;color:inherit;text-decoration:none;min-width:110px}
 .status{font-weight:600}
-.pattern,.since{display:block;font-size:12px;opacity:.92}
+span.pattern,span.since{display:block;font-size:12px}
+td.cell .muted{color:inherit}
+.pattern-words{display:block;font-size:12px}
 .label{display:inline-block;background:#eaeef2;border-radius:3px;padding:0 5px;margin:1px 2px;font-size:12px}
 .badge{display:inline-block;border-radius:3px;padding:0 6px;font-weight:600}
 .muted{color:#57606a}
-code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
+code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;overflow-wrap:anywhere}
 ol.strip{list-style:none;display:flex;gap:2px;margin:0;padding:0}
 ol.strip li{width:8px;height:18px;border-radius:2px;overflow:hidden;text-indent:12px;white-space:nowrap}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
