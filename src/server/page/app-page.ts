@@ -10,7 +10,7 @@ import type { PageContext } from './context.js';
 import { html, type Html } from './escape.js';
 import { renderEvidence } from './evidence.js';
 import { seconds } from './format.js';
-import { mono } from './values.js';
+import { mono, obj } from './values.js';
 
 const PHASES: ReadonlyArray<readonly [keyof Timings, string]> = [
   ['dns', 'dns'],
@@ -25,11 +25,15 @@ function timings(t: Timings): Html {
   return html`<span class="timings">${parts.join(' · ')}</span>`;
 }
 
+/** Steps of a verdict's basis, for a finding no failed operation names (a blockpage, a slow transfer). */
+const BASIS_STEP: Record<string, string> = { dns: 'DNS answer', tcp: 'TCP connect', tls: 'TLS handshake', http: 'HTTP response', throughput: 'transfer' };
+
 /** The step that failed, in plain words; a dash for a target that is ok. */
 function failingStep(t: TargetVerdict): string {
   if (t.status === 'ok') return '—';
   if (t.operation) return OPERATION_WORDS[t.operation];
-  return t.pattern === 'throttled' || t.pattern === 'tls.freeze' ? 'transfer' : '—';
+  const step = obj(t.evidence.basis)?.step;
+  return typeof step === 'string' ? (BASIS_STEP[step] ?? step) : '—';
 }
 
 function pattern(t: TargetVerdict): Html {

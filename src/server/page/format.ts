@@ -36,5 +36,6 @@ export function bitRate(bps: number): string {
 export function labels(l: Record<string, string>): Html {
   const entries = Object.entries(l);
   if (entries.length === 0) return html`<span class="muted">none</span>`;
-  return html`${entries.map(([k, v]) => html`<span class="label">${k}=${v}</span>`)}`;
+  // Spaced, so that copied or read as text they stay apart.
+  return html`${entries.map(([k, v], i) => html`${i ? ' ' : ''}<span class="label">${k}=${v}</span>`)}`;
 }
