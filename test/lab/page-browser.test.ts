@@ -1,11 +1,13 @@
 /**
  * The status page in a real browser against `blockwatch run` in the censorship
- * lab, with basic auth on and JavaScript off. The lab applies SNI filtering to
- * one app mid-run; headless Chromium, running in the client namespace beside
- * the daemon, must see that app's cell at the censored vantage say blocked and
- * tls.sni_filter in the blocked colour, follow the cell's link to the app page
- * and find the target rows, their history strip and the time the block began.
- * Screenshots are kept under test-artifacts/.
+ * lab, with basic auth on and JavaScript off. Mid-run the lab applies one
+ * scenario per app status (SNI filtering, a lying resolver, a 451, a blocked
+ * non-essential function, an outage, a block no control can confirm); headless
+ * Chromium, running in the client namespace beside the daemon, must show every
+ * app's status and pattern at every vantage as the scenario catalogue expects,
+ * in the status's colour, follow a blocked cell's link to the app page and
+ * find each target's status, pattern, failing step, history strip and the time
+ * the block began. Screenshots are kept under test-artifacts/.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,14 +20,26 @@ import { eventually, startDaemon, type Daemon } from '../support/daemon.js';
 import { Lab } from './lab.js';
 import { scenarioByName } from './scenarios.js';
 import { isRoot } from './sh.js';
+import { VANTAGES } from './verdicts.js';
 
 const canRun = (isRoot() && chromiumAvailable()) || Boolean(process.env.CI);
 if (!canRun) console.warn('status page lab browser test skipped: needs root (the lab) and Chromium at /usr/bin/chromium; CI has both');
 
 const BLOCKED = 'tls-sni-reset';
-const FINE = 'baseline';
+/** Together they give every app status: reachable, blocked, degraded, down, anomaly and unknown (the control that could not probe). */
+const SCENARIOS = ['baseline', BLOCKED, 'dns-nxdomain', 'http-451', 'degraded', 'outage-service', 'anomaly-no-control'].map(scenarioByName);
 const USER = 'ops';
 const PASSWORD = 'lab-page-pw';
+
+/** How many apps the scenarios expect in each status, over both vantages: what a round's log line says once they all hold. */
+const EXPECTED_COUNTS: Record<string, number> = {};
+for (const s of SCENARIOS) for (const v of VANTAGES) EXPECTED_COUNTS[s.expect[v].app] = (EXPECTED_COUNTS[s.expect[v].app] ?? 0) + 1;
+const sameCounts = (a: Record<string, number>) => Object.keys({ ...a, ...EXPECTED_COUNTS }).every((k) => (a[k] ?? 0) === (EXPECTED_COUNTS[k] ?? 0));
+
+/** The patterns an app shows: those of its blocked and anomaly targets, without repeats. */
+function appPatterns(targets: Record<string, readonly [string, string | null]>): string[] {
+  return [...new Set(Object.values(targets).flatMap(([, p]) => (p ? [p] : [])))];
+}
 
 let lab: Lab;
 let daemon: Daemon;
@@ -50,17 +64,17 @@ describe.skipIf(!canRun)('the status page in a browser, against the daemon in th
   beforeAll(async () => {
     lab = await Lab.up({ cron: '*/4 * * * * *', timeout: '3s' });
     const config = parse(readFileSync(lab.configFile, 'utf8')) as Record<string, unknown>;
-    config.apps = [BLOCKED, FINE];
+    config.apps = SCENARIOS.map((x) => x.name);
     config.server = { listen: '127.0.0.1:0', auth: { basic: { username: USER, password: { env: 'BW_PAGE_PASSWORD' } } }, page: { history: 12 } };
     config.alerts = { ...(config.alerts as object), receivers: [] };
     const file = join(lab.dir, 'page.yaml');
     writeFileSync(file, stringify(config));
     daemon = await startDaemon(file, ['ip', 'netns', 'exec', lab.ns.client], { BW_PAGE_PASSWORD: PASSWORD });
     await eventually(async () => (await daemon.get('/readyz')).status === 200, 30_000);
-    // A good round first, then the block: the history strip shows the change.
-    await lab.apply(scenarioByName(BLOCKED));
+    // A good round first, then the censorship: the history strip shows the change.
+    for (const x of SCENARIOS) await lab.apply(x);
     const before = rounds().length;
-    await eventually(async () => rounds().slice(before).filter((r) => (r.blocked ?? 0) >= 1).length >= 2, 60_000);
+    await eventually(async () => rounds().slice(before).filter(sameCounts).length >= 2, 90_000);
     chromium = await launchBrowser({ netns: lab.ns.client });
   }, 150_000);
 
@@ -82,18 +96,23 @@ describe.skipIf(!canRun)('the status page in a browser, against the daemon in th
     await wrong.close();
   }, 30_000);
 
-  it('shows the blocked app in the blocked colour with its pattern, the others reachable, with JavaScript off', async () => {
+  it('shows every app at every vantage with the status and pattern the lab expects, in its colour, with JavaScript off', async () => {
     const { page, status, csp } = await openPage('/');
     expect(status).toBe(200);
     expect(csp).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; /);
-    const cell = `td[data-app="${BLOCKED}"][data-vantage="isp"]`;
-    expect(await text(page, cell)).toMatch(/^blocked tls\.sni_filter since 20\d\d-\d\d-\d\d \d\d:\d\d:\d\d UTC \(\d+ s ago\)$/);
-    expect(await background(page, cell)).toBe(rgb(STATUS_COLOURS.blocked));
-    for (const [app, vantage] of [[BLOCKED, 'abroad'], [FINE, 'isp'], [FINE, 'abroad']]) {
-      const other = `td[data-app="${app}"][data-vantage="${vantage}"]`;
-      expect(await text(page, other)).toMatch(/^reachable since first seen /);
-      expect(await background(page, other)).toBe(rgb(STATUS_COLOURS.reachable));
+    for (const s of SCENARIOS) {
+      for (const v of VANTAGES) {
+        const want = s.expect[v];
+        const cell = `td[data-app="${s.name}"][data-vantage="${v}"]`;
+        const patterns = appPatterns(want.targets);
+        const shown = await text(page, cell);
+        expect(shown.split(' since ')[0], `${s.name}@${v}`).toBe([want.app, ...(patterns.length ? [patterns.join(', ')] : [])].join(' '));
+        expect(await background(page, cell), `${s.name}@${v}`).toBe(rgb(STATUS_COLOURS[want.app]));
+      }
     }
+    // The block began after the first round; the others have held since the daemon first saw them.
+    expect(await text(page, `td[data-app="${BLOCKED}"][data-vantage="isp"]`)).toMatch(/^blocked tls\.sni_filter since 20\d\d-\d\d-\d\d \d\d:\d\d:\d\d UTC \(\d+ s ago\)$/);
+    expect(await text(page, 'td[data-app="baseline"][data-vantage="isp"]')).toMatch(/^reachable since first seen 20/);
     // Both vantages online, with their labels.
     expect(await text(page, 'tr[data-vantage="isp"]')).toBe('isp online canaries answer no country=XX isp=lab');
     expect(await background(page, 'tr[data-vantage="isp"] .badge')).toBe(rgb(STATE_COLOURS.online));
@@ -102,7 +121,23 @@ describe.skipIf(!canRun)('the status page in a browser, against the daemon in th
     expect(await page.evaluate(() => document.scripts.length)).toBe(0);
     await page.screenshot({ path: artifactPath('page-lab-overview.png'), fullPage: true });
     await page.close();
-  }, 30_000);
+  }, 60_000);
+
+  it('shows the status and pattern of every target on each app page as the lab expects', async () => {
+    for (const s of SCENARIOS) {
+      const { page, status } = await openPage(`/apps/${s.name}`);
+      expect(status).toBe(200);
+      for (const v of VANTAGES) {
+        for (const [id, [st, pattern]] of Object.entries(s.expect[v].targets)) {
+          const row = `tr[data-vantage="${v}"][data-target="${id}"]`;
+          const cells = await page.$$eval(`${row} > td`, (tds) => tds.map((td) => (td as HTMLElement).innerText.replace(/\s+/g, ' ').trim()));
+          expect([cells[3], cells[4].split(' ')[0]], `${s.name}/${id}@${v}`).toEqual([st, pattern ?? '—']);
+          expect(await background(page, `${row} td.cell`), `${s.name}/${id}@${v}`).toBe(rgb(STATUS_COLOURS[st]));
+        }
+      }
+      await page.close();
+    }
+  }, 60_000);
 
   it('follows the cell to the app page: target rows, failing step, history strip and when the block began', async () => {
     const { page } = await openPage('/');

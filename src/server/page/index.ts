@@ -6,7 +6,7 @@
 import { DEFAULT_PAGE, type Report, type ServerConfig } from '../../model/index.js';
 import { appPage } from './app-page.js';
 import type { PageContext } from './context.js';
-import { html } from './escape.js';
+import { html, type Html } from './escape.js';
 import type { History } from './history.js';
 import { layout } from './layout.js';
 import { overview } from './overview.js';
@@ -48,7 +48,7 @@ export interface PageResponse {
 
 /** The page for `/` or `/apps/<id>`; an app nobody configured gets a 404 page. */
 export function renderPage(path: string, ctx: PageContext): PageResponse {
-  const doc = (title: string, body: ReturnType<typeof html>) => layout({ title, body, rounds: ctx.rounds, refreshMs: ctx.refreshMs, now: ctx.now });
+  const doc = (title: string, body: Html) => layout({ title, body, rounds: ctx.rounds, refreshMs: ctx.refreshMs, now: ctx.now });
   if (path === '/') return { status: 200, body: doc('blockwatch', overview(ctx)) };
   const raw = path.startsWith(APP_PREFIX) ? path.slice(APP_PREFIX.length) : path;
   const id = decoded(raw);

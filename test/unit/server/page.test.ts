@@ -96,7 +96,7 @@ async function get(url: string, headers: Record<string, string> = {}, method: 'G
   return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
 }
 
-/** The text of every element matching a crude selector `tag[attr="value"]…`: enough for server-rendered markup. */
+/** The overview cell of one app at one vantage: its status class and its text, tags stripped. */
 function cell(body: string, app: string, vantage: string): string {
   const re = new RegExp(`<td class="cell([^"]*)" data-app="${app}" data-vantage="${vantage}">(.*?)</td>`, 's');
   const m = re.exec(body);
