@@ -9,11 +9,12 @@ import { loadConfig, readConfig } from './config/load.js';
 import { EvidenceWriter } from './evidence/index.js';
 import { makeLogger } from './logger.js';
 import { Metrics } from './metrics/index.js';
-import type { Report } from './model/index.js';
+import { DEFAULT_PAGE, type Report } from './model/index.js';
 import type { RoundResult } from './runner/round.js';
 import { makeTransports } from './runner/transports.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { startServer } from './server/index.js';
+import { History } from './server/page/history.js';
 import { VERSION } from './version.js';
 
 /** How long SIGTERM lets probes in flight finish before aborting them. */
@@ -27,6 +28,7 @@ export async function runDaemon(configPath: string, logger: Logger = makeLogger(
   alerter.start();
   let evidence = config.evidence ? new EvidenceWriter(config.evidence) : null;
   let latest: Report | null = null;
+  const history = new History((config.server.page ?? DEFAULT_PAGE).history);
 
   const onRound = (result: RoundResult, confirmations: number): void => {
     const finishedAt = new Date(result.report.finishedAt);
@@ -49,6 +51,7 @@ export async function runDaemon(configPath: string, logger: Logger = makeLogger(
       alerter.observeRound(state, result.report.apps.filter((a) => a.vantage === state.id), finishedAt);
     }
     latest = result.report;
+    history.record(result.report);
     const counts: Record<string, number> = {};
     for (const a of result.report.apps) counts[a.status] = (counts[a.status] ?? 0) + 1;
     logger.info({ apps: counts, probes: result.observations.length, confirmations, offline: result.report.vantages.filter((v) => !v.online).map((v) => v.id) }, 'round done');
@@ -90,6 +93,8 @@ export async function runDaemon(configPath: string, logger: Logger = makeLogger(
     alerter.reconfigure(next.alerts);
     alerter.retain(next.vantages.map((v) => v.id), next.apps.map((a) => a.id));
     server.update(next.server);
+    history.resize((next.server.page ?? DEFAULT_PAGE).history);
+    history.retain({ vantages: next.vantages.map((v) => v.id), apps: next.apps });
     scheduler.reconfigure(next, makeTransports(next));
     if (JSON.stringify(previous.evidence) !== JSON.stringify(next.evidence)) {
       const old = evidence;
@@ -106,6 +111,7 @@ export async function runDaemon(configPath: string, logger: Logger = makeLogger(
     status: () => latest,
     ready: () => latest !== null,
     reload: config.server.enableReload ? reload : undefined,
+    page: { history, nextRound: () => scheduler.nextRound(), config: () => ({ apps: config.apps, jitterMs: config.schedule.jitterMs }) },
     logger: logger.child({ component: 'server' }),
   }).catch((err: NodeJS.ErrnoException) => {
     // A port in use or not allowed is the config's to fix: say which field.

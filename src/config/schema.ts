@@ -2,6 +2,7 @@
 import { isIP } from 'node:net';
 import cron from 'node-cron';
 import { z } from 'zod';
+import { DEFAULT_PAGE } from '../model/config.js';
 import { parseListen, parseProxy, parseResolver, type Parsed } from './transport.js';
 import { parseDuration, parseRate, parseSize } from './units.js';
 
@@ -175,6 +176,10 @@ export const configSchema = z.strictObject({
       tls: z.strictObject({ certFile: z.string(), keyFile: z.string() }).optional(),
       enableReload: z.boolean().default(false),
       externalUrl: z.string().optional(),
+      // The status page: rounds kept per target for its history strip, and how often it reloads itself (0s: never).
+      page: z
+        .strictObject({ history: z.number().int().min(1).max(500).default(DEFAULT_PAGE.history), refresh: duration().default(DEFAULT_PAGE.refreshMs) })
+        .prefault({}),
     })
     .prefault({}),
   alerts: z

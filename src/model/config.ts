@@ -32,6 +32,8 @@ export interface ServerConfig {
   tls?: { cert: string; key: string };
   /** Enables POST /-/reload. */
   enableReload: boolean;
+  /** The status page; absent: DEFAULT_PAGE. */
+  page?: PageConfig;
 }
 
 /** Caps and timers every probe reads under. */
@@ -43,6 +45,16 @@ export interface Limits {
   /** A body read with no byte for this long has stalled: what a freeze looks like. */
   stallMs: number;
 }
+
+/** The status page at / and /apps/<id>. */
+export interface PageConfig {
+  /** Rounds kept per vantage, app and target for the history strip. */
+  history: number;
+  /** Meta refresh of the page in milliseconds; 0: none. */
+  refreshMs: number;
+}
+
+export const DEFAULT_PAGE: PageConfig = { history: 30, refreshMs: 60_000 };
 
 export interface Config {
   /** Absolute path of the YAML file. */

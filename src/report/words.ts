@@ -1,4 +1,4 @@
-/** Plain words for patterns, failures and steps, for people reading `check`'s table. */
+/** Plain words for patterns, failures and steps, for people reading `check`'s table and the status page. */
 import type { Operation, Pattern, TargetVerdict } from '../model/index.js';
 
 export const PATTERN_WORDS: Record<Pattern, string> = {
@@ -31,7 +31,7 @@ export const PATTERN_WORDS: Record<Pattern, string> = {
   'quic.sni_filter': 'QUIC fails for this server name but answers an innocuous one (SNI filtering)',
 };
 
-const OPERATION_WORDS: Record<Operation, string> = {
+export const OPERATION_WORDS: Record<Operation, string> = {
   resolve: 'DNS lookup',
   connect: 'TCP connect',
   tls_handshake: 'TLS handshake',

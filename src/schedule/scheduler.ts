@@ -65,6 +65,11 @@ export class Scheduler {
     return this.rounds;
   }
 
+  /** When the next round is due (its jitter comes on top); null when stopped. */
+  nextRound(): Date | null {
+    return this.task?.getNextRun() ?? null;
+  }
+
   /** Stops scheduling; aborts the round in flight after `graceMs`, and waits for it. */
   async stop(graceMs: number): Promise<void> {
     await this.task?.destroy();

@@ -1,5 +1,6 @@
 /**
- * The HTTP(S) listener: /metrics, /healthz, /readyz, /api/v1/status, POST /-/reload.
+ * The HTTP(S) listener: the status page (/ and /apps/<id>), /metrics, /healthz,
+ * /readyz, /api/v1/status, POST /-/reload.
  *
  * API:
  *   const srv = await startServer({ config: config.server, metrics, status, ready, reload?, logger });
@@ -12,6 +13,7 @@
  * which say nothing but "alive" and "ready". POST /-/reload answers 403 unless
  * enabled, like Prometheus' lifecycle API. Requests are bounded: small headers,
  * no bodies over 1 KiB, and deadlines on headers, requests and idle sockets.
+ * Pages go out with a Content-Security-Policy under which no script runs.
  */
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps, type Server as HttpsServer } from 'node:https';
@@ -20,6 +22,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/index.js';
 import type { Report, ServerConfig } from '../model/index.js';
 import { authorized, challenge } from './auth.js';
+import { APP_PREFIX, CONTENT_SECURITY_POLICY, pageContext, renderPage, type PageFeed } from './page/index.js';
 
 export { authorized, challenge } from './auth.js';
 
@@ -31,6 +34,8 @@ export interface ServerOptions {
   /** Config loaded and a first round done. */
   ready(): boolean;
   reload?(): Promise<{ ok: boolean; errors: string[] }>;
+  /** History, schedule and app names for the status page; without it the page shows the report alone. */
+  page?: PageFeed;
   logger: Logger;
 }
 
@@ -48,6 +53,7 @@ const MAX_HEADER_BYTES = 16 * 1024;
 
 const ROUTES: Record<string, { methods: string[]; open?: boolean }> = {
   '/': { methods: ['GET', 'HEAD'] },
+  [APP_PREFIX]: { methods: ['GET', 'HEAD'] },
   '/metrics': { methods: ['GET', 'HEAD'] },
   '/healthz': { methods: ['GET', 'HEAD'], open: true },
   '/readyz': { methods: ['GET', 'HEAD'], open: true },
@@ -62,7 +68,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
-    const route = ROUTES[path];
+    // Every /apps/<id> shares one route.
+    const key = path.startsWith(APP_PREFIX) ? APP_PREFIX : path;
+    const route = ROUTES[key];
     if (!route) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
     if (!route.methods.includes(req.method ?? '')) {
       res.setHeader('Allow', route.methods.join(', '));
@@ -76,9 +84,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       res.setHeader('Connection', 'close');
       return send(res, 413, 'text/plain; charset=utf-8', 'request body too large\n');
     }
-    switch (path) {
+    switch (key) {
       case '/':
-        return send(res, 200, 'text/plain; charset=utf-8', 'blockwatch\n/metrics\n/healthz\n/readyz\n/api/v1/status\n');
+      case APP_PREFIX: {
+        const page = renderPage(path, pageContext(opts.status(), opts.page, config));
+        return sendHtml(res, page.status, page.body);
+      }
       case '/metrics':
         return send(res, 200, opts.metrics.contentType, await opts.metrics.render());
       case '/healthz':
@@ -164,6 +175,14 @@ function send(res: ServerResponse, code: number, type: string, body: string): vo
   res.setHeader('Content-Length', Buffer.byteLength(body));
   res.setHeader('Cache-Control', 'no-store');
   res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+function sendHtml(res: ServerResponse, code: number, body: string): void {
+  res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  send(res, code, 'text/html; charset=utf-8', body);
 }
 
 function sendJson(res: ServerResponse, code: number, value: unknown): void {

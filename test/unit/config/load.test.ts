@@ -60,6 +60,13 @@ evidence: { dir: ./ev, maxBytes: 64MiB }
     expect(config.evidence?.dir).toMatch(/\/ev$/);
   });
 
+  it('reads the status page settings, with defaults of 30 rounds and a 1-minute refresh, and rejects a history of 0', () => {
+    expect(loadConfig(fixture('probes: ./probes\n'), {}).server.page).toEqual({ history: 30, refreshMs: 60_000 });
+    expect(loadConfig(fixture('probes: ./probes\nserver: { page: { history: 96, refresh: 0s } }\n'), {}).server.page).toEqual({ history: 96, refreshMs: 0 });
+    const [i] = issuesOf('probes: ./probes\nserver: { page: { history: 0 } }\n');
+    expect(i.path).toBe('server.page.history');
+  });
+
   it('names an unknown key and its path', () => {
     expect(issuesOf('probes: ./probes\nschedule: { cronn: "* * * * *" }\n')).toEqual([
       { file: 'blockwatch.yaml', path: 'schedule', message: 'unknown key "cronn": remove it or check its spelling' },
