@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { AlertsConfig, App, Config, FingerprintDb, FingerprintSource, Receiver, ServerConfig, Target, Vantage } from '../model/index.js';
 import { loadCatalogues } from './catalogue.js';
 import { mergeFingerprints } from './fingerprints.js';
-import { SHIPPED_FINGERPRINTS } from './shipped.js';
+import { SHIPPED_FINGERPRINTS } from '../package-root.js';
 import { ConfigError, type ConfigIssue } from './issues.js';
 import { fromZod } from './issue-path.js';
 import { configSchema, type RawConfig, type SecretRef } from './schema.js';

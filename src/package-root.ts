@@ -1,4 +1,4 @@
-/** Where blockwatch's own data lives: the package root, found from this file whether it runs from src/ or dist/src/. */
+/** Where blockwatch's own files live: the package root, found from this file whether it runs from src/ or dist/src/. */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
