@@ -26,6 +26,12 @@ export interface CheckOptions {
   attempts: number;
   spacingMs: number;
   signal: AbortSignal;
+  /**
+   * Called once a canary has answered (online or walled: the vantage's verdicts will
+   * count), before a walled vantage's foreign canaries are probed again, so that its
+   * targets need not wait for the re-probes.
+   */
+  onReachable?: () => void;
 }
 
 /**
@@ -49,7 +55,10 @@ export async function checkCanaries(canaries: readonly Canary[], probe: (t: Targ
     const seen = attemptState(results());
     // Walled is sticky across attempts: a domestic answer is not undone by a later lost packet.
     if (seen === 'online') return { state: 'online', outcomes: canaryOutcomes(results()), measurements: results().map((r) => r.measurement) };
-    if (seen === 'walled') state = 'walled';
+    if (seen === 'walled' && state !== 'walled') {
+      state = 'walled';
+      opts.onReachable?.();
+    }
     if (state === 'walled') pending = canaries.filter((c) => c.scope === 'foreign');
   }
   if (latest.size < canaries.length) return { state: 'offline', outcomes: [], measurements: [] };

@@ -51,6 +51,7 @@ export class Round {
   /** One measurement per vantage and target per round, shared by the vantage's own verdict and by controls. */
   private readonly measurements = new Map<string, Promise<Measurement>>();
   private readonly checks = new Map<string, Promise<CanaryCheck>>();
+  private readonly reachable = new Map<string, Promise<boolean>>();
 
   constructor(
     readonly config: Config,
@@ -95,15 +96,24 @@ export class Round {
     let p = this.checks.get(t.vantage.id);
     if (!p) {
       const { attempts, spacingMs } = this.config.alerts.confirm;
-      p = checkCanaries(this.canaries(t), (c) => this.run(t, '_canary', c), { attempts, spacingMs, signal: this.signal });
+      let reachable!: (yes: boolean) => void;
+      this.reachable.set(t.vantage.id, new Promise<boolean>((r) => (reachable = r)));
+      p = checkCanaries(this.canaries(t), (c) => this.run(t, '_canary', c), { attempts, spacingMs, signal: this.signal, onReachable: () => reachable(true) });
+      // A check that could not run leaves the vantage's verdicts out; its error surfaces from vantageState().
+      void p.then((c) => reachable(c.state !== 'offline'), () => reachable(false));
       this.checks.set(t.vantage.id, p);
     }
     return p;
   }
 
-  /** Whether a vantage's verdicts count: online or walled (a walled vantage's domestic canaries prove its path works). */
-  async vantageOnline(t: VantageTransport): Promise<boolean> {
-    return (await this.vantageCheck(t)).state !== 'offline';
+  /**
+   * Whether a vantage's verdicts count: online or walled (a walled vantage's domestic
+   * canaries prove its path works). Known as soon as a domestic canary answers: the
+   * re-probes that tell walled from online do not hold its targets back.
+   */
+  vantageOnline(t: VantageTransport): Promise<boolean> {
+    void this.vantageCheck(t);
+    return this.reachable.get(t.vantage.id)!;
   }
 
   /** The vantage's state for the report; an offline one with its reason, which weighs the other vantages of this host. */
