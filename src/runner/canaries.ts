@@ -83,7 +83,8 @@ export function firstHops(v: Vantage, canaries: readonly Canary[], measurements:
   const r = v.resolver;
   if (r.type === 'udp' || r.type === 'tcp') hops.push(r.host);
   else if (r.type === 'doh') hops.push(new URL(r.url).hostname.replace(/^\[|\]$/g, ''));
-  else hops.push(...systemResolverAddresses());
+  // A stub resolver on loopback (systemd-resolved's 127.0.0.53) is always routable and says nothing about the uplink.
+  else hops.push(...systemResolverAddresses().filter((ip) => !isLoopback(ip)));
   for (const c of canaries) {
     const t = c.target;
     if (t.kind !== 'https') hops.push(t.host);
@@ -92,6 +93,10 @@ export function firstHops(v: Vantage, canaries: readonly Canary[], measurements:
   // A bound vantage can only send from its own family.
   const family = v.localAddress ? isIP(v.localAddress) : 0;
   return [...new Set(hops)].filter((ip) => isIP(ip) !== 0 && (family === 0 || isIP(ip) === family));
+}
+
+function isLoopback(ip: string): boolean {
+  return ip.startsWith('127.') || ip === '::1';
 }
 
 /** The name to ask the vantage's resolver when no canary did: a canary's host name or TLS server name. */
