@@ -220,8 +220,10 @@ export async function runRound(config: Config, transports: Transports, opts: Rou
   await Promise.all(
     selected.map(async (t) => {
       const online = await round.vantageOnline(t);
-      // The reason of an offline vantage is looked into while its targets are probed.
+      // The reason of an offline vantage is looked into while its targets are probed;
+      // a failure there is rethrown below, not left unhandled meanwhile.
       const state = round.vantageState(t);
+      state.catch(() => undefined);
       const work = apps.flatMap((app) => app.targets.map((target) => ({ app, target })));
       await Promise.all(
         work.map(async ({ app, target }) => {
