@@ -53,8 +53,8 @@ export async function checkCanaries(canaries: readonly Canary[], probe: (t: Targ
     const round = await Promise.all(pending.map((c) => probe(c.target)));
     pending.forEach((c, k) => latest.set(c, round[k]));
     const seen = attemptState(results());
-    // Walled is sticky across attempts: a domestic answer is not undone by a later lost packet.
     if (seen === 'online') return { state: 'online', outcomes: canaryOutcomes(results()), measurements: results().map((r) => r.measurement) };
+    // Walled is sticky across attempts: a domestic answer is not undone by a later lost packet.
     if (seen === 'walled' && state !== 'walled') {
       state = 'walled';
       opts.onReachable?.();
