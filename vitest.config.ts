@@ -1,7 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
 /** Suites that build the censorship lab (network namespaces) or drive it. */
-const LAB = ['test/lab/topology.test.ts', 'test/lab/lab.test.ts', 'test/lab/daemon.test.ts', 'test/e2e/prometheus-lab.test.ts', 'test/lab/page-browser.test.ts'];
+const LAB = [
+  'test/lab/topology.test.ts',
+  'test/lab/lab.test.ts',
+  'test/lab/daemon.test.ts',
+  'test/lab/walled-daemon.test.ts',
+  'test/e2e/prometheus-lab.test.ts',
+  'test/lab/page-browser.test.ts',
+];
 
 export default defineConfig({
   test: {

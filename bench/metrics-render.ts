@@ -65,7 +65,7 @@ function countSeries(text: string): number {
 
 function fill(metrics: Metrics, config: Config): void {
   for (const v of config.vantages) {
-    metrics.recordVantage({ id: v.id, online: true, state: 'online', control: v.control, labels: v.labels });
+    metrics.recordVantage({ id: v.id, online: true, state: 'online', reason: null, control: v.control, labels: v.labels });
     metrics.roundDone(v.id, new Date());
     for (const app of config.apps) {
       for (const t of app.targets) metrics.recordProbe(v.id, app.id, t.kind, 'ok', TIMINGS);

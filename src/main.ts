@@ -54,7 +54,7 @@ export async function runDaemon(configPath: string, logger: Logger = makeLogger(
     history.record(result.report);
     const counts: Record<string, number> = {};
     for (const a of result.report.apps) counts[a.status] = (counts[a.status] ?? 0) + 1;
-    logger.info({ apps: counts, probes: result.observations.length, confirmations, offline: result.report.vantages.filter((v) => !v.online).map((v) => v.id) }, 'round done');
+    logger.info({ apps: counts, probes: result.observations.length, confirmations, walled: result.report.vantages.filter((v) => v.state === 'walled').map((v) => v.id), offline: result.report.vantages.filter((v) => !v.online).map((v) => `${v.id} (${v.reason ?? 'unknown'})`) }, 'round done');
   };
 
   const scheduler = new Scheduler(config, makeTransports(config), {

@@ -1,7 +1,7 @@
 /** The overview dashboard: which app is blocked where, how, and whether the vantages are up. */
 import { dashboard, datasourceVariable, labelValuesVariable, mappings } from './builder.js';
 import type { Dashboard } from './model.js';
-import { appStatusCode, sel, statusMappings } from './promql.js';
+import { appStatusCode, sel, statusMappings, VANTAGE_STATE_CODES, vantageStateCode } from './promql.js';
 
 const HIDDEN_COLUMNS = { Time: true, __name__: true, job: true, instance: true };
 
@@ -39,14 +39,15 @@ export function overview(): Dashboard {
       },
       {
         type: 'stat',
-        title: 'Vantages online',
-        description: 'Vantages whose canaries answer, out of all selected.',
+        title: 'Vantages',
+        description: 'Selected vantages by state: online (a foreign canary answers), walled (only domestic canaries answer: destination allowlisting), offline.',
         w: 6,
         h: 4,
-        queries: [
-          { expr: `sum(${sel('blockwatch_vantage_online', { app: false })})`, legend: 'online', instant: true },
-          { expr: `count(${sel('blockwatch_vantage_online', { app: false })})`, legend: 'configured', instant: true },
-        ],
+        queries: (['online', 'walled', 'offline'] as const).map((state) => ({
+          expr: `count(${sel('blockwatch_vantage_state', { app: false, matchers: [`state="${state}"`] })} == 1) or vector(0)`,
+          legend: state,
+          instant: true,
+        })),
         options: { colorMode: 'value', graphMode: 'none', textMode: 'value_and_name', reduceOptions: { calcs: ['lastNotNull'] } },
       },
       {
@@ -102,12 +103,14 @@ export function overview(): Dashboard {
       },
       {
         type: 'state-timeline',
-        title: 'Vantages online',
-        description: 'Offline means every canary failed: app verdicts from that vantage are unknown then.',
+        title: 'Vantage state',
+        description:
+          'Online; walled: only domestic canaries answer (destination allowlisting), apps still judged; offline: every canary failed, ' +
+          "app verdicts unknown, with the reason: shutdown (nothing answers while another vantage on the host is online), silent (nothing answers), the host's own link.",
         w: 10,
         h: 9,
-        queries: [{ expr: sel('blockwatch_vantage_online', { app: false }), legend: '{{vantage}}' }],
-        defaults: { mappings: mappings([[1, 'online', 'green'], [0, 'offline', 'red']]), color: { mode: 'thresholds' } },
+        queries: [{ expr: vantageStateCode(), legend: '{{vantage}}' }],
+        defaults: { mappings: mappings(VANTAGE_STATE_CODES), color: { mode: 'thresholds' }, thresholds: { mode: 'absolute', steps: [{ color: 'text', value: null }] } },
         options: { showValue: 'never', mergeValues: true, legend: { showLegend: false } },
       },
       {

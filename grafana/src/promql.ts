@@ -34,3 +34,24 @@ export function appStatusCode(): string {
 export function statusMappings(): [number, string, string][] {
   return APP_STATUSES.map((s, i) => [i, s, STATUS_COLORS[s]]);
 }
+
+/**
+ * A vantage's state as a number, one series per vantage: online, walled, or offline
+ * with its reason where blockwatch gives one. Offline codes rise with how much the
+ * reason says, so that `max` keeps the reason over the bare offline state.
+ */
+export const VANTAGE_STATE_CODES: [code: number, text: string, color: string][] = [
+  [0, 'online', 'green'],
+  [1, 'walled', 'orange'],
+  [2, 'offline', 'red'],
+  [3, "offline: host's link", 'purple'],
+  [4, 'offline: silent', 'red'],
+  [5, 'offline: shutdown', 'dark-red'],
+];
+
+export function vantageStateCode(): string {
+  const state = (s: string, code: number) => `(${sel('blockwatch_vantage_state', { app: false, matchers: [`state="${s}"`] })} == 1) * 0 + ${code}`;
+  const reason = (r: string, code: number) => `(${sel('blockwatch_vantage_offline_reason', { app: false, matchers: [`reason="${r}"`] })} == 1) * 0 + ${code}`;
+  const arms = [state('online', 0), state('walled', 1), state('offline', 2), reason('link', 3), reason('silent', 4), reason('shutdown', 5)];
+  return `max by (vantage) (\n  ${arms.join('\n  or ')}\n)`;
+}

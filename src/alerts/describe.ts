@@ -1,6 +1,6 @@
 /** Labels and annotations of native alerts, built from what the verdicts saw. */
 import { createHash } from 'node:crypto';
-import type { AppVerdict, TargetVerdict, VantageState } from '../model/index.js';
+import type { AppVerdict, OfflineReason, TargetVerdict, VantageState } from '../model/index.js';
 import type { AlertName } from './types.js';
 
 /** Blocking is what the users of blockwatch act on at once; an outage or an offline vantage is context. */
@@ -8,6 +8,8 @@ export const SEVERITY: Record<AlertName, string> = {
   BlockwatchAppBlocked: 'critical',
   BlockwatchAppDown: 'warning',
   BlockwatchVantageOffline: 'warning',
+  // An allowlisted network is the event itself: every foreign app is gone from it at once.
+  BlockwatchVantageWalled: 'critical',
 };
 
 /** Annotations stay readable in a chat message: at most this many targets are listed. */
@@ -58,17 +60,80 @@ export function appAnnotations(name: AlertName, v: AppVerdict, vantage: VantageS
   return { summary, description };
 }
 
-export function vantageLabels(vantage: VantageState): Record<string, string> {
-  return { alertname: 'BlockwatchVantageOffline', vantage: vantage.id, status: 'offline', severity: SEVERITY.BlockwatchVantageOffline };
+/** The vantage alert a state raises; none while online. */
+export function vantageAlertName(vantage: VantageState): AlertName | null {
+  if (vantage.state === 'walled') return 'BlockwatchVantageWalled';
+  if (vantage.state === 'offline') return 'BlockwatchVantageOffline';
+  return null;
 }
 
-export function vantageAnnotations(vantage: VantageState): Record<string, string> {
-  return {
-    summary: `vantage ${vantage.id} is offline`,
+/**
+ * An offline vantage's alert carries its reason as a label, so that a shutdown can be
+ * routed apart from a probe host that lost its own link.
+ */
+export function vantageLabels(name: AlertName, vantage: VantageState): Record<string, string> {
+  const labels: Record<string, string> = { alertname: name, vantage: vantage.id, status: vantage.state, severity: SEVERITY[name] };
+  if (vantage.state === 'offline') labels.reason = vantage.reason ?? 'unknown';
+  return labels;
+}
+
+const OFFLINE_WORDS: Record<OfflineReason, { summary: string; description: string }> = {
+  shutdown: {
+    summary: 'nothing answers (shutdown)',
     description:
-      `The canaries of ${vantageText(vantage)} fail: the vantage itself cannot reach the network. ` +
+      'Nothing answers: every canary, domestic ones included, and its resolver time out or come back unreachable, ' +
+      'while this host still has a route for it and another of its vantages is online. The network went silent, not this host: ' +
+      'a shutdown, or a total outage of that network (from inside, an order and a cut look alike).',
+  },
+  silent: {
+    summary: 'nothing answers',
+    description:
+      'Nothing answers: every canary and its resolver time out or come back unreachable, while this host still has a route for it. ' +
+      "No other vantage on this host is online, so a shutdown cannot be told from this host's own uplink failing beyond its interface.",
+  },
+  link: {
+    summary: "this host's own link is down",
+    description:
+      "This host has no route for the vantage's traffic (its interface is down or its route is gone): nothing left the host. " +
+      "That is the probe host's problem, not the network's.",
+  },
+  unknown: {
+    summary: 'its canaries fail',
+    description:
+      'Its canaries fail, but something answers (its resolver, a refusal, a captive portal): neither a shutdown nor a lost link. ' +
+      'A network that allowlists destinations looks like this when the vantage has no domestic canary.',
+  },
+};
+
+export function vantageAnnotations(name: AlertName, vantage: VantageState): Record<string, string> {
+  const where = vantageText(vantage);
+  if (name === 'BlockwatchVantageWalled') {
+    return {
+      summary: `vantage ${vantage.id} is walled in: only domestic destinations answer`,
+      description: [
+        `Only the domestic canaries of ${where} answer: the network lets through approved destinations only (destination allowlisting).`,
+        ...canaryLines(vantage),
+        'Its apps are still judged, as from an online vantage: each app blocked there raises its own alert.',
+      ].join('\n'),
+    };
+  }
+  const words = OFFLINE_WORDS[vantage.reason ?? 'unknown'];
+  return {
+    summary: `vantage ${vantage.id} is offline: ${words.summary}`,
+    description: [
+      `${where} is offline. ${words.description}`,
+      ...canaryLines(vantage),
       'Its app verdicts are unknown and no app alerts are raised for it until it is back.',
+    ].join('\n'),
   };
+}
+
+/** One line per canary: which answered, which failed and how. */
+function canaryLines(vantage: VantageState): string[] {
+  return (vantage.canaries ?? []).slice(0, MAX_TARGETS).map((c) => {
+    const how = c.status === 'ok' ? 'answered' : `failed${c.failure ? ` (${c.failure}${c.operation ? ` in ${c.operation}` : ''})` : ''}`;
+    return `- canary ${c.id} [${c.scope}]: ${how}`;
+  });
 }
 
 /** A hex id of the label set, stable across restarts (order-independent). */

@@ -14,13 +14,15 @@
  * - a change of alert name or main pattern resolves the old alert and fires
  *   the new one (the label set is the alert's identity in Alertmanager); a
  *   change of description only updates the annotations.
- * - an offline vantage raises one BlockwatchVantageOffline; while offline its
- *   app alerts neither fire, resolve nor repeat. The offline alert resolves
- *   after `resolveAfter` online rounds in a row.
+ * - an offline vantage raises one BlockwatchVantageOffline (its reason a label);
+ *   while offline its app alerts neither fire, resolve nor repeat. A walled
+ *   vantage raises BlockwatchVantageWalled and its app alerts go on as usual.
+ *   A vantage alert resolves after `resolveAfter` online rounds in a row; a
+ *   change of state or reason resolves it and fires the new one at once.
  * - every firing alert is re-notified each `repeatMs` (tick()).
  */
 import type { AppVerdict, VantageState } from '../model/index.js';
-import { appAnnotations, appLabels, fingerprint, vantageAnnotations, vantageLabels } from './describe.js';
+import { appAnnotations, appLabels, fingerprint, vantageAlertName, vantageAnnotations, vantageLabels } from './describe.js';
 import type { Alert, AlertName, Notification } from './types.js';
 
 export interface StateOptions {
@@ -56,22 +58,27 @@ export class AlertState {
     const ve = this.vantages.get(vantage.id) ?? { alert: null, good: 0, lastNotified: 0, online: true };
     this.vantages.set(vantage.id, ve);
     ve.online = vantage.online;
-    if (!vantage.online) {
+    const name = vantageAlertName(vantage);
+    if (name) {
       ve.good = 0;
-      if (ve.alert) {
-        ve.alert.annotations = vantageAnnotations(vantage);
+      const labels = vantageLabels(name, vantage);
+      const annotations = vantageAnnotations(name, vantage);
+      if (ve.alert && sameLabels(ve.alert.labels, labels)) {
+        ve.alert.annotations = annotations;
       } else {
-        ve.alert = makeAlert(vantageLabels(vantage), vantageAnnotations(vantage), now);
+        // Walled after offline, or another reason for being offline: a new event, as a new pattern is for an app.
+        if (ve.alert) out.push(resolve(ve.alert, now));
+        ve.alert = makeAlert(labels, annotations, now);
         ve.lastNotified = now.getTime();
         out.push({ kind: 'firing', alert: ve.alert });
       }
-      return out;
-    }
-    if (ve.alert && ++ve.good >= this.resolveAfter()) {
+    } else if (ve.alert && ++ve.good >= this.resolveAfter()) {
       out.push(resolve(ve.alert, now));
       ve.alert = null;
       ve.good = 0;
     }
+    // Nothing an offline vantage says about apps is news; a walled one's apps are judged as usual.
+    if (!vantage.online) return out;
     for (const v of verdicts) {
       if (v.vantage !== vantage.id) continue;
       out.push(...this.observeApp(vantage, v, now));

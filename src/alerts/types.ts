@@ -1,10 +1,15 @@
 /** Native alerts as they leave the state machine: labels, annotations, times, and what changed. */
 
-export const ALERT_NAMES = ['BlockwatchAppBlocked', 'BlockwatchAppDown', 'BlockwatchVantageOffline'] as const;
+export const ALERT_NAMES = [
+  'BlockwatchAppBlocked',
+  'BlockwatchAppDown',
+  'BlockwatchVantageOffline',
+  'BlockwatchVantageWalled',
+] as const;
 export type AlertName = (typeof ALERT_NAMES)[number];
 
 export interface Alert {
-  /** alertname, vantage, app, status, pattern (when blocked), severity. */
+  /** alertname, vantage, app (app alerts), status, pattern (when blocked), reason (offline vantage), severity. */
   labels: Record<string, string>;
   /** summary, description. */
   annotations: Record<string, string>;

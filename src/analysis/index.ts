@@ -6,3 +6,4 @@ export { planDiagnosis, diagnosisInput, INNOCUOUS_SNI } from './plan.js';
 export { isBogon, BOGON_RANGES_V4, BOGON_RANGES_V6 } from './bogon.js';
 export { matchDnsFingerprint, matchHttpFingerprint } from './fingerprints-match.js';
 export { THROTTLE_RATIO } from './throughput.js';
+export { attemptState, canaryOutcomes, offlineReason, silentMeasurement, type CanaryResult, type OfflineEvidence } from './vantage-state.js';

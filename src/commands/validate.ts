@@ -1,6 +1,7 @@
 /** `blockwatch validate`: loads config, catalogues and fingerprints and reports every problem. */
 import { readConfig } from '../config/load.js';
 import { formatIssue } from '../config/issues.js';
+import { canariesOf, type Config } from '../model/index.js';
 
 export function validate(configPath: string, out: NodeJS.WritableStream, err: NodeJS.WritableStream): number {
   const { config, issues } = readConfig(configPath);
@@ -22,12 +23,32 @@ export function validate(configPath: string, out: NodeJS.WritableStream, err: No
     out.write('  note: the shipped fingerprint database is off: known blockpages and blockpage addresses are recognised only from your own files\n');
   }
   if (config.canaries.length === 0) out.write('  note: no canaries; an offline vantage cannot be told from a blocked app\n');
-  for (const c of config.canaries.filter((c) => c.kind === 'tcp' || c.kind === 'dns')) {
-    out.write(`  note: canary "${c.id}" is a ${c.kind} check; captive portals and transparent proxies make those succeed offline: prefer https or tls\n`);
+  for (const c of config.canaries.filter((c) => c.target.kind === 'tcp' || c.target.kind === 'dns')) {
+    out.write(`  note: canary "${c.target.id}" is a ${c.target.kind} check; captive portals and transparent proxies make those succeed offline: prefer https or tls\n`);
   }
   if (config.limits.stallMs >= config.schedule.timeoutMs) {
     out.write(`  note: limits.stall (${config.limits.stallMs} ms) is not shorter than schedule.timeout (${config.schedule.timeoutMs} ms): a frozen transfer ends at the deadline instead, and reads as http.timeout, not tls.freeze\n`);
   }
+  for (const note of canaryNotes(config)) out.write(`  note: ${note}\n`);
   if (!config.vantages.some((v) => v.control)) out.write('  note: no control vantage; failures without an unambiguous signature stay "anomaly"\n');
   return 0;
+}
+
+/** What the canary scopes leave unsaid: a vantage that cannot be told walled, a canary no vantage uses. */
+export function canaryNotes(config: Config): string[] {
+  const notes: string[] = [];
+  if (config.canaries.length === 0) return notes;
+  for (const v of config.vantages) {
+    const mine = canariesOf(config.canaries, v);
+    if (mine.length === 0) notes.push(`no canary applies to vantage "${v.id}": it is always taken to be online`);
+    else if (mine.every((c) => c.scope === 'domestic')) {
+      notes.push(`vantage "${v.id}" has only domestic canaries: it cannot be told walled from online; add a foreign one`);
+    }
+  }
+  for (const c of config.canaries) {
+    if (!config.vantages.some((v) => canariesOf([c], v).length > 0)) {
+      notes.push(`canary "${c.target.id}" applies to no vantage in this file (a fleet's shared list may mean that)`);
+    }
+  }
+  return notes;
 }

@@ -1,14 +1,15 @@
 /** Loads the config file and everything it points at, reporting every problem at once. */
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { AlertsConfig, App, Config, FingerprintDb, FingerprintSource, Receiver, ServerConfig, Target, Vantage } from '../model/index.js';
+import type { AlertsConfig, App, Config, FingerprintDb, FingerprintSource, Receiver, ServerConfig, Vantage } from '../model/index.js';
+import { parseCanaries } from './canaries.js';
 import { loadCatalogues } from './catalogue.js';
 import { mergeFingerprints } from './fingerprints.js';
 import { SHIPPED_FINGERPRINTS } from '../package-root.js';
 import { ConfigError, type ConfigIssue } from './issues.js';
 import { fromZod } from './issue-path.js';
 import { configSchema, type RawConfig, type SecretRef } from './schema.js';
-import { checkUniqueIds, parseTarget, readPem } from './targets.js';
+import { readPem } from './targets.js';
 import { parseYamlFile } from './yaml-file.js';
 
 export const DEFAULT_CONFIG = 'config/blockwatch.yaml';
@@ -69,16 +70,7 @@ function resolveConfig(file: string, raw: RawConfig, env: NodeJS.ProcessEnv, iss
   // Without a trusted resolver, the host's own stands in (validate says so).
   const controlResolver = raw.control?.resolver ?? { type: 'system' };
 
-  const canaries: Target[] = [];
-  const canaryPaths: string[] = [];
-  raw.canaries.forEach((c, i) => {
-    const t = parseTarget(c, file, `canaries[${i}]`, base, issues);
-    if (t) {
-      canaries.push(t);
-      canaryPaths.push(`canaries[${i}]`);
-    }
-  });
-  checkUniqueIds(canaries, canaryPaths, file, issues);
+  const canaries = parseCanaries(raw.canaries, vantages, file, base, issues);
 
   const caFiles = raw.tls.extraCA === undefined ? [] : Array.isArray(raw.tls.extraCA) ? raw.tls.extraCA : [raw.tls.extraCA];
   const extraCA = caFiles

@@ -7,7 +7,7 @@
  *                                // removes the series of those no longer configured; sets reload-successful 1
  *   m.recordProbe(vantage, app, kind, status, timings)   // probes_total + probe_duration_seconds
  *   m.recordApp(verdict)         // app_status, app_reachable, target_success, target_blocked
- *   m.recordVantage(state)       // vantage_online
+ *   m.recordVantage(state)       // vantage_online, vantage_state, vantage_offline_reason
  *   m.roundDone(vantage, date)   // round_timestamp_seconds
  *   m.roundSkipped()             // rounds_skipped_total: a round due while the last still ran
  *   m.alertSent(receiver, 'success' | 'failure')
@@ -21,7 +21,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import {
   APP_STATUSES,
+  OFFLINE_REASONS,
   TARGET_STATUSES,
+  VANTAGE_STATES,
   type AppVerdict,
   type Config,
   type Pattern,
@@ -63,6 +65,8 @@ export class Metrics {
   private readonly probeDuration: Histogram<string>;
   private readonly probesTotal: Counter<string>;
   private readonly vantageOnline: Gauge<string>;
+  private readonly vantageState: Gauge<string>;
+  private readonly offlineReason: Gauge<string>;
   private vantageInfo: Gauge<string> | null = null;
   private readonly roundTimestamp: Gauge<string>;
   private readonly alertsSent: Counter<string>;
@@ -118,8 +122,20 @@ export class Metrics {
     });
     this.vantageOnline = new Gauge({
       name: 'blockwatch_vantage_online',
-      help: 'Whether the vantage reaches its canaries.',
+      help: 'Whether the vantage reaches its canaries (1 for online and walled: its verdicts count).',
       labelNames: ['vantage'],
+      registers,
+    });
+    this.vantageState = new Gauge({
+      name: 'blockwatch_vantage_state',
+      help: 'State of the vantage: 1 for the current state (online, walled: only domestic canaries answer, offline), 0 for the others.',
+      labelNames: ['vantage', 'state'],
+      registers,
+    });
+    this.offlineReason = new Gauge({
+      name: 'blockwatch_vantage_offline_reason',
+      help: 'Why the vantage is offline: 1 for the current reason (shutdown, silent, link, unknown) while offline, 0 for the others.',
+      labelNames: ['vantage', 'reason'],
       registers,
     });
     this.roundTimestamp = new Gauge({
@@ -187,6 +203,8 @@ export class Metrics {
     const next = emptySeries();
     for (const v of config.vantages) {
       next.vantage.set(key(v.id), { vantage: v.id });
+      for (const state of VANTAGE_STATES) next.vantageState.set(key(v.id, state), { vantage: v.id, state });
+      for (const reason of OFFLINE_REASONS) next.offlineReason.set(key(v.id, reason), { vantage: v.id, reason });
       for (const [appId, targets] of apps) {
         for (const status of APP_STATUSES) {
           next.appStatus.set(key(v.id, appId, status), { vantage: v.id, app: appId, status });
@@ -217,6 +235,9 @@ export class Metrics {
     sync(this.probesTotal, this.series.probes, next.probes, (l) => this.probesTotal.inc(l, 0));
     sync(this.probeDuration, this.series.duration, next.duration, (l) => this.probeDuration.zero(l));
     sync(this.vantageOnline, this.series.vantage, next.vantage, (l) => this.vantageOnline.set(l, 0));
+    // Before a vantage's first round no state is current: every state series is 0.
+    sync(this.vantageState, this.series.vantageState, next.vantageState, (l) => this.vantageState.set(l, 0));
+    sync(this.offlineReason, this.series.offlineReason, next.offlineReason, (l) => this.offlineReason.set(l, 0));
     // The round timestamp appears with a vantage's first round; it only needs removing here.
     sync(this.roundTimestamp, this.series.vantage, next.vantage, () => undefined);
     sync(this.alertsSent, this.series.alerts, next.alerts, (l) => this.alertsSent.inc(l, 0));
@@ -308,6 +329,8 @@ export class Metrics {
     this.changed();
     if (!this.vantages.has(state.id)) return false;
     this.vantageOnline.set({ vantage: state.id }, state.online ? 1 : 0);
+    for (const s of VANTAGE_STATES) this.vantageState.set({ vantage: state.id, state: s }, s === state.state ? 1 : 0);
+    for (const r of OFFLINE_REASONS) this.offlineReason.set({ vantage: state.id, reason: r }, state.state === 'offline' && r === state.reason ? 1 : 0);
     return true;
   }
 
@@ -345,6 +368,8 @@ function emptySeries() {
     probes: new Map() as SeriesSet,
     duration: new Map() as SeriesSet,
     vantage: new Map() as SeriesSet,
+    vantageState: new Map() as SeriesSet,
+    offlineReason: new Map() as SeriesSet,
     alerts: new Map() as SeriesSet,
   };
 }

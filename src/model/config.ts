@@ -1,7 +1,7 @@
 /** The loaded, validated configuration (config/schema.ts turns YAML into this). */
 import type { App } from './app.js';
+import type { Canary } from './canary.js';
 import type { FingerprintDb, FingerprintSource } from './fingerprint.js';
-import type { Target } from './target.js';
 import type { ResolverSpec, Vantage } from './vantage.js';
 
 export interface Receiver {
@@ -64,7 +64,7 @@ export interface Config {
   schedule: { cron: string; jitterMs: number; concurrency: number; timeoutMs: number };
   vantages: Vantage[];
   control: { resolver: ResolverSpec };
-  canaries: Target[];
+  canaries: Canary[];
   tls: { extraCA: string[] };
   server: ServerConfig;
   alerts: AlertsConfig;

@@ -7,3 +7,4 @@ export * from './measurement.js';
 export * from './verdict.js';
 export * from './fingerprint.js';
 export * from './config.js';
+export * from './canary.js';

@@ -1,4 +1,5 @@
 /** Verdicts: what analysis concludes, and the report that carries them (the README's verdicts and report). */
+import type { CanaryScope } from './canary.js';
 import type { FailureString, Operation } from './failure.js';
 import type { TargetKind } from './target.js';
 import type { Timings } from './measurement.js';
@@ -71,19 +72,49 @@ export interface AppVerdict {
 }
 
 /**
- * online: a canary answers. walled: only domestic canaries answer (destination
- * allowlisting); its apps are judged as online. offline: no canary answers.
+ * online: a foreign canary answers (or, with no domestic canary, any canary).
+ * walled: only domestic canaries answer (destination allowlisting); its apps are
+ * judged as online. offline: no canary answers.
  */
 export const VANTAGE_STATES = ['online', 'walled', 'offline'] as const;
 export type VantageStateName = (typeof VANTAGE_STATES)[number];
+
+/**
+ * Why an offline vantage is offline, from what its canaries, its resolver and the
+ * host's routing table showed (README, "Shutdown or lost link"):
+ * - shutdown: nothing answers (canaries, domestic ones included, and the resolver time
+ *   out or come back unreachable) although packets can leave, while another vantage on
+ *   this host is online: the network went silent, not the host;
+ * - silent: the same silence, with no other vantage on this host online to show that
+ *   the host's own uplink works: a shutdown or this host's uplink, not told apart;
+ * - link: the host's own stack has no route for the vantage's traffic (interface down,
+ *   route gone): nothing left the host;
+ * - unknown: the canaries fail, but something answers (the resolver, a refusal, a
+ *   captive portal): neither a shutdown nor a lost link.
+ */
+export const OFFLINE_REASONS = ['shutdown', 'silent', 'link', 'unknown'] as const;
+export type OfflineReason = (typeof OFFLINE_REASONS)[number];
+
+/** What one canary saw in the attempt that decided the vantage's state. */
+export interface CanaryOutcome {
+  id: string;
+  scope: CanaryScope;
+  status: 'ok' | 'failed';
+  failure: FailureString | null;
+  operation: Operation | null;
+}
 
 export interface VantageState {
   id: string;
   /** True for online and walled: the vantage's verdicts count. */
   online: boolean;
   state: VantageStateName;
+  /** Null unless the state is offline. */
+  reason: OfflineReason | null;
   control: boolean;
   labels: Record<string, string>;
+  /** Each canary of the vantage and what it saw (absent when nothing was probed). */
+  canaries?: CanaryOutcome[];
 }
 
 export interface Report {

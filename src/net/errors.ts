@@ -221,6 +221,17 @@ export function toFailure(err: unknown, operation: Operation): Failure {
   return { failure: failureOf(err, 0), operation };
 }
 
+/**
+ * What a route lookup reports (connect(2) on a UDP socket, which sends nothing; or
+ * binding the vantage's source address first). A source address the host no longer
+ * has is a network it cannot send on: network_unreachable, as a missing route is.
+ */
+export function toRouteFailure(err: unknown): FailureString {
+  const code = asErr(err)?.code;
+  if (code === 'EADDRNOTAVAIL') return 'network_unreachable';
+  return failureOf(err, 0);
+}
+
 /** The error to throw when a signal aborted: its reason, so toFailure can tell a deadline from a shutdown. */
 export function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');

@@ -35,7 +35,9 @@ export function renderTable(report: Report, colour: boolean): string {
     if (colour && i > 0) cells[2] = COLOURS[statuses[i - 1]] + cells[2] + RESET;
     return cells.join('  ').trimEnd();
   });
-  const offline = report.vantages.filter((v) => !v.online).map((v) => v.id);
+  const walled = report.vantages.filter((v) => v.state === 'walled').map((v) => v.id);
+  if (walled.length) lines.push('', `Walled vantages (only domestic canaries answer: destination allowlisting; apps judged as usual): ${walled.join(', ')}`);
+  const offline = report.vantages.filter((v) => v.state === 'offline').map((v) => `${v.id} (${v.reason ?? 'unknown'})`);
   if (offline.length) lines.push('', `Offline vantages (canaries failed; their verdicts are unknown): ${offline.join(', ')}`);
   const seen = [...new Set(report.apps.flatMap((a) => a.patterns))];
   if (seen.length) {

@@ -1,20 +1,21 @@
 /**
- * One round: canaries per vantage, every selected target from every selected
+ * One round: canaries per vantage (runner/canaries.ts), every selected target from every selected
  * vantage, controls (trusted resolver, control vantage) and diagnosis, then
  * verdicts. Data flows one way: engine → measurement → analysis → verdict.
  */
-import { aggregateApp, classifyTarget, planDiagnosis } from '../analysis/index.js';
+import { aggregateApp, classifyTarget, offlineReason, planDiagnosis } from '../analysis/index.js';
 import { runDiagnosis } from '../diagnosis/run.js';
 import { probe } from '../engines/registry.js';
 import { withDeadline } from '../net/deadline.js';
 import { repliesSettled } from '../net/resolvers/udp.js';
 import type { ProbeContext } from '../engines/types.js';
 import type {
-  App, AppVerdict, Config, DiagnosisStep, DnsQuery, Measurement, Report, Target, TargetVerdict, Vantage, VantageState,
+  App, AppVerdict, Canary, Config, DiagnosisStep, DnsQuery, Measurement, OfflineReason, Report, Target, TargetVerdict, Vantage, VantageState,
 } from '../model/index.js';
-import { targetHostname } from '../model/index.js';
+import { canariesOf, targetHostname } from '../model/index.js';
 import { limiter, type Limiter } from '../schedule/limit.js';
 import { sleep } from '../schedule/sleep.js';
+import { checkCanaries, offlineEvidence, type CanaryCheck } from './canaries.js';
 import type { Transports, VantageTransport } from './transports.js';
 
 export interface Observation {
@@ -49,7 +50,8 @@ export class Round {
   private readonly controlDns = new Map<string, Promise<DnsQuery[]>>();
   /** One measurement per vantage and target per round, shared by the vantage's own verdict and by controls. */
   private readonly measurements = new Map<string, Promise<Measurement>>();
-  private readonly online = new Map<string, Promise<boolean>>();
+  private readonly checks = new Map<string, Promise<CanaryCheck>>();
+  private readonly reachable = new Map<string, Promise<boolean>>();
 
   constructor(
     readonly config: Config,
@@ -89,32 +91,47 @@ export class Round {
     return p;
   }
 
-  /** Whether a vantage is online: any canary succeeds (no canaries: assumed online). */
-  vantageOnline(t: VantageTransport): Promise<boolean> {
-    let p = this.online.get(t.vantage.id);
+  /** The canaries' verdict on a vantage, once per round (shared by the vantage itself and by controls). */
+  vantageCheck(t: VantageTransport): Promise<CanaryCheck> {
+    let p = this.checks.get(t.vantage.id);
     if (!p) {
-      p = this.checkCanaries(t);
-      this.online.set(t.vantage.id, p);
+      const { attempts, spacingMs } = this.config.alerts.confirm;
+      let reachable!: (yes: boolean) => void;
+      this.reachable.set(t.vantage.id, new Promise<boolean>((r) => (reachable = r)));
+      p = checkCanaries(this.canaries(t), (c) => this.run(t, '_canary', c), { attempts, spacingMs, signal: this.signal, onReachable: () => reachable(true) });
+      // A check that could not run leaves the vantage's verdicts out; its error surfaces from vantageState().
+      void p.then((c) => reachable(c.state !== 'offline'), () => reachable(false));
+      this.checks.set(t.vantage.id, p);
     }
     return p;
   }
 
   /**
-   * Any canary that succeeds proves the vantage online. When all fail, they are
-   * probed again (the confirmation attempts, spaced alike): a lost packet must
-   * not take a vantage offline, and with it every verdict and alert there.
+   * Whether a vantage's verdicts count: online or walled (a walled vantage's domestic
+   * canaries prove its path works). Known as soon as a domestic canary answers: the
+   * re-probes that tell walled from online do not hold its targets back.
    */
-  private async checkCanaries(t: VantageTransport): Promise<boolean> {
-    const canaries = this.config.canaries;
-    if (canaries.length === 0) return true;
-    const { attempts, spacingMs } = this.config.alerts.confirm;
-    for (let i = 0; i <= Math.max(1, attempts); i++) {
-      if (i > 0) await sleep(spacingMs, this.signal);
-      if (this.signal.aborted) return false;
-      const results = await Promise.all(canaries.map((c) => this.run(t, '_canary', c)));
-      if (results.some((m) => m.failure === null)) return true;
+  vantageOnline(t: VantageTransport): Promise<boolean> {
+    void this.vantageCheck(t);
+    return this.reachable.get(t.vantage.id)!;
+  }
+
+  /** The vantage's state for the report; an offline one with its reason, which weighs the other vantages of this host. */
+  async vantageState(t: VantageTransport): Promise<VantageState> {
+    const check = await this.vantageCheck(t);
+    let reason: OfflineReason | null = null;
+    if (check.state === 'offline') {
+      const others = [...this.transports.vantages.values()].filter((o) => o.vantage.id !== t.vantage.id);
+      const siblingOnline = (await Promise.all(others.map((o) => this.vantageCheck(o)))).some((c) => c.state !== 'offline');
+      const evidence = await offlineEvidence(t, this.canaries(t), check, { timeoutMs: this.config.schedule.timeoutMs, signal: this.signal, siblingOnline });
+      reason = offlineReason(evidence);
     }
-    return false;
+    const v = t.vantage;
+    return { id: v.id, online: check.state !== 'offline', state: check.state, reason, control: v.control, labels: v.labels, canaries: check.outcomes };
+  }
+
+  private canaries(t: VantageTransport): Canary[] {
+    return canariesOf(this.config.canaries, t.vantage);
   }
 
   /** The trusted resolver's answers for a name (A and AAAA), once per round. */
@@ -135,11 +152,14 @@ export class Round {
     return p;
   }
 
-  /** The first online control vantage other than `except`. */
+  /**
+   * The first online control vantage other than `except`. A walled control is no
+   * control: the allowlist that walls it in would hide what it is meant to confirm.
+   */
   async controlVantage(except: Vantage): Promise<VantageTransport | null> {
     for (const t of this.transports.vantages.values()) {
       if (!t.vantage.control || t.vantage.id === except.id) continue;
-      if (await this.vantageOnline(t)) return t;
+      if ((await this.vantageCheck(t)).state === 'online') return t;
     }
     return null;
   }
@@ -200,7 +220,10 @@ export async function runRound(config: Config, transports: Transports, opts: Rou
   await Promise.all(
     selected.map(async (t) => {
       const online = await round.vantageOnline(t);
-      states.push({ id: t.vantage.id, online, state: online ? 'online' : 'offline', control: t.vantage.control, labels: t.vantage.labels });
+      // The reason of an offline vantage is looked into while its targets are probed;
+      // a failure there is rethrown below, not left unhandled meanwhile.
+      const state = round.vantageState(t);
+      state.catch(() => undefined);
       const work = apps.flatMap((app) => app.targets.map((target) => ({ app, target })));
       await Promise.all(
         work.map(async ({ app, target }) => {
@@ -211,6 +234,7 @@ export async function runRound(config: Config, transports: Transports, opts: Rou
           opts.onProgress?.(++done, total);
         }),
       );
+      states.push(await state);
     }),
   );
   return { report: buildReport(config, apps, states, observations, startedAt), observations, states };

@@ -20,6 +20,7 @@ const { ca, leaf } = testPki(['app.test']);
 let web: Running;
 let dir: string;
 let config: string;
+let walledConfig: string;
 
 beforeAll(async () => {
   web = await startHttpsServer(leaf, (_req, res) => res.end('<title>Chat</title>hello'));
@@ -46,6 +47,17 @@ vantages: [ { id: lo, labels: { country: XX } } ]
 canaries: [ { id: self, kind: https, url: "https://127.0.0.1:${web.port}/" } ]
 tls: { extraCA: ${ca.certFile} }
 `);
+  // Only the domestic canary answers: the foreign one is refused on every attempt.
+  walledConfig = join(dir, 'walled.yaml');
+  writeFileSync(walledConfig, `probes: ./probes
+schedule: { timeout: 2s }
+vantages: [ { id: lo, labels: { country: XX } } ]
+canaries:
+  - { id: abroad, kind: tls, host: 127.0.0.1, port: ${refused}, sni: app.test }
+  - { id: home, kind: https, url: "https://127.0.0.1:${web.port}/", scope: domestic, vantageLabels: { country: XX } }
+alerts: { confirm: { attempts: 1, spacing: 100ms } }
+tls: { extraCA: ${ca.certFile} }
+`);
 });
 afterAll(() => web.close());
 
@@ -56,7 +68,12 @@ describe('blockwatch check', () => {
     const report = JSON.parse(r.stdout);
     expect(Object.keys(report)).toEqual(['schema', 'startedAt', 'finishedAt', 'vantages', 'apps']);
     expect(report.schema).toBe('blockwatch.report/v1');
-    expect(report.vantages).toEqual([{ id: 'lo', online: true, state: 'online', control: false, labels: { country: 'XX' } }]);
+    expect(report.vantages).toEqual([
+      {
+        id: 'lo', online: true, state: 'online', reason: null, control: false, labels: { country: 'XX' },
+        canaries: [{ id: 'self', scope: 'foreign', status: 'ok', failure: null, operation: null }],
+      },
+    ]);
     expect(report.apps).toHaveLength(1);
     const [app] = report.apps;
     expect(app).toMatchObject({ app: 'chat', vantage: 'lo', status: 'reachable', patterns: [] });
@@ -84,6 +101,24 @@ describe('blockwatch check', () => {
     expect(lines[0].split(/\s{2,}/)).toEqual(['APP', 'VANTAGE', 'STATUS', 'PATTERN', 'FAILING STEP']);
     expect(lines[1].split(/\s{2,}/)).toEqual(['chat', 'lo', 'reachable', '-', '-']);
     expect(lines[2]).toContain('smtp: TCP connect — connection_refused');
+  });
+
+  it('reports a vantage whose only answering canaries are domestic as walled, and still judges its apps', async () => {
+    const r = await run(['check', '--config', walledConfig, '--format', 'json']);
+    const report = JSON.parse(r.stdout);
+    expect(report.vantages).toEqual([
+      {
+        id: 'lo', online: true, state: 'walled', reason: null, control: false, labels: { country: 'XX' },
+        canaries: [
+          { id: 'abroad', scope: 'foreign', status: 'failed', failure: 'connection_refused', operation: 'connect' },
+          { id: 'home', scope: 'domestic', status: 'ok', failure: null, operation: null },
+        ],
+      },
+    ]);
+    expect(report.apps.map((a: { app: string; status: string }) => `${a.app}:${a.status}`)).toEqual(['chat:reachable', 'mail:anomaly']);
+    expect(r.code).toBe(1);
+    const table = await run(['check', '--config', walledConfig]);
+    expect(table.stdout).toContain('Walled vantages (only domestic canaries answer: destination allowlisting; apps judged as usual): lo');
   });
 
   it('exits 2 naming the field for a bad config, and for an unknown app', async () => {

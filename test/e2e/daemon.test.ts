@@ -146,9 +146,10 @@ describe('blockwatch run', () => {
     expect(r.status).toBe(200);
     const report = JSON.parse(r.text);
     expect(report.schema).toBe('blockwatch.report/v1');
+    const canaryOk = { id: 'canary', scope: 'foreign', status: 'ok', failure: null, operation: null };
     expect(report.vantages).toEqual([
-      { id: 'isp', online: true, state: 'online', control: false, labels: { country: 'XX', asn: '64500' } },
-      { id: 'abroad', online: true, state: 'online', control: true, labels: {} },
+      { id: 'isp', online: true, state: 'online', reason: null, control: false, labels: { country: 'XX', asn: '64500' }, canaries: [canaryOk] },
+      { id: 'abroad', online: true, state: 'online', reason: null, control: true, labels: {}, canaries: [canaryOk] },
     ]);
     expect(report.apps.map((a: { vantage: string; status: string }) => `${a.vantage}:${a.status}`)).toEqual(['isp:reachable', 'abroad:reachable']);
   });

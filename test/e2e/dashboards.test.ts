@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { freePort, waitReady } from '../support/local-process.js';
 import { dashboards, renderDashboard } from '../../grafana/src/dashboards.js';
 import { dashboardQueries, expandVariables, variableSelectors } from '../../grafana/src/queries.js';
+import { VANTAGE_STATE_CODES } from '../../grafana/src/promql.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DASHBOARDS = join(ROOT, 'grafana/dashboards');
@@ -149,5 +150,41 @@ describe('queries.ts', () => {
     expect(byPanel['overview.json/Blocking patterns over time/A']).toEqual(['a target blocked at the time of the query']);
     expect(byPanel['overview.json/Native alerts sent/A']).toEqual(['a native alert sent to a receiver']);
     expect(byPanel['overview.json/Blocked now/A']).toEqual([]);
+  });
+});
+
+const HAVE_PROMTOOL = spawnSync('sh', ['-c', 'command -v promtool']).status === 0;
+
+describe.skipIf(!HAVE_PROMTOOL && !CI)('the vantage state panel, evaluated by promtool', () => {
+  test('codes online, walled and each offline reason as its value mappings name them', () => {
+    const panel = dashboards().get('overview.json')!.panels.find((p) => p.title === 'Vantage state')!;
+    const expr = expandVariables(panel.targets[0].expr);
+    const codes = Object.fromEntries(VANTAGE_STATE_CODES.map(([code, text]) => [text, code]));
+    // One vantage per case; "old" is a blockwatch without the offline reason metric.
+    const cases: Record<string, { state: string; reason?: string; code: number }> = {
+      a: { state: 'online', code: codes.online },
+      b: { state: 'walled', code: codes.walled },
+      c: { state: 'offline', reason: 'shutdown', code: codes['offline: shutdown'] },
+      d: { state: 'offline', reason: 'link', code: codes["offline: host's link"] },
+      e: { state: 'offline', reason: 'silent', code: codes['offline: silent'] },
+      f: { state: 'offline', reason: 'unknown', code: codes.offline },
+      old: { state: 'offline', code: codes.offline },
+    };
+    const series: { series: string; values: string }[] = [];
+    for (const [vantage, c] of Object.entries(cases)) {
+      for (const s of ['online', 'walled', 'offline']) series.push({ series: `blockwatch_vantage_state{vantage="${vantage}",state="${s}"}`, values: s === c.state ? '1x3' : '0x3' });
+      if (vantage === 'old') continue;
+      for (const r of ['shutdown', 'silent', 'link', 'unknown']) series.push({ series: `blockwatch_vantage_offline_reason{vantage="${vantage}",reason="${r}"}`, values: r === c.reason ? '1x3' : '0x3' });
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'blockwatch-panel-'));
+    try {
+      const file = join(dir, 'panel.test.yml');
+      const exp = Object.entries(cases).map(([vantage, c]) => ({ labels: `{vantage="${vantage}"}`, value: c.code }));
+      writeFileSync(file, JSON.stringify({ rule_files: [], evaluation_interval: '1m', tests: [{ interval: '1m', input_series: series, promql_expr_test: [{ expr, eval_time: '2m', exp_samples: exp }] }] }));
+      const r = spawnSync('promtool', ['test', 'rules', file], { encoding: 'utf8' });
+      expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -16,6 +16,7 @@ import { parse } from 'yaml';
 import { dashboardQueries, expandVariables, type DashboardQuery } from '../../grafana/src/queries.js';
 import { Lab } from '../lab/lab.js';
 import { scenarioByName } from '../lab/scenarios.js';
+import { WALLED_SCENARIOS } from '../lab/scenarios-walled.js';
 import { isRoot } from '../lab/sh.js';
 import { eventually, startDaemon, type Daemon } from '../support/daemon.js';
 import { rulesWithShortFor, SHIPPED_RULES, startStack, type RuleFile, type Stack } from './support/prometheus-stack.js';
@@ -33,6 +34,8 @@ if (!canRun) {
 
 const BLOCKED = scenarioByName('tls-sni-reset');
 const HEALTHY = scenarioByName('baseline');
+/** The allowlist of the russia-2025-allowlists scenarios: only the domestic canary and the ISP's resolver (and the domestic app) answer isp. */
+const ALLOWLIST = WALLED_SCENARIOS.find((s) => s.name === 'allowlist-domestic')!.censor;
 const APPS = [HEALTHY.name, BLOCKED.name];
 const VANTAGES = ['abroad', 'isp'];
 /** Where the lab's config has blockwatch listen, on the client namespace's loopback. */
@@ -211,4 +214,26 @@ describe.skipIf(!canRun)('Prometheus and Alertmanager against blockwatch in the 
     const blockedNow = await run(dashboardQueries().find((q) => q.panel === 'Blocked now: patterns')!, {});
     expect(blockedNow.map((s) => sortedLabels(s.metric))).toEqual([sortedLabels({ vantage: 'isp', app: BLOCKED.name, pattern: 'tls.sni_filter' })]);
   }, 30_000);
+
+  test('an allowlist applied mid-run fires BlockwatchAllowlisting for isp, and the vantage state panel shows isp walled', async () => {
+    await lab!.revert();
+    await lab!.apply(ALLOWLIST);
+    try {
+      const walled = async () => {
+        const r = await stack!.prom<{ data: { alerts: PromAlert[] } }>('/api/v1/alerts');
+        return r.data.alerts.find((a) => a.state === 'firing' && a.labels.alertname === 'BlockwatchAllowlisting');
+      };
+      const alert = await eventually(walled, 60_000, 500).catch((e: Error) => {
+        throw new Error(`${e.message}\n${context()}`);
+      });
+      expect(sortedLabels(alert.labels)).toEqual(
+        sortedLabels({ alertname: 'BlockwatchAllowlisting', vantage: 'isp', severity: 'critical', instance: BLOCKWATCH, job: 'blockwatch' }),
+      );
+      const panel = dashboardQueries().find((q) => q.panel === 'Vantage state')!;
+      const codes = Object.fromEntries((await run({ ...panel, instant: true }, {})).map((s) => [s.metric.vantage, Number(s.value![1])]));
+      expect(codes).toEqual({ isp: 1, abroad: 0 });
+    } finally {
+      await lab!.revert();
+    }
+  }, 70_000);
 });

@@ -181,12 +181,12 @@ describe.skipIf(!HAVE_ALERTMANAGER && !CI)('Alertmanager inhibitions', () => {
 
   const sorted = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).sort());
 
-  /** The state of each alert by its `id` label, polled until it equals `want` (inhibition is asynchronous). */
+  /** The state of each alert `want` names by its `id` label, polled until it equals `want` (inhibition is asynchronous). */
   async function states(want: Record<string, string>): Promise<Record<string, string>> {
     let got: Record<string, string> = {};
     for (let i = 0; i < 50; i++) {
       const list = (await (await fetch(`${base}/api/v2/alerts`)).json()) as AmAlert[];
-      got = sorted(Object.fromEntries(list.filter((a) => a.labels.id).map((a) => [a.labels.id, a.status.state])));
+      got = sorted(Object.fromEntries(list.filter((a) => a.labels.id in want).map((a) => [a.labels.id, a.status.state])));
       if (JSON.stringify(got) === JSON.stringify(sorted(want))) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -209,6 +209,27 @@ describe.skipIf(!HAVE_ALERTMANAGER && !CI)('Alertmanager inhibitions', () => {
       'censorship-other': 'active',
       'other-host': 'active',
       outage: 'active',
+    };
+    expect(await states(want)).toEqual(sorted(want));
+  });
+
+  test("a walled vantage's alerts silence nothing: its apps are judged and alerted as usual", async () => {
+    await post([
+      { id: 'walled-native', alertname: 'BlockwatchVantageWalled', vantage: 'mts', status: 'walled', severity: 'critical' },
+      { id: 'walled-rule', alertname: 'BlockwatchAllowlisting', vantage: 'mts', severity: 'critical' },
+      { id: 'censorship-mts', alertname: 'BlockwatchCensorship', vantage: 'mts', app: 'whatsapp', severity: 'critical' },
+      { id: 'native-mts', alertname: 'BlockwatchAppBlocked', vantage: 'mts', app: 'whatsapp', severity: 'critical' },
+      // A shutdown is an offline vantage: it silences that vantage's app alerts.
+      { id: 'shutdown', alertname: 'BlockwatchVantageOffline', vantage: 'tele2', status: 'offline', reason: 'shutdown', severity: 'warning' },
+      { id: 'native-tele2', alertname: 'BlockwatchAppBlocked', vantage: 'tele2', app: 'whatsapp', severity: 'critical' },
+    ]);
+    const want = {
+      'walled-native': 'active',
+      'walled-rule': 'active',
+      'censorship-mts': 'active',
+      'native-mts': 'active',
+      shutdown: 'active',
+      'native-tele2': 'suppressed',
     };
     expect(await states(want)).toEqual(sorted(want));
   });

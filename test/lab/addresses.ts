@@ -27,6 +27,8 @@ export const ABROAD_PREFIX = '198.19.1.0/24';
 // Services.
 export const ISP_RESOLVER = '198.18.1.53';
 export const CANARY = '198.18.1.2';
+/** A canary domestic to the client's network (behind the censor, as the foreign one): it stays reachable under an allowlist. */
+export const DOMESTIC_CANARY = '198.18.1.3';
 export const BLOCKPAGE = '198.18.9.9';
 export const FORGED = '198.18.9.10';
 export const MITM = '198.18.9.20';

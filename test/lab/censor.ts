@@ -19,7 +19,9 @@ export type CensorAction =
   /** SNI-triggered throttling: CONNMARK the flow on its ClientHello, shape marked flows with tc htb. */
   | { do: 'throttle'; sni: string; rate: string }
   /** The control vantage's proxies refuse this destination: no usable control for it. */
-  | { do: 'deny-control'; destination: string };
+  | { do: 'deny-control'; destination: string }
+  /** The client's own interface towards the censor goes down: the probe host loses that link. */
+  | { do: 'link-down' };
 
 const fwd = (rule: string[]): CensorAction => ({ do: 'iptables', ns: 'censor', table: 'filter', chain: 'FORWARD', rule });
 /** Matches a TCP segment whose payload starts with a TLS handshake record (ClientHello), whatever its SNI. */
@@ -63,6 +65,18 @@ export const T = {
     rule: ['-d', ip, '-p', 'tcp', '-j', 'REJECT', '--reject-with', 'tcp-reset'],
   }),
   denyControl: (destination: string): CensorAction => ({ do: 'deny-control', destination }),
+  /**
+   * Destination allowlisting: the client may reach only these addresses across the censor;
+   * everything else it sends is dropped. The ACCEPT rules come first: actions apply in order.
+   */
+  allowlist: (allowed: string[]): CensorAction[] => [
+    ...allowed.map((ip) => fwd(['-s', A.CLIENT_ISP, '-d', ip, '-j', 'ACCEPT'])),
+    fwd(['-s', A.CLIENT_ISP, '-j', 'DROP']),
+  ],
+  /** The ISP's router answers every packet from the client with ICMP network unreachable, as a router whose routes were withdrawn does. */
+  routesWithdrawn: () => fwd(['-s', A.CLIENT_ISP, '-j', 'REJECT', '--reject-with', 'icmp-net-unreachable']),
+  /** The client's interface to the censor is set down: its routes go with it, and nothing leaves that way. */
+  linkDown: (): CensorAction => ({ do: 'link-down' }),
 };
 
 /** iptables arguments that add (`-A`) or delete (`-D`) one action's rule. */

@@ -15,6 +15,8 @@ export interface LabConfigOptions {
 }
 
 export const LAB_CANARY = { id: 'canary', kind: 'https', url: 'https://canary.lab/' };
+/** Domestic to the isp vantage (country XX), so that an allowlist walls it in rather than taking it offline. */
+export const LAB_DOMESTIC_CANARY = { id: 'domestic-canary', kind: 'https', url: 'https://domestic-canary.lab/', scope: 'domestic', vantageLabels: { country: 'XX' } };
 
 export function writeLabConfig(dir: string, caFile: string, scenarios: Scenario[], opts: LabConfigOptions = {}): string {
   const probes = join(dir, 'probes');
@@ -44,7 +46,7 @@ export function writeLabConfig(dir: string, caFile: string, scenarios: Scenario[
       { id: 'abroad', resolver: `udp://${A.TRUTHFUL_RESOLVER}:53`, proxy, control: true, labels: { country: 'YY' } },
     ],
     control: { resolver: `https://${A.TRUTHFUL_RESOLVER}/dns-query` },
-    canaries: [LAB_CANARY],
+    canaries: [LAB_CANARY, LAB_DOMESTIC_CANARY],
     tls: { extraCA: caFile },
     server: { listen: '127.0.0.1:9464' },
     // The stall timer must end a frozen read well before the probe's deadline.

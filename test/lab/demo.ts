@@ -6,8 +6,9 @@ import { Lab } from './lab.js';
 import { pendingReason } from './pending.js';
 import { runScenarios } from './run-scenarios.js';
 import { SCENARIOS } from './scenarios.js';
+import { WALLED_SCENARIOS } from './scenarios-walled.js';
 import { isRoot } from './sh.js';
-import { describeExpected, describeVerdict, findVerdict, mismatches, VANTAGES } from './verdicts.js';
+import { describeExpected, describeVantage, describeVerdict, findVerdict, mismatches, VANTAGES } from './verdicts.js';
 
 async function main(): Promise<number> {
   if (!isRoot()) {
@@ -15,7 +16,8 @@ async function main(): Promise<number> {
     return 2;
   }
   const only = process.argv.slice(2);
-  const scenarios = only.length ? SCENARIOS.filter((s) => only.includes(s.name)) : SCENARIOS;
+  const all = [...SCENARIOS, ...WALLED_SCENARIOS];
+  const scenarios = only.length ? all.filter((s) => only.includes(s.name)) : all;
   console.log(`Bringing the lab up (client, censor, servers, abroad namespaces; addresses in 198.18.0.0/15)…`);
   const lab = await Lab.up();
   const stop = () => void lab.down().finally(() => process.exit(130));
@@ -30,7 +32,9 @@ async function main(): Promise<number> {
         const diff = mismatches(r.scenario, v, r.report);
         const pending = pendingReason(r.scenario.name, v);
         if (diff.length) failed++;
-        rows.push([r.scenario.name, v, describeExpected(r.scenario.expect[v]), describeVerdict(findVerdict(r.report, r.scenario.name, v)), diff.length ? (pending ? '✗ (pending)' : '✗') : '✓']);
+        const state = r.report?.vantages.find((x) => x.id === v);
+        const got = `${state && r.scenario.expectVantage?.[v] ? describeVantage({ state: state.state, reason: state.reason ?? undefined }) : ''}${describeVerdict(findVerdict(r.report, r.scenario.name, v))}`;
+        rows.push([r.scenario.name, v, describeVantage(r.scenario.expectVantage?.[v]) + describeExpected(r.scenario.expect[v]), got, diff.length ? (pending ? '✗ (pending)' : '✗') : '✓']);
       }
       if (!r.report) console.log(`${r.scenario.name}: no report (exit ${r.check.code}): ${r.check.stderr.trim().slice(0, 500)}`);
     }

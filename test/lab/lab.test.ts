@@ -4,8 +4,11 @@ import { Lab } from './lab.js';
 import { pendingReason } from './pending.js';
 import { runScenarios, type ScenarioRun } from './run-scenarios.js';
 import { SCENARIOS } from './scenarios.js';
+import { WALLED_SCENARIOS } from './scenarios-walled.js';
 import { isRoot } from './sh.js';
-import { describeExpected, mismatches, VANTAGES } from './verdicts.js';
+import { describeExpected, describeVantage, mismatches, VANTAGES } from './verdicts.js';
+
+const ALL = [...SCENARIOS, ...WALLED_SCENARIOS];
 
 const canRun = isRoot() || Boolean(process.env.CI);
 if (!canRun) console.warn('censorship lab skipped: it needs root (network namespaces, iptables); run `sudo npm test` or set CI=true to make it mandatory');
@@ -21,17 +24,17 @@ describe.skipIf(!canRun)('censorship lab: blockwatch check names each technique'
 
   beforeAll(async () => {
     lab = await Lab.up();
-    for (const r of await runScenarios(lab, SCENARIOS)) runs.set(r.scenario.name, r);
-  }, 170_000);
+    for (const r of await runScenarios(lab, ALL)) runs.set(r.scenario.name, r);
+  }, 300_000);
 
   afterAll(async () => {
     await lab?.down();
   }, 60_000);
 
-  for (const s of SCENARIOS) {
+  for (const s of ALL) {
     for (const v of VANTAGES) {
       const test = pendingReason(s.name, v) ? it.fails : it;
-      test(`${s.name} at ${v}: ${describeExpected(s.expect[v])} (${s.why})`, () => {
+      test(`${s.name} at ${v}: ${describeVantage(s.expectVantage?.[v])}${describeExpected(s.expect[v])} (${s.why})`, () => {
         const r = runs.get(s.name);
         const diff = mismatches(s, v, r?.report ?? null);
         expect(diff, context(r)).toEqual([]);

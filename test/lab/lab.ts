@@ -14,11 +14,12 @@ import * as A from './addresses.js';
 import { iptablesArgs, throttleRules, THROTTLE_CLASS, type CensorAction } from './censor.js';
 import { writeLabConfig, type LabConfigOptions } from './config-files.js';
 import { SCENARIOS } from './scenarios.js';
+import { WALLED_SCENARIOS } from './scenarios-walled.js';
 import type { Scenario } from './scenario-types.js';
 import type { ServicesSpec } from './services/run.js';
 import type { ReceivedPost } from './services/webhook-sink.js';
 import { nsMust, nsRun, nsSpawn, type RunResult } from './sh.js';
-import { buildTopology, destroyTopology, namespaceNames, removeStale, ROLES, type Namespaces } from './topology.js';
+import { buildTopology, destroyTopology, namespaceNames, removeStale, routeClientViaCensor, ROLES, type Namespaces } from './topology.js';
 import type { Report } from '../../src/model/index.js';
 
 /** The checkout's root, found from this file whether it runs from test/lab or dist/test/lab. */
@@ -83,7 +84,7 @@ export class Lab {
     if (!existsSync(SERVICES())) throw new Error(`${SERVICES()} is missing: run \`npm run build\` first`);
     await removeStale();
     const dir = mkdtempSync(join(tmpdir(), 'bwl-'));
-    const lab = new Lab(namespaceNames(), dir, makeCA('blockwatch lab CA', mkdtempSync(join(dir, 'ca-'))), opts.scenarios ?? SCENARIOS);
+    const lab = new Lab(namespaceNames(), dir, makeCA('blockwatch lab CA', mkdtempSync(join(dir, 'ca-'))), opts.scenarios ?? [...SCENARIOS, ...WALLED_SCENARIOS]);
     process.once('exit', lab.onExit);
     try {
       await buildTopology(lab.ns);
@@ -100,7 +101,7 @@ export class Lab {
 
   /** name → address for every lab host. */
   zone(): Record<string, string[]> {
-    const zone: Record<string, string[]> = { 'canary.lab': [A.CANARY] };
+    const zone: Record<string, string[]> = { 'canary.lab': [A.CANARY], 'domestic-canary.lab': [A.DOMESTIC_CANARY] };
     for (const s of this.scenarios) for (const [name, ip] of Object.entries(s.hosts)) zone[name] = [ip];
     return zone;
   }
@@ -186,6 +187,10 @@ export class Lab {
         await control(this.sockets.abroad, '/proxies/deny', { destinations: on ? [...denied, a.destination] : denied });
         return;
       }
+      case 'link-down':
+        await nsMust(this.ns.client, 'ip', ['link', 'set', 'dev', 'cen0', on ? 'down' : 'up']);
+        if (!on) await routeClientViaCensor(this.ns);
+        return;
       case 'throttle':
         if (on) await this.shape(a.rate);
         for (const r of throttleRules(a)) await nsMust(this.ns.censor, 'iptables', iptablesArgs(r, on ? '-A' : '-D'));

@@ -1,7 +1,8 @@
 /**
  * Runs the scenario catalogue against a lab: every scenario that can share the lab is
  * applied at once and probed in one `blockwatch check`; the exclusive ones (whose censor
- * touches every app) run alone after it. Used by the lab tests and the demo.
+ * touches every app) run alone after it, or with the others of their `together` batch.
+ * Used by the lab tests and the demo.
  */
 import type { Report } from '../../src/model/index.js';
 import type { CheckResult, Lab } from './lab.js';
@@ -24,12 +25,18 @@ export async function runScenarios(lab: Lab, scenarios: Scenario[], log: (line: 
     await lab.revert();
     for (const s of shared) runs.push({ scenario: s, report: check.report, check });
   }
+  const batches = new Map<string, Scenario[]>();
   for (const s of scenarios.filter((x) => x.exclusive)) {
-    await lab.apply(s);
-    log(`checking ${s.name} alone`);
-    const check = await lab.check([s.name]);
+    const key = s.together ?? s.name;
+    batches.set(key, [...(batches.get(key) ?? []), s]);
+  }
+  for (const batch of batches.values()) {
+    // Members of a batch list the same actions: each is applied once, in order.
+    await lab.apply([...new Set(batch.flatMap((s) => s.censor))]);
+    log(batch.length > 1 ? `checking ${batch.map((s) => s.name).join(', ')} together` : `checking ${batch[0].name} alone`);
+    const check = await lab.check(batch.map((s) => s.name));
     await lab.revert();
-    runs.push({ scenario: s, report: check.report, check });
+    for (const s of batch) runs.push({ scenario: s, report: check.report, check });
   }
   return runs;
 }

@@ -1,5 +1,5 @@
 /** The shape of a lab scenario: a censor setup, the catalogue it probes, and the verdicts it must produce. */
-import type { AppStatus, Pattern, TargetStatus } from '../../src/model/index.js';
+import type { AppStatus, OfflineReason, Pattern, TargetStatus, VantageStateName } from '../../src/model/index.js';
 import type { CensorAction } from './censor.js';
 
 /** A catalogue target as written in a catalogue YAML file. */
@@ -19,6 +19,12 @@ export interface ExpectedApp {
 
 export type VantageId = 'isp' | 'abroad';
 
+/** A vantage's state as the report must give it; `reason` only for offline (absent: null). */
+export interface ExpectedVantage {
+  state: VantageStateName;
+  reason?: OfflineReason;
+}
+
 export interface Scenario {
   /** Also the id of the app catalogue it probes. */
   name: string;
@@ -32,5 +38,13 @@ export interface Scenario {
   censor: CensorAction[];
   /** Its censor setup touches every app (loss, a cut uplink): it runs alone. */
   exclusive?: boolean;
+  /**
+   * Exclusive scenarios with the same `together` share one censor setup and one check:
+   * several apps judged under one network-wide censor (an allowlist). Each lists the
+   * same censor actions; they are applied once.
+   */
+  together?: string;
+  /** The state each vantage must be in while the censor is applied; checked where given. */
+  expectVantage?: Partial<Record<VantageId, ExpectedVantage>>;
   expect: Record<VantageId, ExpectedApp>;
 }

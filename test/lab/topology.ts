@@ -102,14 +102,18 @@ export async function buildTopology(ns: Namespaces): Promise<void> {
   for (const ip of [A.TRUTHFUL_RESOLVER, A.PROXY, A.WEBHOOK_SINK]) await nsMust(ns.abroad, 'ip', ['addr', 'add', `${ip}/32`, 'dev', 'lo']);
 
   // The client reaches the servers only through the censor, and the abroad services directly.
-  await route(ns.client, [A.SERVERS_PREFIX, 'via', A.CENSOR_CLIENT_SIDE]);
-  await route(ns.client, [A.CENSOR_PREFIX, 'via', A.CENSOR_CLIENT_SIDE]);
+  await routeClientViaCensor(ns);
   await route(ns.client, [A.ABROAD_PREFIX, 'via', A.ABROAD_CLIENT_SIDE]);
   await route(ns.censor, [A.SERVERS_PREFIX, 'via', A.SERVERS_CENSOR_SIDE]);
   await nsMust(ns.censor, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
   await route(ns.abroad, [A.SERVERS_PREFIX, 'via', A.SERVERS_ABROAD_SIDE]);
   await route(ns.servers, ['198.18.0.0/24', 'via', A.CENSOR_SERVER_SIDE]);
   await route(ns.servers, ['198.19.0.0/16', 'via', A.ABROAD_SERVER_SIDE]);
+}
+
+/** The client's routes across the censor; the kernel drops them when cen0 goes down, so they are put back when it comes up. */
+export async function routeClientViaCensor(ns: Namespaces): Promise<void> {
+  for (const prefix of [A.SERVERS_PREFIX, A.CENSOR_PREFIX]) await nsMust(ns.client, 'ip', ['route', 'replace', prefix, 'via', A.CENSOR_CLIENT_SIDE]);
 }
 
 export async function destroyTopology(ns: Namespaces): Promise<void> {

@@ -1,12 +1,18 @@
 /** Compares a report from `blockwatch check` with a scenario's expected verdicts, exactly. */
 import type { AppVerdict, Report } from '../../src/model/index.js';
-import type { ExpectedApp, Scenario, VantageId } from './scenario-types.js';
+import type { ExpectedApp, ExpectedVantage, Scenario, VantageId } from './scenario-types.js';
 
 export const VANTAGES: VantageId[] = ['isp', 'abroad'];
 
 /** One line per vantage: `blocked web=blocked/tls.sni_filter dns=ok`. */
 export function describeExpected(e: ExpectedApp): string {
   return [e.app, ...Object.entries(e.targets).map(([id, [s, p]]) => `${id}=${s}${p ? `/${p}` : ''}`)].join(' ');
+}
+
+/** `walled: ` or `offline (shutdown): `, to put before describeExpected; empty when no state is expected. */
+export function describeVantage(e: ExpectedVantage | undefined): string {
+  if (!e) return '';
+  return `${e.state}${e.reason ? ` (${e.reason})` : ''}: `;
 }
 
 export function describeVerdict(v: AppVerdict | undefined): string {
@@ -36,5 +42,13 @@ export function mismatches(s: Scenario, vantage: VantageId, report: Report | nul
     }
   }
   for (const t of got.targets) if (!(t.id in want.targets)) out.push(`target ${t.id}: not in the scenario's expectation`);
+  const wantState = s.expectVantage?.[vantage];
+  if (wantState) {
+    const state = report?.vantages.find((v) => v.id === vantage);
+    if (!state) out.push(`vantage ${vantage}: missing from the report`);
+    else if (state.state !== wantState.state || state.reason !== (wantState.reason ?? null)) {
+      out.push(`vantage ${vantage}: expected ${wantState.state}/${wantState.reason ?? null}, got ${state.state}/${state.reason}`);
+    }
+  }
   return out;
 }

@@ -7,7 +7,7 @@ import { config, telegram, verdict } from '../metrics/fixture.js';
 import { Counter, receiverServer, until, type ReceiverServer } from './receiver-server.js';
 
 const logger = pino({ level: 'silent' });
-const isp: VantageState = { id: 'isp', online: true, state: 'online', control: false, labels: {} };
+const isp: VantageState = { id: 'isp', online: true, state: 'online', reason: null, control: false, labels: {} };
 const blocked = verdict(telegram, 'isp', 'blocked', { web: { status: 'blocked', pattern: 'http.451', failure: null, operation: null } });
 const reachable = verdict(telegram, 'isp', 'reachable');
 const t0 = new Date('2024-05-01T10:00:00.000Z');

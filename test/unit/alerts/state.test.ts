@@ -5,9 +5,17 @@ import type { Notification } from '../../../src/alerts/types.js';
 import type { VantageState } from '../../../src/model/index.js';
 import { telegram, verdict, whatsapp } from '../metrics/fixture.js';
 
-const isp: VantageState = { id: 'isp', online: true, state: 'online', control: false, labels: { country: 'RU' } };
-const offline: VantageState = { ...isp, online: false, state: 'offline' };
-const control: VantageState = { id: 'abroad', online: true, state: 'online', control: true, labels: {} };
+const isp: VantageState = { id: 'isp', online: true, state: 'online', reason: null, control: false, labels: { country: 'RU' } };
+const offline: VantageState = { ...isp, online: false, state: 'offline', reason: 'silent' };
+const control: VantageState = { id: 'abroad', online: true, state: 'online', reason: null, control: true, labels: {} };
+const walled: VantageState = {
+  ...isp,
+  state: 'walled',
+  canaries: [
+    { id: 'gosuslugi', scope: 'domestic', status: 'ok', failure: null, operation: null },
+    { id: 'example', scope: 'foreign', status: 'failed', failure: 'generic_timeout_error', operation: 'connect' },
+  ],
+};
 const t = (min: number) => new Date(Date.UTC(2024, 0, 1, 0, min));
 
 const blocked = (pattern: 'tls.sni_filter' | 'dns.nxdomain' = 'tls.sni_filter') =>
@@ -88,7 +96,7 @@ describe('AlertState', () => {
     s.observe(isp, [blocked()], t(0));
     const ns = s.observe(offline, [verdict(telegram, 'isp', 'unknown'), verdict(whatsapp, 'isp', 'blocked')], t(1));
     expect(ns.map((n) => n.alert.labels)).toEqual([
-      { alertname: 'BlockwatchVantageOffline', vantage: 'isp', status: 'offline', severity: 'warning' },
+      { alertname: 'BlockwatchVantageOffline', vantage: 'isp', status: 'offline', reason: 'silent', severity: 'warning' },
     ]);
     expect(s.observe(offline, [verdict(whatsapp, 'isp', 'down')], t(2))).toEqual([]);
     // While offline the app alert neither resolves nor repeats; the offline alert repeats.
@@ -97,6 +105,44 @@ describe('AlertState', () => {
     // Back online: the offline alert resolves after two online rounds; app verdicts count again at once.
     expect(s.observe(isp, [reachable], t(4))).toEqual([]);
     expect(brief(s.observe(isp, [reachable], t(5)))).toEqual(['resolved BlockwatchVantageOffline', 'resolved BlockwatchAppBlocked tls.sni_filter']);
+  });
+
+  it('raises BlockwatchVantageWalled with its canaries in the description, and alerts the apps of a walled vantage as usual', () => {
+    const s = new AlertState({ resolveAfter: 2, repeatMs: 60_000 });
+    const ns = s.observe(walled, [blocked(), verdict(whatsapp, 'isp', 'reachable')], t(0));
+    expect(ns.map((n) => [n.kind, n.alert.labels])).toEqual([
+      ['firing', { alertname: 'BlockwatchVantageWalled', vantage: 'isp', status: 'walled', severity: 'critical' }],
+      ['firing', { alertname: 'BlockwatchAppBlocked', vantage: 'isp', app: 'telegram', status: 'blocked', pattern: 'tls.sni_filter', severity: 'critical' }],
+    ]);
+    expect(ns[0].alert.annotations.summary).toBe('vantage isp is walled in: only domestic destinations answer');
+    expect(ns[0].alert.annotations.description).toContain('- canary gosuslugi [domestic]: answered\n- canary example [foreign]: failed (generic_timeout_error in connect)');
+    // App alerts at a walled vantage repeat, and resolve, as anywhere.
+    expect(brief(s.tick(t(1)))).toEqual(['repeat BlockwatchAppBlocked tls.sni_filter', 'repeat BlockwatchVantageWalled']);
+    expect(s.observe(walled, [reachable], t(2))).toEqual([]);
+    expect(brief(s.observe(walled, [reachable], t(3)))).toEqual(['resolved BlockwatchAppBlocked tls.sni_filter']);
+    // Online again: the walled alert resolves after two online rounds.
+    expect(s.observe(isp, [reachable], t(4))).toEqual([]);
+    expect(brief(s.observe(isp, [reachable], t(5)))).toEqual(['resolved BlockwatchVantageWalled']);
+  });
+
+  it('resolves the walled alert and fires the offline one at once when a walled vantage goes silent, and back', () => {
+    const s = new AlertState({ resolveAfter: 2, repeatMs: 60_000 });
+    s.observe(walled, [], t(0));
+    expect(brief(s.observe(offline, [], t(1)))).toEqual(['resolved BlockwatchVantageWalled', 'firing BlockwatchVantageOffline']);
+    expect(brief(s.observe(walled, [], t(2)))).toEqual(['resolved BlockwatchVantageOffline', 'firing BlockwatchVantageWalled']);
+    expect(s.firing().map((a) => a.labels.alertname)).toEqual(['BlockwatchVantageWalled']);
+  });
+
+  it('labels an offline vantage with its reason, and a new reason is a new alert', () => {
+    const s = new AlertState({ resolveAfter: 1, repeatMs: 60_000 });
+    const [shutdown] = s.observe({ ...offline, reason: 'shutdown' }, [], t(0));
+    expect(shutdown.alert.labels).toEqual({ alertname: 'BlockwatchVantageOffline', vantage: 'isp', status: 'offline', reason: 'shutdown', severity: 'warning' });
+    expect(shutdown.alert.annotations.summary).toBe('vantage isp is offline: nothing answers (shutdown)');
+    // The same reason again only refreshes the annotations.
+    expect(s.observe({ ...offline, reason: 'shutdown' }, [], t(1))).toEqual([]);
+    const ns = s.observe({ ...offline, reason: 'link' }, [], t(2));
+    expect(ns.map((n) => `${n.kind} ${n.alert.labels.reason}`)).toEqual(['resolved shutdown', 'firing link']);
+    expect(ns[1].alert.annotations.summary).toBe("vantage isp is offline: this host's own link is down");
   });
 
   it('re-notifies a firing alert every repeatMs', () => {
@@ -135,7 +181,7 @@ describe('AlertState.retain', () => {
   it('resolves and forgets the alerts of vantages and apps no longer configured', () => {
     const s = new AlertState({ resolveAfter: 1, repeatMs: 3600_000 });
     s.observe(isp, [blocked(), verdict(whatsapp, 'isp', 'down')], t(0));
-    s.observe({ ...control, online: false, state: 'offline' }, [], t(0));
+    s.observe({ ...control, online: false, state: 'offline', reason: 'link' }, [], t(0));
     const ns = s.retain(new Set(['isp']), new Set(['telegram']), t(1));
     expect(ns.map((n) => `${n.kind} ${n.alert.labels.vantage} ${n.alert.labels.alertname}`)).toEqual([
       'resolved isp BlockwatchAppDown',

@@ -1,7 +1,7 @@
 /** Metrics: exact series and values in the real exposition text. */
 import { describe, expect, it } from 'vitest';
 import { Metrics } from '../../../src/metrics/index.js';
-import { APP_STATUSES } from '../../../src/model/index.js';
+import { APP_STATUSES, OFFLINE_REASONS, VANTAGE_STATES } from '../../../src/model/index.js';
 import { app, config, telegram, vantage, verdict, whatsapp } from './fixture.js';
 import { ofMetric, parseExposition, seriesKey as k } from '../../support/exposition.js';
 
@@ -80,7 +80,7 @@ describe('Metrics', () => {
     const before = await m.render();
     expect(m.recordProbe('isp', 'https://evil.example/', 'https', 'ok', { total: 1 })).toBe(false);
     expect(m.recordApp(verdict(app('nope', [{ id: 'x', kind: 'dns', host: 'x.org' }]), 'isp', 'blocked'))).toBe(false);
-    expect(m.recordVantage({ id: 'ghost', online: true, state: 'online', control: false, labels: {} })).toBe(false);
+    expect(m.recordVantage({ id: 'ghost', online: true, state: 'online', reason: null, control: false, labels: {} })).toBe(false);
     expect(m.alertSent('ghost', 'success')).toBe(false);
     expect(await m.render()).toBe(before);
   });
@@ -101,7 +101,7 @@ describe('Metrics', () => {
   it('on reload removes the series of vantages, apps and targets no longer configured and keeps the rest', async () => {
     const m = configured({ alerts: { ...config().alerts, receivers: [{ name: 'ops', type: 'webhook', url: 'http://127.0.0.1:1/', headers: {}, timeoutMs: 1000 }] } });
     m.recordApp(verdict(telegram, 'isp', 'blocked', { web: { status: 'blocked', pattern: 'tls.reset' } }));
-    m.recordVantage({ id: 'abroad', online: true, state: 'online', control: true, labels: {} });
+    m.recordVantage({ id: 'abroad', online: true, state: 'online', reason: null, control: true, labels: {} });
     m.roundDone('abroad', new Date(1_700_000_000_000));
     m.alertSent('ops', 'failure');
     const smaller = app('telegram', [telegram.targets[1]]);
@@ -122,7 +122,7 @@ describe('Metrics', () => {
 
   it('exports vantage, round, alert, reload and build series with their values', async () => {
     const m = configured({ alerts: { ...config().alerts, receivers: [{ name: 'ops', type: 'webhook', url: 'http://127.0.0.1:1/', headers: {}, timeoutMs: 1000 }] } });
-    m.recordVantage({ id: 'isp', online: true, state: 'online', control: false, labels: {} });
+    m.recordVantage({ id: 'isp', online: true, state: 'online', reason: null, control: false, labels: {} });
     m.roundDone('isp', new Date(1_700_000_000_500));
     m.alertSent('ops', 'success');
     m.alertSent('ops', 'failure');
@@ -141,6 +141,42 @@ describe('Metrics', () => {
     expect(s.get(k('blockwatch_build_info', { version: '1.2.3', nodejs: process.version }))).toBe(1);
   });
 
+  it('pre-creates every vantage state and offline reason at 0 before any round', async () => {
+    const s = await scrape(configured());
+    expect(ofMetric(s, 'blockwatch_vantage_state')).toEqual(
+      new Map(['isp', 'abroad'].flatMap((vantage) => VANTAGE_STATES.map((state) => [k('blockwatch_vantage_state', { vantage, state }), 0]))),
+    );
+    expect(ofMetric(s, 'blockwatch_vantage_offline_reason')).toEqual(
+      new Map(['isp', 'abroad'].flatMap((vantage) => OFFLINE_REASONS.map((reason) => [k('blockwatch_vantage_offline_reason', { vantage, reason }), 0]))),
+    );
+  });
+
+  it('sets exactly the current vantage state to 1, online to 1 for walled, and the offline reason only while offline', async () => {
+    const m = configured();
+    const states = (s: Map<string, number>, vantage: string) => VANTAGE_STATES.filter((state) => s.get(k('blockwatch_vantage_state', { vantage, state })) === 1);
+    const reasons = (s: Map<string, number>, vantage: string) =>
+      OFFLINE_REASONS.filter((reason) => s.get(k('blockwatch_vantage_offline_reason', { vantage, reason })) === 1);
+
+    m.recordVantage({ id: 'isp', online: true, state: 'walled', reason: null, control: false, labels: {} });
+    m.recordVantage({ id: 'abroad', online: false, state: 'offline', reason: 'link', control: true, labels: {} });
+    let s = await scrape(m);
+    expect(states(s, 'isp')).toEqual(['walled']);
+    expect(s.get(k('blockwatch_vantage_online', { vantage: 'isp' }))).toBe(1);
+    expect(reasons(s, 'isp')).toEqual([]);
+    expect(states(s, 'abroad')).toEqual(['offline']);
+    expect(s.get(k('blockwatch_vantage_online', { vantage: 'abroad' }))).toBe(0);
+    expect(reasons(s, 'abroad')).toEqual(['link']);
+
+    m.recordVantage({ id: 'isp', online: false, state: 'offline', reason: 'shutdown', control: false, labels: {} });
+    m.recordVantage({ id: 'abroad', online: true, state: 'online', reason: null, control: true, labels: {} });
+    s = await scrape(m);
+    expect(states(s, 'isp')).toEqual(['offline']);
+    expect(reasons(s, 'isp')).toEqual(['shutdown']);
+    expect(states(s, 'abroad')).toEqual(['online']);
+    expect(reasons(s, 'abroad')).toEqual([]);
+    expect(ofMetric(s, 'blockwatch_vantage_offline_reason').size).toBe(2 * OFFLINE_REASONS.length);
+  });
+
   it('declares the contract types in the exposition', async () => {
     const text = await configured().render();
     const types = Object.fromEntries([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]));
@@ -152,6 +188,8 @@ describe('Metrics', () => {
       blockwatch_probe_duration_seconds: 'histogram',
       blockwatch_probes_total: 'counter',
       blockwatch_vantage_online: 'gauge',
+      blockwatch_vantage_state: 'gauge',
+      blockwatch_vantage_offline_reason: 'gauge',
       blockwatch_vantage_info: 'gauge',
       blockwatch_round_timestamp_seconds: 'gauge',
       blockwatch_alerts_sent_total: 'counter',
