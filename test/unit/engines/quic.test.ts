@@ -109,8 +109,8 @@ describe('quic engine without an answer', () => {
     expect(m.quic_handshakes).toEqual([]);
   });
 
-  it('a vantage behind a proxy that cannot carry UDP records proxy_refused and stops there', async () => {
-    const datagrams = makeDatagramConnector({ proxy: { type: 'socks5', host: '127.0.0.1', port: 1080 } });
+  it('a vantage behind an HTTP CONNECT proxy (it cannot carry UDP) records proxy_refused and stops there', async () => {
+    const datagrams = makeDatagramConnector({ proxy: { type: 'http', host: '127.0.0.1', port: 3128 } });
     const m = await quicEngine({ id: 'h3', kind: 'quic', host: 'two.test', port: 443 }, makeContext({ dns, datagrams }));
     expect(m.failure).toMatch(/^unknown_failure: proxy_refused \(udp: /);
     expect(m.operation).toBe('quic_handshake');
