@@ -14,20 +14,23 @@ export interface ScenarioRun {
   check: CheckResult;
 }
 
-export async function runScenarios(lab: Lab, scenarios: Scenario[], log: (line: string) => void = () => {}): Promise<ScenarioRun[]> {
+/** Runs the scenarios with the lab's config, or with `configFile` (see Lab.configFor). */
+export async function runScenarios(
+  lab: Lab, scenarios: Scenario[], log: (line: string) => void = () => {}, opts: { configFile?: string } = {},
+): Promise<ScenarioRun[]> {
   const runs: ScenarioRun[] = [];
   const shared = scenarios.filter((s) => !s.exclusive);
   if (shared.length) {
     for (const s of shared) await lab.apply(s);
     log(`checking ${shared.length} scenarios at once`);
-    const check = await lab.check(shared.map((s) => s.name));
+    const check = await lab.check(shared.map((s) => s.name), opts);
     await lab.revert();
     for (const s of shared) runs.push({ scenario: s, report: check.report, check });
   }
   for (const s of scenarios.filter((x) => x.exclusive)) {
     await lab.apply(s);
     log(`checking ${s.name} alone`);
-    const check = await lab.check([s.name]);
+    const check = await lab.check([s.name], opts);
     await lab.revert();
     runs.push({ scenario: s, report: check.report, check });
   }

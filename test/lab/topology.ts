@@ -91,6 +91,10 @@ export async function buildTopology(ns: Namespaces): Promise<void> {
   await addr(ns.abroad, 'srv0', `${A.ABROAD_SERVER_SIDE}/24`);
   await addr(ns.servers, 'abr0', `${A.SERVERS_ABROAD_SIDE}/24`);
 
+  // The servers send the client one segment per packet (no GSO super-packets), so that the
+  // censor's per-flow byte counts (connbytes) cut a flow where they say, not up to 64 KB later.
+  await nsMust(ns.servers, 'ip', ['link', 'set', 'dev', 'cen0', 'gso_max_segs', '1']);
+
   // Whole prefixes are local to the namespace that serves them, so each lab host gets
   // its own address without one `ip addr` per host; service addresses are added too so
   // that UDP sockets can bind them.
@@ -98,7 +102,7 @@ export async function buildTopology(ns: Namespaces): Promise<void> {
   await route(ns.censor, ['local', A.CENSOR_PREFIX, 'dev', 'lo']);
   await route(ns.abroad, ['local', A.ABROAD_PREFIX, 'dev', 'lo']);
   await nsMust(ns.servers, 'ip', ['addr', 'add', `${A.ISP_RESOLVER}/32`, 'dev', 'lo']);
-  for (const ip of [A.BLOCKPAGE, A.MITM, A.EOF_BOX]) await nsMust(ns.censor, 'ip', ['addr', 'add', `${ip}/32`, 'dev', 'lo']);
+  for (const ip of [A.BLOCKPAGE, A.MITM, A.EOF_BOX, A.QUIC_SNI_BOX]) await nsMust(ns.censor, 'ip', ['addr', 'add', `${ip}/32`, 'dev', 'lo']);
   for (const ip of [A.TRUTHFUL_RESOLVER, A.PROXY, A.WEBHOOK_SINK]) await nsMust(ns.abroad, 'ip', ['addr', 'add', `${ip}/32`, 'dev', 'lo']);
 
   // The client reaches the servers only through the censor, and the abroad services directly.
