@@ -71,6 +71,8 @@ export class Lab {
   /** QUIC-SNI-filtered addresses: the relay port their DNAT points at, and the names filtered. */
   private readonly quicRelays = new Map<string, { port: number; names: string[] }>();
   private configs = 0;
+  /** The servers' link setting a freeze overrides, to put back after it. */
+  private gsoMaxSegs = '65535';
   configFile = '';
   private onExit = () => this.downSync();
 
@@ -221,6 +223,7 @@ export class Lab {
       case 'freeze': {
         const [mark, drop] = freezeRules(a);
         if (on) {
+          if (!this.applied.some((x) => x.do === 'freeze')) await this.segmentServers(true);
           await nsMust(this.ns.censor, 'iptables', iptablesArgs(mark, '-A'));
           // connbytes counts a flow's bytes only with conntrack accounting (the CONNMARK rule above loads conntrack).
           await nsMust(this.ns.censor, 'sysctl', ['-qw', 'net.netfilter.nf_conntrack_acct=1']);
@@ -228,6 +231,7 @@ export class Lab {
         } else {
           await nsMust(this.ns.censor, 'iptables', iptablesArgs(drop, '-D'));
           await nsMust(this.ns.censor, 'iptables', iptablesArgs(mark, '-D'));
+          if (!this.applied.some((x) => x.do === 'freeze')) await this.segmentServers(false);
         }
         return;
       }
@@ -240,6 +244,20 @@ export class Lab {
         if (!on && !this.applied.some((x) => x.do === 'throttle')) await this.unshape();
         return;
     }
+  }
+
+  /**
+   * While a freeze is applied, the servers send the client one TCP segment per packet: a GSO
+   * super-packet (up to 64 KB) counts as one packet to connbytes, so the cut would land up to
+   * 64 KB late. Only then: one-segment packets also make the loss scenario's drops fall per
+   * segment, which it was not written for.
+   */
+  private async segmentServers(on: boolean): Promise<void> {
+    if (on) {
+      const link = await nsMust(this.ns.servers, 'ip', ['-d', 'link', 'show', 'dev', 'cen0']);
+      this.gsoMaxSegs = /gso_max_segs (\d+)/.exec(link)?.[1] ?? '65535';
+    }
+    await nsMust(this.ns.servers, 'ip', ['link', 'set', 'dev', 'cen0', 'gso_max_segs', on ? '1' : this.gsoMaxSegs]);
   }
 
   /** Steers UDP/443 of `ip` through a relay of the censor's QUIC box that filters `sni`, or takes the name (and, with the last, the relay) away. */

@@ -91,10 +91,6 @@ export async function buildTopology(ns: Namespaces): Promise<void> {
   await addr(ns.abroad, 'srv0', `${A.ABROAD_SERVER_SIDE}/24`);
   await addr(ns.servers, 'abr0', `${A.SERVERS_ABROAD_SIDE}/24`);
 
-  // The servers send the client one segment per packet (no GSO super-packets), so that the
-  // censor's per-flow byte counts (connbytes) cut a flow where they say, not up to 64 KB later.
-  await nsMust(ns.servers, 'ip', ['link', 'set', 'dev', 'cen0', 'gso_max_segs', '1']);
-
   // Whole prefixes are local to the namespace that serves them, so each lab host gets
   // its own address without one `ip addr` per host; service addresses are added too so
   // that UDP sockets can bind them.

@@ -180,7 +180,11 @@ describe.skipIf(!canRun)('censorship lab: UDP-era peers and techniques on the wi
   }, 120_000);
 
   it('freezes a TLS flow whose ClientHello names the host after ~20 KB from the server, and only that flow', async () => {
+    const segs = async () => /gso_max_segs (\d+)/.exec(await must('ip', ['-n', lab.ns.servers, '-d', 'link', 'show', 'dev', 'cen0']))?.[1];
+    const before = await segs();
     await apply([T.freeze('freeze.lab')]);
+    // One segment per packet while the freeze is on, so that connbytes cuts where it says.
+    expect(await segs()).toBe('1');
     const frozen = await body('client', 107, 'freeze.lab');
     expect(frozen).toMatchObject({ ok: false, status: 200, length: 49152, complete: false });
     // Inside the band the analysis looks for.
@@ -193,6 +197,7 @@ describe.skipIf(!canRun)('censorship lab: UDP-era peers and techniques on the wi
     // The control's path reads the whole page.
     expect(await body('abroad', 107, 'freeze.lab')).toMatchObject({ ok: true, bytes: 49152, complete: true });
     await lab.revert();
+    expect(await segs()).toBe(before);
     expect(await body('client', 107, 'freeze.lab')).toMatchObject({ ok: true, bytes: 49152, complete: true });
   });
 
