@@ -44,8 +44,8 @@ export async function startProgram(spec: ProgramSpec): Promise<Program> {
       exited = `exited ${code ?? signal}`;
       resolve();
     });
-    child.once('error', (e) => {
-      exited = `could not start: ${e.message}`;
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      exited = e.code === 'ENOENT' ? `could not start: ${spec.cmd} is not installed (apt-get install coturn caddy)` : `could not start: ${e.message}`;
       resolve();
     });
   });
