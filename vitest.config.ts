@@ -3,7 +3,9 @@ import { defineConfig } from 'vitest/config';
 /** Suites that build the censorship lab (network namespaces) or drive it. */
 const LAB = [
   'test/lab/topology.test.ts',
+  'test/lab/udp-wire.test.ts',
   'test/lab/lab.test.ts',
+  'test/lab/incidents.test.ts',
   'test/lab/daemon.test.ts',
   'test/lab/walled-daemon.test.ts',
   'test/e2e/prometheus-lab.test.ts',

@@ -33,12 +33,23 @@ export const BLOCKPAGE = '198.18.9.9';
 export const FORGED = '198.18.9.10';
 export const MITM = '198.18.9.20';
 export const EOF_BOX = '198.18.9.30';
+/** The censor's QUIC relay: UDP/443 of an SNI-filtered address is DNAT-ed to it (services/quic-sni-box.ts). */
+export const QUIC_SNI_BOX = '198.18.9.40';
 export const TRUTHFUL_RESOLVER = '198.19.1.53';
 export const PROXY = '198.19.1.10';
 export const SOCKS_PORT = 1080;
 export const CONNECT_PORT = 3128;
 export const WEBHOOK_SINK = '198.19.1.99';
 export const WEBHOOK_PORT = 9000;
+/** STUN's registered default port (RFC 8489, IANA "stun" 3478/udp): the call relay (coturn) listens on it. */
+export const STUN_PORT = 3478;
+/**
+ * The QUIC peer (caddy) listens here, TCP and UDP, on each of its addresses: UDP/443 and
+ * TCP/443 of those addresses are DNAT-ed to it in the servers namespace, because the app
+ * hosts already hold TCP 443 on every address there.
+ */
+export const QUIC_PEER_PORT = 8443;
+
 /** A bogon that censors answer with (loopback, as some Russian ISPs do); the client routes it nowhere. */
 export const BOGON = '127.0.0.1';
 

@@ -3,12 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from './lab.js';
 import { pendingReason } from './pending.js';
 import { runScenarios, type ScenarioRun } from './run-scenarios.js';
-import { SCENARIOS } from './scenarios.js';
-import { WALLED_SCENARIOS } from './scenarios-walled.js';
+import { ALL_SCENARIOS as ALL } from './all-scenarios.js';
 import { isRoot } from './sh.js';
 import { describeExpected, describeVantage, mismatches, VANTAGES } from './verdicts.js';
-
-const ALL = [...SCENARIOS, ...WALLED_SCENARIOS];
 
 const canRun = isRoot() || Boolean(process.env.CI);
 if (!canRun) console.warn('censorship lab skipped: it needs root (network namespaces, iptables); run `sudo npm test` or set CI=true to make it mandatory');

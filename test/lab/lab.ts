@@ -11,11 +11,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeCA, type TestCA } from '../support/pki.js';
 import * as A from './addresses.js';
-import { iptablesArgs, throttleRules, THROTTLE_CLASS, type CensorAction } from './censor.js';
+import { freezeRules, iptablesArgs, quicSniRedirect, throttleRules, THROTTLE_CLASS, type CensorAction } from './censor.js';
 import { writeLabConfig, type LabConfigOptions } from './config-files.js';
-import { SCENARIOS } from './scenarios.js';
-import { WALLED_SCENARIOS } from './scenarios-walled.js';
+import { peerAddresses } from './peers.js';
+import { ALL_SCENARIOS } from './all-scenarios.js';
 import type { Scenario } from './scenario-types.js';
+import type { QuicRelayStats } from './services/quic-sni-box.js';
 import type { ServicesSpec } from './services/run.js';
 import type { ReceivedPost } from './services/webhook-sink.js';
 import { nsMust, nsRun, nsSpawn, type RunResult } from './sh.js';
@@ -67,6 +68,11 @@ export class Lab {
   private readonly procs: ChildProcess[] = [];
   private readonly sockets: Record<'servers' | 'censor' | 'abroad', string>;
   private throttling = false;
+  /** QUIC-SNI-filtered addresses: the relay port their DNAT points at, and the names filtered. */
+  private readonly quicRelays = new Map<string, { port: number; names: string[] }>();
+  private configs = 0;
+  /** The servers' link setting a freeze overrides, to put back after it. */
+  private gsoMaxSegs = '65535';
   configFile = '';
   private onExit = () => this.downSync();
 
@@ -75,6 +81,7 @@ export class Lab {
     readonly dir: string,
     readonly ca: TestCA,
     readonly scenarios: Scenario[],
+    private readonly configOptions: LabConfigOptions,
   ) {
     this.sockets = { servers: join(dir, 'servers.sock'), censor: join(dir, 'censor.sock'), abroad: join(dir, 'abroad.sock') };
   }
@@ -84,19 +91,31 @@ export class Lab {
     if (!existsSync(SERVICES())) throw new Error(`${SERVICES()} is missing: run \`npm run build\` first`);
     await removeStale();
     const dir = mkdtempSync(join(tmpdir(), 'bwl-'));
-    const lab = new Lab(namespaceNames(), dir, makeCA('blockwatch lab CA', mkdtempSync(join(dir, 'ca-'))), opts.scenarios ?? [...SCENARIOS, ...WALLED_SCENARIOS]);
+    const { scenarios, ...configOptions } = opts;
+    const lab = new Lab(namespaceNames(), dir, makeCA('blockwatch lab CA', mkdtempSync(join(dir, 'ca-'))), scenarios ?? ALL_SCENARIOS, configOptions);
     process.once('exit', lab.onExit);
     try {
       await buildTopology(lab.ns);
       await lab.startServices();
-      const caFile = join(dir, 'lab-ca.pem');
-      copyFileSync(lab.ca.certFile, caFile);
-      lab.configFile = writeLabConfig(dir, caFile, lab.scenarios, opts);
+      copyFileSync(lab.ca.certFile, lab.caFile);
+      lab.configFile = writeLabConfig(dir, lab.caFile, lab.scenarios, configOptions);
     } catch (e) {
       await lab.down();
       throw e;
     }
     return lab;
+  }
+
+  get caFile(): string {
+    return join(this.dir, 'lab-ca.pem');
+  }
+
+  /**
+   * A config of its own for some of the lab's scenarios: its probes folder holds only their
+   * catalogues, so one scenario's catalogue cannot spoil another's run. Returns its path.
+   */
+  configFor(scenarios: Scenario[]): string {
+    return writeLabConfig(join(this.dir, 'configs', String(this.configs++)), this.caFile, scenarios, this.configOptions);
   }
 
   /** name → address for every lab host. */
@@ -113,15 +132,29 @@ export class Lab {
     // The ISP's filter has its own CA, which no client trusts.
     const ispCA = makeCA('Lab ISP filter CA', mkdtempSync(join(this.dir, 'isp-ca-')));
     const filter = ispCA.issue(['filter.isp.lab'], { ips: [A.MITM, A.BLOCKPAGE] });
+    const peers = peerAddresses(this.scenarios);
+    const peersDir = join(this.dir, 'peers');
+    // The app hosts hold TCP 443 on every address of the servers namespace, so the QUIC
+    // peer listens on its own port and its addresses' 443 (UDP and TCP) is steered there.
+    for (const ip of peers.quic) {
+      for (const proto of ['udp', 'tcp']) {
+        await nsMust(this.ns.servers, 'iptables', ['-w', '-t', 'nat', '-A', 'PREROUTING', '-d', ip, '-p', proto, '--dport', '443',
+          '-j', 'DNAT', '--to-destination', `${ip}:${A.QUIC_PEER_PORT}`]);
+      }
+    }
     const specs: Record<'servers' | 'censor' | 'abroad', ServicesSpec> = {
       servers: {
         control: this.sockets.servers,
         dns: { isp: { address: A.ISP_RESOLVER, zone } },
-        appHosts: { address: '0.0.0.0', cert: app.cert, key: app.key, clientAddress: A.CLIENT_ISP, tcpPorts: [5222] },
+        // 5222: XMPP-style chat ports; 8080: WeChat's long-connection port.
+        appHosts: { address: '0.0.0.0', cert: app.cert, key: app.key, clientAddress: A.CLIENT_ISP, tcpPorts: [5222, 8080] },
+        ...(peers.stun.length ? { stun: { addresses: peers.stun, port: A.STUN_PORT, dir: peersDir } } : {}),
+        ...(peers.quic.length ? { quic: { addresses: peers.quic, port: A.QUIC_PEER_PORT, cert: app.cert, key: app.key, dir: peersDir } } : {}),
       },
       censor: {
         control: this.sockets.censor,
         censorBoxes: { blockpage: A.BLOCKPAGE, mitm: A.MITM, eof: A.EOF_BOX, cert: filter.cert, key: filter.key },
+        quicSniBox: { address: A.QUIC_SNI_BOX },
       },
       abroad: {
         control: this.sockets.abroad,
@@ -191,12 +224,64 @@ export class Lab {
         await nsMust(this.ns.client, 'ip', ['link', 'set', 'dev', 'cen0', on ? 'down' : 'up']);
         if (!on) await routeClientViaCensor(this.ns);
         return;
+      case 'freeze': {
+        const [mark, drop] = freezeRules(a);
+        if (on) {
+          if (!this.applied.some((x) => x.do === 'freeze')) await this.segmentServers(true);
+          await nsMust(this.ns.censor, 'iptables', iptablesArgs(mark, '-A'));
+          // connbytes counts a flow's bytes only with conntrack accounting (the CONNMARK rule above loads conntrack).
+          await nsMust(this.ns.censor, 'sysctl', ['-qw', 'net.netfilter.nf_conntrack_acct=1']);
+          await nsMust(this.ns.censor, 'iptables', iptablesArgs(drop, '-A'));
+        } else {
+          await nsMust(this.ns.censor, 'iptables', iptablesArgs(drop, '-D'));
+          await nsMust(this.ns.censor, 'iptables', iptablesArgs(mark, '-D'));
+          if (!this.applied.some((x) => x.do === 'freeze')) await this.segmentServers(false);
+        }
+        return;
+      }
+      case 'quic-sni':
+        await this.quicSni(a.ip, a.sni, on);
+        return;
       case 'throttle':
         if (on) await this.shape(a.rate);
         for (const r of throttleRules(a)) await nsMust(this.ns.censor, 'iptables', iptablesArgs(r, on ? '-A' : '-D'));
         if (!on && !this.applied.some((x) => x.do === 'throttle')) await this.unshape();
         return;
     }
+  }
+
+  /**
+   * While a freeze is applied, the servers send the client one TCP segment per packet: a GSO
+   * super-packet (up to 64 KB) counts as one packet to connbytes, so the cut would land up to
+   * 64 KB late. Only then: one-segment packets also make the loss scenario's drops fall per
+   * segment, which it was not written for.
+   */
+  private async segmentServers(on: boolean): Promise<void> {
+    if (on) {
+      const link = await nsMust(this.ns.servers, 'ip', ['-d', 'link', 'show', 'dev', 'cen0']);
+      this.gsoMaxSegs = /gso_max_segs (\d+)/.exec(link)?.[1] ?? '65535';
+    }
+    await nsMust(this.ns.servers, 'ip', ['link', 'set', 'dev', 'cen0', 'gso_max_segs', on ? '1' : this.gsoMaxSegs]);
+  }
+
+  /** Steers UDP/443 of `ip` through a relay of the censor's QUIC box that filters `sni`, or takes the name (and, with the last, the relay) away. */
+  private async quicSni(ip: string, sni: string, on: boolean): Promise<void> {
+    const have = this.quicRelays.get(ip);
+    const names = on ? [...(have?.names ?? []), sni] : (have?.names ?? []).filter((n, i, all) => n !== sni || all.indexOf(sni) !== i);
+    if (names.length) {
+      const { port } = (await control(this.sockets.censor, '/quic-sni/relay', { upstream: ip, names })) as { port: number };
+      if (!have) await nsMust(this.ns.censor, 'iptables', iptablesArgs(quicSniRedirect(ip, port), '-A'));
+      this.quicRelays.set(ip, { port, names });
+    } else if (have) {
+      await nsMust(this.ns.censor, 'iptables', iptablesArgs(quicSniRedirect(ip, have.port), '-D'));
+      await control(this.sockets.censor, '/quic-sni/unrelay', { upstream: ip });
+      this.quicRelays.delete(ip);
+    }
+  }
+
+  /** What the censor's QUIC box has relayed, per filtered address. */
+  async quicSniStats(): Promise<Record<string, QuicRelayStats>> {
+    return (await control(this.sockets.censor, '/quic-sni/stats')) as Record<string, QuicRelayStats>;
   }
 
   /** An htb qdisc on the censor's client-facing link: marked flows share one slow class, the rest pass. */
@@ -229,9 +314,9 @@ export class Lab {
     return child;
   }
 
-  /** Runs `blockwatch check --format json` in the client namespace for the given apps. */
-  async check(apps: string[], opts: { vantages?: string[]; timeoutMs?: number } = {}): Promise<CheckResult> {
-    const args = [CLI(), 'check', '--config', this.configFile, '--format', 'json'];
+  /** Runs `blockwatch check --format json` in the client namespace for the given apps (with the lab's config, or another from configFor()). */
+  async check(apps: string[], opts: { vantages?: string[]; timeoutMs?: number; configFile?: string } = {}): Promise<CheckResult> {
+    const args = [CLI(), 'check', '--config', opts.configFile ?? this.configFile, '--format', 'json'];
     for (const a of apps) args.push('--app', a);
     for (const v of opts.vantages ?? []) args.push('--vantage', v);
     const r = await this.exec(process.execPath, args, { timeoutMs: opts.timeoutMs ?? 120_000 });

@@ -15,13 +15,16 @@ export interface ScenarioRun {
   check: CheckResult;
 }
 
-export async function runScenarios(lab: Lab, scenarios: Scenario[], log: (line: string) => void = () => {}): Promise<ScenarioRun[]> {
+/** Runs the scenarios with the lab's config, or with `configFile` (see Lab.configFor). */
+export async function runScenarios(
+  lab: Lab, scenarios: Scenario[], log: (line: string) => void = () => {}, opts: { configFile?: string } = {},
+): Promise<ScenarioRun[]> {
   const runs: ScenarioRun[] = [];
   const shared = scenarios.filter((s) => !s.exclusive);
   if (shared.length) {
     for (const s of shared) await lab.apply(s);
     log(`checking ${shared.length} scenarios at once`);
-    const check = await lab.check(shared.map((s) => s.name));
+    const check = await lab.check(shared.map((s) => s.name), opts);
     await lab.revert();
     for (const s of shared) runs.push({ scenario: s, report: check.report, check });
   }
@@ -34,7 +37,7 @@ export async function runScenarios(lab: Lab, scenarios: Scenario[], log: (line: 
     // Members of a batch list the same actions: each is applied once, in order.
     await lab.apply([...new Set(batch.flatMap((s) => s.censor))]);
     log(batch.length > 1 ? `checking ${batch.map((s) => s.name).join(', ')} together` : `checking ${batch[0].name} alone`);
-    const check = await lab.check(batch.map((s) => s.name));
+    const check = await lab.check(batch.map((s) => s.name), opts);
     await lab.revert();
     for (const s of batch) runs.push({ scenario: s, report: check.report, check });
   }

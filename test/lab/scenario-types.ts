@@ -7,7 +7,11 @@ export type CatalogueTarget =
   | { id: string; kind: 'https'; url: string; group?: string; transfer?: { bytes: string; floor?: string } }
   | { id: string; kind: 'tcp'; host: string; port: number; group?: string }
   | { id: string; kind: 'tls'; host: string; port: number; sni?: string; group?: string }
-  | { id: string; kind: 'dns'; host: string; group?: string };
+  | { id: string; kind: 'dns'; host: string; group?: string }
+  /** A STUN Binding request to a call relay. */
+  | { id: string; kind: 'udp'; host: string; port: number; group?: string }
+  /** A QUIC v1 Initial carrying a ClientHello with the SNI (default: host) and ALPN (default: h3). */
+  | { id: string; kind: 'quic'; host: string; port: number; sni?: string; alpn?: string[]; group?: string };
 
 export type ExpectedTarget = readonly [TargetStatus, Pattern | null];
 

@@ -28,7 +28,7 @@ const domesticTargets: CatalogueTarget[] = [
 ];
 const messengerTargets: CatalogueTarget[] = [
   web('web.abroad-messenger.lab'),
-  { id: 'dc', kind: 'tcp', host: addr(153), port: 443 },
+  { id: 'dc', kind: 'tcp', host: addr(203), port: 443 },
   { id: 'dns', kind: 'dns', host: 'web.abroad-messenger.lab' },
 ];
 const chatTargets: CatalogueTarget[] = [
@@ -41,20 +41,20 @@ const chatTargets: CatalogueTarget[] = [
  * Only these destinations answer the client: the domestic canary, the ISP's resolver
  * and the domestic messenger's hosts. One list of actions, shared by the batch.
  */
-const ALLOWLIST = T.allowlist([A.DOMESTIC_CANARY, A.ISP_RESOLVER, addr(150), addr(151)]);
+const ALLOWLIST = T.allowlist([A.DOMESTIC_CANARY, A.ISP_RESOLVER, addr(200), addr(201)]);
 const ALLOWLIST_WHY =
   'only the domestic canary answers, after the foreign one is re-probed, so the vantage is walled and its apps are judged as online';
 
-const shutdownTargets: CatalogueTarget[] = [web('shutdown.lab'), { id: 'dc', kind: 'tcp', host: addr(158), port: 443 }];
-const routesTargets: CatalogueTarget[] = [web('noroute.lab'), { id: 'dc', kind: 'tcp', host: addr(160), port: 443 }];
-const linkTargets: CatalogueTarget[] = [web('linkdown.lab'), { id: 'dc', kind: 'tcp', host: addr(162), port: 443 }];
+const shutdownTargets: CatalogueTarget[] = [web('shutdown.lab'), { id: 'dc', kind: 'tcp', host: addr(208), port: 443 }];
+const routesTargets: CatalogueTarget[] = [web('noroute.lab'), { id: 'dc', kind: 'tcp', host: addr(210), port: 443 }];
+const linkTargets: CatalogueTarget[] = [web('linkdown.lab'), { id: 'dc', kind: 'tcp', host: addr(212), port: 443 }];
 
 export const WALLED_SCENARIOS: Scenario[] = [
   {
     name: 'allowlist-domestic',
     description: 'Destination allowlisting: the client reaches only the domestic canary, the ISP resolver and the domestic messenger.',
     why: `${ALLOWLIST_WHY}; the domestic messenger is on the list, so it is reachable`,
-    hosts: { 'messenger.home.lab': addr(150), 'chat.home.lab': addr(151) },
+    hosts: { 'messenger.home.lab': addr(200), 'chat.home.lab': addr(201) },
     targets: domesticTargets,
     censor: ALLOWLIST, exclusive: true, together: RUSSIA_2025_ALLOWLISTS,
     expectVantage: { isp: { state: 'walled' }, abroad: { state: 'online' } },
@@ -64,7 +64,7 @@ export const WALLED_SCENARIOS: Scenario[] = [
     name: 'allowlist-messenger',
     description: 'Under the same allowlist, a foreign messenger with a web client and a data centre address.',
     why: `${ALLOWLIST_WHY}; the ISP resolver still answers, SYNs to the app vanish while the control connects: tcp.timeout`,
-    hosts: { 'web.abroad-messenger.lab': addr(152) },
+    hosts: { 'web.abroad-messenger.lab': addr(202) },
     targets: messengerTargets,
     censor: ALLOWLIST, exclusive: true, together: RUSSIA_2025_ALLOWLISTS,
     expectVantage: { isp: { state: 'walled' }, abroad: { state: 'online' } },
@@ -77,7 +77,7 @@ export const WALLED_SCENARIOS: Scenario[] = [
     name: 'allowlist-chat',
     description: 'Under the same allowlist, a foreign chat app with redundant chat hosts.',
     why: `${ALLOWLIST_WHY}; no chat host of the group connects while the control does: the app is blocked`,
-    hosts: { 'e1.abroad-chat.lab': addr(154), 'e2.abroad-chat.lab': addr(155), 'web.abroad-chat.lab': addr(156) },
+    hosts: { 'e1.abroad-chat.lab': addr(204), 'e2.abroad-chat.lab': addr(205), 'web.abroad-chat.lab': addr(206) },
     targets: chatTargets,
     censor: ALLOWLIST, exclusive: true, together: RUSSIA_2025_ALLOWLISTS,
     expectVantage: { isp: { state: 'walled' }, abroad: { state: 'online' } },
@@ -90,7 +90,7 @@ export const WALLED_SCENARIOS: Scenario[] = [
     name: 'shutdown',
     description: "A full shutdown: the ISP drops every packet from the client, the domestic canary's and the resolver's included.",
     why: 'nothing answers, domestic canary and resolver included, while the host has its route and its other vantage is online: offline, reason shutdown; no verdict counts',
-    hosts: { 'shutdown.lab': addr(157) },
+    hosts: { 'shutdown.lab': addr(207) },
     targets: shutdownTargets,
     censor: [T.offline()], exclusive: true,
     expectVantage: { isp: { state: 'offline', reason: 'shutdown' }, abroad: { state: 'online' } },
@@ -100,7 +100,7 @@ export const WALLED_SCENARIOS: Scenario[] = [
     name: 'shutdown-routes',
     description: "A shutdown by withdrawn routes: the ISP's router answers every packet from the client with ICMP network unreachable.",
     why: "unreachables from the ISP's router are not this host's own: it still has a route, so offline, reason shutdown, not link",
-    hosts: { 'noroute.lab': addr(159) },
+    hosts: { 'noroute.lab': addr(209) },
     targets: routesTargets,
     censor: [T.routesWithdrawn()], exclusive: true,
     expectVantage: { isp: { state: 'offline', reason: 'shutdown' }, abroad: { state: 'online' } },
@@ -110,7 +110,7 @@ export const WALLED_SCENARIOS: Scenario[] = [
     name: 'link-down',
     description: "The probe host loses its own link: the client's interface to the censor goes down.",
     why: "the host's own stack has no route to the ISP resolver any more: offline, reason link; the vantage abroad, on its own link, is unaffected",
-    hosts: { 'linkdown.lab': addr(161) },
+    hosts: { 'linkdown.lab': addr(211) },
     targets: linkTargets,
     censor: [T.linkDown()], exclusive: true,
     expectVantage: { isp: { state: 'offline', reason: 'link' }, abroad: { state: 'online' } },

@@ -11,6 +11,8 @@ import { request as httpsRequest } from 'node:https';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import * as packet from 'dns-packet';
+import { isVersionNegotiation, parseStunAnswer, quicProbe, stunBindingRequest } from './datagrams.js';
+import { udpAsk } from './udp-ask.js';
 
 const DEADLINE_MS = 3000;
 type Out = Record<string, unknown>;
@@ -140,6 +142,44 @@ const ops: Record<string, (...a: string[]) => Promise<Out>> = {
         const line = d.toString('latin1').split('\r\n')[0];
         resolve({ ok: / 200 /.test(line), line });
       });
+    });
+  },
+  /** A STUN Binding request; reports the mapped address, or the error (ECONNREFUSED: ICMP port unreachable; TIMEOUT). */
+  async stun(ip, port) {
+    const req = stunBindingRequest();
+    const out = await udpAsk(ip, Number(port), req, (m) => parseStunAnswer(m, req) !== null, DEADLINE_MS);
+    return out.ok ? { ok: true, mapped: parseStunAnswer(out.reply, req)?.mapped ?? null, from: out.from } : { ok: false, error: out.error };
+  },
+  /** A long-header datagram of `size` bytes with first byte `first` (hex) and a reserved version; ok when Version Negotiation comes back. */
+  async quicping(ip, port, size = '1200', first = 'c0', waitMs = '1500') {
+    const { datagram, dcid } = quicProbe({ size: Number(size), firstByte: parseInt(first, 16) });
+    const out = await udpAsk(ip, Number(port), datagram, (m) => isVersionNegotiation(m, dcid), Number(waitMs));
+    return out.ok ? { ok: true, from: out.from } : { ok: false, error: out.error };
+  },
+  /** An HTTPS GET whose body is read until it ends or no byte comes for `stallMs`: how far did it get? */
+  async body(ip, host, path, caFile, stallMs = '1500') {
+    return new Promise((resolve) => {
+      const req = httpsRequest({ host: ip, servername: host, headers: { host }, path, ca: readFileSync(caFile) }, (res) => {
+        let bytes = 0;
+        const stalled = () => {
+          req.destroy();
+          resolve({ ok: false, status: res.statusCode, length: Number(res.headers['content-length'] ?? -1), bytes, complete: false });
+        };
+        let timer = setTimeout(stalled, Number(stallMs));
+        res.on('data', (c: Buffer) => {
+          bytes += c.length;
+          clearTimeout(timer);
+          timer = setTimeout(stalled, Number(stallMs));
+        });
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve({ ok: true, status: res.statusCode, length: Number(res.headers['content-length'] ?? -1), bytes, complete: true });
+        });
+        res.on('error', () => {});
+      });
+      req.setTimeout(DEADLINE_MS, () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
+      req.on('error', (e) => resolve(errOut(e)));
+      req.end();
     });
   },
   async post(url, body) {

@@ -2,14 +2,18 @@
  * The lab's app hosts: one HTTPS server answering for every lab name on every address of
  * the servers namespace, plus plain TCP listeners. A host can be told to answer the
  * client's censored path (or everyone) with a legal block (451), a blockpage, a redirect
- * to an ISP warning page, a reset or a stall after the request: user-space stand-ins for
- * what an in-path box or a geo-blocking origin does once TLS is through.
+ * to an ISP warning page, a reset or a stall after the request, or a freeze part-way
+ * through the body: user-space stand-ins for what an in-path box or a geo-blocking origin
+ * does once TLS is through. `?size=N` pads a host's page to N bytes, so that a body read can
+ * pass the 16–20 KB after which censors freeze flows.
  */
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 
-export type HostMode = '451' | 'blockpage' | 'redirect' | 'reset' | 'stall';
+/** `freeze`: the page's first 16 KB (FREEZE_AFTER_BYTES), then nothing more on that connection. */
+export type HostMode = '451' | 'blockpage' | 'redirect' | 'reset' | 'stall' | 'freeze';
 
 export interface HostRule {
   mode: HostMode;
@@ -41,6 +45,16 @@ export const WARNING_URL = 'http://warning.isp.lab/';
 export const BLOB_BYTES = 1024 * 1024;
 const MAX_BLOB_BYTES = 16 * 1024 * 1024;
 const HOLD_MS = 30_000;
+/** Where a frozen page stops: 16 KB of body, inside the 16–20 KB reported for Russia's freezes (net4people/bbs #490). */
+export const FREEZE_AFTER_BYTES = 16 * 1024;
+/** A frozen page's size when the request names none: more than the freeze band, less than blockwatch's 64 KB body cap. */
+export const FREEZE_PAGE_BYTES = 48 * 1024;
+/**
+ * TLS plaintext per record for sized pages. With 16 KB records a client that loses the
+ * flow mid-record decrypts nothing of it; small records, as servers with dynamic record
+ * sizing send early in a connection, let a frozen read show the bytes that did arrive.
+ */
+const SMALL_RECORD_BYTES = 1024;
 
 /** Sends a TCP RST: a TLS socket's own handle cannot, the TCP socket under it can. */
 function resetConnection(sock: Socket): void {
@@ -55,6 +69,21 @@ function resetConnection(sock: Socket): void {
 function page(host: string): string {
   const filler = 'lab app content '.repeat(100);
   return `<html><head><title>${host} lab app</title></head><body><h1>${host}</h1><p>${filler}</p></body></html>`;
+}
+
+/** The host's page padded to exactly `size` bytes (never shorter than the plain page). */
+export function sizedPage(host: string, size: number): string {
+  const head = `<html><head><title>${host} lab app</title></head><body><h1>${host}</h1><p>`;
+  const tail = '</p></body></html>';
+  const room = Math.max(0, Math.min(size, MAX_BLOB_BYTES) - head.length - tail.length);
+  const filler = 'lab app content '.repeat(Math.ceil(room / 16)).slice(0, room);
+  return head + filler + tail;
+}
+
+function requestedSize(req: IncomingMessage): number | null {
+  const raw = new URL(req.url ?? '/', 'https://lab').searchParams.get('size');
+  const n = raw === null ? NaN : Number(raw);
+  return Number.isInteger(n) && n > 0 ? n : null;
 }
 
 export async function startAppHosts(spec: AppHostsSpec): Promise<AppHosts> {
@@ -89,6 +118,14 @@ export async function startAppHosts(spec: AppHostsSpec): Promise<AppHosts> {
         case 'stall':
           hold(req.socket);
           return;
+        case 'freeze': {
+          const body = Buffer.from(sizedPage(host, requestedSize(req) ?? FREEZE_PAGE_BYTES));
+          (req.socket as TLSSocket).setMaxSendFragment(SMALL_RECORD_BYTES);
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length });
+          res.write(body.subarray(0, FREEZE_AFTER_BYTES));
+          hold(req.socket);
+          return;
+        }
       }
     }
     const url = new URL(req.url ?? '/', 'https://lab');
@@ -99,7 +136,9 @@ export async function startAppHosts(spec: AppHostsSpec): Promise<AppHosts> {
       res.end(Buffer.alloc(bytes, 0x61));
       return;
     }
-    const body = page(host);
+    const size = requestedSize(req);
+    if (size !== null) (req.socket as TLSSocket).setMaxSendFragment(SMALL_RECORD_BYTES);
+    const body = size === null ? page(host) : sizedPage(host, size);
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
   }
 

@@ -9,7 +9,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { startAppHosts, type AppHosts, type AppHostsSpec, type HostRule } from './app-hosts.js';
 import { startCensorBoxes, type CensorBoxes, type CensorBoxesSpec } from './censor-boxes.js';
 import { startDnsServer, type DnsRule, type DnsServer, type DnsServerSpec } from './dns-server.js';
+import type { Program } from './program.js';
 import { startProxies, type Proxies, type ProxiesSpec } from './proxies.js';
+import { startQuicPeer, type QuicPeerSpec } from './quic-peer.js';
+import { startQuicSniBox, type QuicSniBox, type QuicSniBoxSpec } from './quic-sni-box.js';
+import { startStunPeer, type StunPeerSpec } from './stun-peer.js';
 import { startWebhookSink, type WebhookSink } from './webhook-sink.js';
 
 export interface ServicesSpec {
@@ -19,6 +23,11 @@ export interface ServicesSpec {
   censorBoxes?: CensorBoxesSpec;
   proxies?: ProxiesSpec;
   webhook?: { address: string; port: number };
+  /** The call relay's STUN server (coturn). */
+  stun?: StunPeerSpec;
+  /** The HTTP/3 server (caddy). */
+  quic?: QuicPeerSpec;
+  quicSniBox?: QuicSniBoxSpec;
 }
 
 const MAX_CONTROL_BYTES = 1024 * 1024;
@@ -31,6 +40,17 @@ async function main(): Promise<void> {
   const boxes: CensorBoxes | null = spec.censorBoxes ? await startCensorBoxes(spec.censorBoxes) : null;
   const proxies: Proxies | null = spec.proxies ? await startProxies(spec.proxies) : null;
   const sink: WebhookSink | null = spec.webhook ? await startWebhookSink(spec.webhook.address, spec.webhook.port) : null;
+  const sniBox: QuicSniBox | null = spec.quicSniBox ? startQuicSniBox(spec.quicSniBox) : null;
+  // Real server programs, started last so that a failure above leaves none behind.
+  const programs: Program[] = [];
+  const stopPrograms = () => Promise.allSettled(programs.map((p) => p.stop()));
+  const started = await Promise.allSettled([spec.stun && startStunPeer(spec.stun), spec.quic && startQuicPeer(spec.quic)]);
+  for (const r of started) if (r.status === 'fulfilled' && r.value) programs.push(r.value);
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await stopPrograms();
+    throw failed.reason;
+  }
 
   async function handle(path: string, body: any): Promise<unknown> {
     const [, service, action, arg] = path.split('/');
@@ -53,6 +73,15 @@ async function main(): Promise<void> {
     if (service === 'proxies' && proxies) {
       proxies.setDenied((body.destinations ?? []) as string[]);
       return 'ok';
+    }
+    if (service === 'quic-sni' && sniBox) {
+      if (action === 'relay') return { port: await sniBox.relay(String(body.upstream), (body.names ?? []) as string[]) };
+      if (action === 'unrelay') {
+        await sniBox.unrelay(String(body.upstream));
+        return 'ok';
+      }
+      if (action === 'stats') return sniBox.stats();
+      throw new Error(`unknown quic-sni action ${action}`);
     }
     if (service === 'webhook' && sink) {
       if (action === 'received') return sink.received();
@@ -83,7 +112,8 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => control.listen(spec.control, () => resolve()));
 
   const stop = async () => {
-    await Promise.allSettled([...[...dns.values()].map((d) => d.close()), hosts?.close(), boxes?.close(), proxies?.close(), sink?.close()]);
+    await Promise.allSettled([...[...dns.values()].map((d) => d.close()), hosts?.close(), boxes?.close(), proxies?.close(), sink?.close(), sniBox?.close()]);
+    await stopPrograms();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop());
