@@ -21,9 +21,15 @@ class SocketChannel implements DatagramChannel {
 
   send(payload: Buffer): void {
     if (this.closed) return;
-    this.sock.send(payload, (err) => {
+    const onError = (err: Error | null): void => {
       if (err && !this.closed) for (const l of this.errorListeners) l(err);
-    });
+    };
+    try {
+      this.sock.send(payload, onError);
+    } catch (err) {
+      // A socket that is no longer connected throws rather than calling back: still an error, never a crash.
+      onError(err as Error);
+    }
   }
 
   onMessage(listener: (msg: Buffer, from: string) => void): void {
@@ -70,8 +76,10 @@ export function openUdp(ip: string, port: number, signal: AbortSignal, localAddr
     detach = whenAborted(signal, fail);
     if (settled) return;
     sock.once('error', fail);
+    // Node hands a failed connect (ENETUNREACH: no route) to this callback, not to 'error'.
     const connect = (): void =>
-      sock.connect(port, ip, () => {
+      sock.connect(port, ip, (err?: Error) => {
+        if (err) return fail(err);
         if (settled) return;
         settled = true;
         detach();

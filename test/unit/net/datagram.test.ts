@@ -89,3 +89,24 @@ describe('direct datagram connector', () => {
     expect(toFailure(err, 'connect').failure).toMatch(/^unknown_failure: proxy_refused \(udp: /);
   });
 });
+
+describe.skipIf(process.getuid?.() !== 0)('direct datagram connector without a route (root: a namespace with only loopback)', () => {
+  it('fails with network_unreachable instead of handing back an unconnected channel', async () => {
+    const ns = `bwl-${process.pid}-noroute`;
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('ip', ['netns', 'add', ns]);
+    try {
+      const module = new URL('../../../dist/src/net/datagram/direct.js', import.meta.url).pathname;
+      const errors = new URL('../../../dist/src/net/errors.js', import.meta.url).pathname;
+      const script = `
+        const { openUdp } = await import(${JSON.stringify(module)});
+        const { toFailure } = await import(${JSON.stringify(errors)});
+        try { (await openUdp('192.0.2.1', 3478, AbortSignal.timeout(2000))).close(); console.log('opened'); }
+        catch (e) { console.log(toFailure(e, 'connect').failure); }`;
+      const out = execFileSync('ip', ['netns', 'exec', ns, process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8' });
+      expect(out.trim()).toBe('network_unreachable');
+    } finally {
+      execFileSync('ip', ['netns', 'del', ns]);
+    }
+  });
+});
