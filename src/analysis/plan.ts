@@ -19,6 +19,7 @@ export function diagnosisInput(r: DiagnosisRequest): string {
     case 'control_connect':
       return hostPort(r.ip, r.port);
     case 'sni_swap':
+    case 'sni_repeat':
     case 'quic_sni_swap':
     case 'answer_tls':
       return `${hostPort(r.ip, r.port)} sni=${r.sni}`;
@@ -43,8 +44,8 @@ function targetPort(m: Measurement): number {
  * The follow-ups for a measurement, given the control resolver's answers (or
  * null): control_resolve when the name did not resolve and no control did;
  * answer_tls and answer_http when answers are disjoint from the control's;
- * control_connect when every connect failed; sni_swap after a TLS reset, close
- * or stall; quic_sni_swap after a QUIC Initial drew no answer; throughput when a transfer stalled or fell below its floor.
+ * control_connect when every connect failed; sni_swap (and sni_repeat, the same
+ * handshake again) after a TLS reset, close or stall; quic_sni_swap after a QUIC Initial drew no answer; throughput when a transfer stalled or fell below its floor.
  */
 export function planDiagnosis(measurement: Measurement, controlQueries: DnsQuery[] | null): DiagnosisRequest[] {
   const m = measurement;
@@ -77,7 +78,11 @@ export function planDiagnosis(measurement: Measurement, controlQueries: DnsQuery
 
   const last = m.tls_handshakes[m.tls_handshakes.length - 1];
   if (last && !m.tls_handshakes.some((h) => h.failure === null) && handshakePattern(last.failure) !== null) {
-    out.push({ step: 'sni_swap', ip: canonicalAddress(hostOfAddress(last.address)), port, sni: INNOCUOUS_SNI });
+    const ip = canonicalAddress(hostOfAddress(last.address));
+    out.push({ step: 'sni_swap', ip, port, sni: INNOCUOUS_SNI });
+    // The same handshake once more: under packet loss a handshake can fail once and an SNI
+    // swap succeed by chance, which must not read as a filter (nor, with a control, a block).
+    if (last.server_name) out.push({ step: 'sni_repeat', ip, port, sni: last.server_name });
   }
 
   // QUIC silence: does the same address answer an Initial naming something innocuous?

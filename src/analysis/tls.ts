@@ -54,6 +54,14 @@ export function classifyTls(input: AnalysisInput): StepResult | null {
 
   const pattern = handshakePattern(last.failure);
   const ip = canonicalAddress(hostOfAddress(last.address));
+  const repeated = input.diagnosis.find((s) => s.step === 'sni_repeat' && stepIp(s) === ip && swapCompleted(s));
+  if (pattern !== null && repeated) {
+    // Reached with the same name on a second try: the failure was transient, not a filter.
+    return {
+      finding: { pattern: null, step: 'tls', control: 'none', controlSource: null, strength: 'none', reason: `the handshake failed once (${pattern}) and completed when repeated: a transient failure` },
+      evidence,
+    };
+  }
   const swaps = input.diagnosis.filter((s) => s.step === 'sni_swap');
   // Prefer swaps to the same address; one to another address of the target still shows the name is the key.
   const same = swaps.filter((s) => stepIp(s) === ip);

@@ -36,6 +36,9 @@ export interface AnalysisInput {
  *   `sni`. outcome 'success' when the handshake completed, even if the
  *   certificate does not match that name (failure ssl_invalid_hostname is
  *   read as completed too).
+ * - sni_repeat: the same TLS handshake again, to the same ip:port with the
+ *   target's own `sni`. outcome 'success' when it completed: the first failure
+ *   was transient (loss), so neither a filter nor a block.
  * - quic_sni_swap: a QUIC Initial from the vantage to ip:port with the innocuous
  *   `sni`. outcome 'success' when any valid long-header packet came back.
  *   detail.response: the first answer's packet type, or null.
@@ -56,6 +59,7 @@ export type DiagnosisRequest =
   | { step: 'control_resolve'; hostname: string; queryType: QueryType }
   | { step: 'control_connect'; ip: string; port: number }
   | { step: 'sni_swap'; ip: string; port: number; sni: string }
+  | { step: 'sni_repeat'; ip: string; port: number; sni: string }
   | { step: 'quic_sni_swap'; ip: string; port: number; sni: string }
   | { step: 'answer_tls'; ip: string; port: number; sni: string }
   | { step: 'answer_http'; ip: string; url: string }

@@ -55,6 +55,7 @@ async function runOne(r: DiagnosisRequest, dc: DiagnosisContext): Promise<Diagno
       return step(r, record.status.success, record.status.failure, { from: dc.control ? 'control' : 'vantage' });
     }
     case 'sni_swap':
+    case 'sni_repeat':
     case 'answer_tls': {
       const { socket, record: tcp, lost } = await connectStep(r.ip, r.port, ctx, origin);
       if (lost) return step(r, false, lost, { operation: 'tls_handshake' });

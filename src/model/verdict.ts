@@ -43,7 +43,7 @@ export type Pattern = (typeof PATTERNS)[number];
 
 /** One follow-up probe and what it found. */
 export interface DiagnosisStep {
-  step: 'control_resolve' | 'control_connect' | 'sni_swap' | 'quic_sni_swap' | 'answer_tls' | 'answer_http' | 'throughput' | 'control_vantage';
+  step: 'control_resolve' | 'control_connect' | 'sni_swap' | 'sni_repeat' | 'quic_sni_swap' | 'answer_tls' | 'answer_http' | 'throughput' | 'control_vantage';
   input: string;
   outcome: 'success' | 'failure';
   failure: FailureString | null;

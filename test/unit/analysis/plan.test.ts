@@ -55,7 +55,10 @@ describe('planDiagnosis', () => {
 
   it.each(['connection_reset', 'eof_error', 'generic_timeout_error'] as const)('swaps the SNI after a TLS %s', (failure) => {
     const m = measurement({ queries: [query('A', [IP])], tcp_connect: [connect(IP, 443)], tls_handshakes: [handshake(IP, failure)], failure, operation: 'tls_handshake' });
-    expect(planDiagnosis(m, [query('A', [IP])])).toEqual([{ step: 'sni_swap', ip: IP, port: 443, sni: 'example.com' }]);
+    expect(planDiagnosis(m, [query('A', [IP])])).toEqual([
+      { step: 'sni_swap', ip: IP, port: 443, sni: 'example.com' },
+      { step: 'sni_repeat', ip: IP, port: 443, sni: HOST },
+    ]);
   });
 
   it('does not swap the SNI for an invalid certificate', () => {

@@ -5,7 +5,7 @@ import { requestPattern } from '../../../src/analysis/http.js';
 import { connectPattern } from '../../../src/analysis/tcp.js';
 import { handshakePattern } from '../../../src/analysis/tls.js';
 import type { FingerprintDb, Target } from '../../../src/model/index.js';
-import { connect, handshake, input, IP, measurement, okHttps, query, request, response, step } from './build.js';
+import { connect, handshake, HOST, input, IP, measurement, okHttps, query, request, response, step } from './build.js';
 
 const DC: Target = { id: 'dc2', kind: 'tcp', host: '149.154.167.51', port: 443 };
 
@@ -69,6 +69,18 @@ describe('TLS', () => {
   it('reads an SNI swap to another address of the target as SNI filtering too', () => {
     const v = classifyTarget(input(tlsM('connection_reset'), { diagnosis: [step('sni_swap', '149.154.167.100:443 sni=example.com', 'success', null, { ip: '149.154.167.100' })] }));
     expect([v.status, v.pattern]).toEqual(['blocked', 'tls.sni_filter']);
+  });
+
+  it('calls a failed handshake that completes when repeated with the same name transient: never a filter or a block, even with a control', () => {
+    const swap = step('sni_swap', `${IP}:443 sni=example.com`, 'success', null, { ip: IP });
+    const repeat = step('sni_repeat', `${IP}:443 sni=${HOST}`, 'success', null, { ip: IP });
+    const v = classifyTarget(input(tlsM('generic_timeout_error'), { control: okHttps(), diagnosis: [swap, repeat] }));
+    expect([v.status, v.pattern]).toEqual(['anomaly', null]);
+    expect((v.evidence.basis as { reason: string }).reason).toMatch(/transient/);
+    // The repeat failing too is what a filter looks like.
+    const failed = step('sni_repeat', `${IP}:443 sni=${HOST}`, 'failure', 'generic_timeout_error', { ip: IP });
+    const w = classifyTarget(input(tlsM('generic_timeout_error'), { control: okHttps(), diagnosis: [swap, failed] }));
+    expect([w.status, w.pattern]).toEqual(['blocked', 'tls.sni_filter']);
   });
 
   it('keeps tls.reset when the SNI swap is reset too', () => {
