@@ -10,7 +10,7 @@ import { EvidenceWriter } from './evidence/index.js';
 import { makeLogger } from './logger.js';
 import { Metrics } from './metrics/index.js';
 import { DEFAULT_PAGE, type Report } from './model/index.js';
-import type { RoundResult } from './runner/round.js';
+import type { Observation, RoundResult } from './runner/round.js';
 import { makeTransports } from './runner/transports.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { startServer } from './server/index.js';
@@ -30,20 +30,22 @@ export async function runDaemon(configPath: string, logger: Logger = makeLogger(
   let latest: Report | null = null;
   const history = new History((config.server.page ?? DEFAULT_PAGE).history);
 
+  /** Every probe as it concludes (confirmation re-probes too): its metrics, its evidence line, its log line. Then the measurement goes. */
+  const onObservation = (o: Observation, round: string): void => {
+    metrics.recordProbe(o.vantage, o.app, o.target.kind, o.verdict.status, o.measurement.timings);
+    evidence?.write({ vantage: o.vantage, app: o.app, target: o.target.id, measurement: o.measurement, verdict: o.verdict, round });
+    if (o.verdict.status !== 'ok') {
+      // Unknown (an offline vantage, a probe that could not run) is said once per round, not per target.
+      const level = o.verdict.status === 'unknown' ? 'debug' : 'info';
+      logger.child({ vantage: o.vantage, app: o.app, target: o.target.id })[level](
+        { status: o.verdict.status, pattern: o.verdict.pattern, failure: o.verdict.failure, operation: o.verdict.operation },
+        'target not ok',
+      );
+    }
+  };
+
   const onRound = (result: RoundResult, confirmations: number): void => {
     const finishedAt = new Date(result.report.finishedAt);
-    for (const o of result.observations) {
-      metrics.recordProbe(o.vantage, o.app, o.target.kind, o.verdict.status, o.measurement.timings);
-      evidence?.write({ vantage: o.vantage, app: o.app, target: o.target.id, measurement: o.measurement, verdict: o.verdict, round: result.report.startedAt });
-      if (o.verdict.status !== 'ok') {
-        // Unknown (an offline vantage, a probe that could not run) is said once per round, not per target.
-        const level = o.verdict.status === 'unknown' ? 'debug' : 'info';
-        logger.child({ vantage: o.vantage, app: o.app, target: o.target.id })[level](
-          { status: o.verdict.status, pattern: o.verdict.pattern, failure: o.verdict.failure, operation: o.verdict.operation },
-          'target not ok',
-        );
-      }
-    }
     for (const v of result.report.apps) metrics.recordApp(v);
     for (const state of result.report.vantages) {
       metrics.recordVantage(state);
@@ -58,6 +60,7 @@ export async function runDaemon(configPath: string, logger: Logger = makeLogger(
   };
 
   const scheduler = new Scheduler(config, makeTransports(config), {
+    onObservation,
     onRound,
     onSkipped: () => {
       metrics.roundSkipped();

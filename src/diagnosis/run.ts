@@ -92,12 +92,16 @@ async function runOne(r: DiagnosisRequest, dc: DiagnosisContext): Promise<Diagno
       if (!resp) return step(r, false, res.record.failure, { operation: res.operation });
       return step(r, true, null, { status: resp.code, headers: resp.headers, body_sample: resp.body_sample, title: resp.title, body_length: resp.body_length });
     }
-    case 'throughput': {
-      const m = await dc.controlMeasurement();
-      if (!m) return step(r, false, null, { skipped: 'no control vantage online' });
-      const t = m.transfer;
-      if (!t) return step(r, false, m.failure, { from: 'control', operation: m.operation });
-      return step(r, t.complete, m.failure, { from: 'control', bitsPerSecond: t.bitsPerSecond, bytes: t.bytes, seconds: t.seconds, complete: t.complete, ...(t.stalled ? { stalled: true } : {}) });
-    }
+    case 'throughput':
+      return throughputStep(r, dc.controlMeasurement);
   }
+}
+
+/** The throughput baseline: the same transfer as the control vantage measured it this round. No probe of its own. */
+export async function throughputStep(r: Extract<DiagnosisRequest, { step: 'throughput' }>, controlMeasurement: () => Promise<Measurement | null>): Promise<DiagnosisStep> {
+  const m = await controlMeasurement();
+  if (!m) return step(r, false, null, { skipped: 'no control vantage online' });
+  const t = m.transfer;
+  if (!t) return step(r, false, m.failure, { from: 'control', operation: m.operation });
+  return step(r, t.complete, m.failure, { from: 'control', bitsPerSecond: t.bitsPerSecond, bytes: t.bytes, seconds: t.seconds, complete: t.complete, ...(t.stalled ? { stalled: true } : {}) });
 }

@@ -9,6 +9,7 @@ import type { DnsQuery, FailureString, QueryType, TcpConnect, TlsHandshake } fro
 import { hostPort } from '../model/index.js';
 import { whenAborted } from '../net/abort.js';
 import { since } from '../net/clock.js';
+import { unheardError } from '../net/connectors/direct.js';
 import { toFailure } from '../net/errors.js';
 import { joinCA, trustContext } from '../net/trust.js';
 import { peerChain } from './certs.js';
@@ -141,7 +142,9 @@ export function tlsStep(
       if (settled) return;
       settled = true;
       detach();
-      record.failure = toFailure(err, 'tls_handshake').failure;
+      // A reset that reached the TCP socket before the handshake began shows here only as
+      // "disconnected before secure TLS connection": the socket's own error says what it was.
+      record.failure = toFailure(unheardError(socket) ?? err, 'tls_handshake').failure;
       record.t = since(origin);
       tls.destroy();
       socket.destroy();

@@ -61,7 +61,8 @@ export interface Config {
   file: string;
   probesDir: string;
   apps: App[];
-  schedule: { cron: string; jitterMs: number; concurrency: number; timeoutMs: number };
+  /** workers: probe worker threads (0: probe in the main thread); absent: one per core. */
+  schedule: { cron: string; jitterMs: number; concurrency: number; timeoutMs: number; workers?: number };
   vantages: Vantage[];
   control: { resolver: ResolverSpec };
   canaries: Canary[];

@@ -13,6 +13,15 @@ export interface Deadline {
   dispose(): void;
 }
 
+/**
+ * What a probe reads when its parent aborted: the parent's own deadline passing stays a
+ * timeout; anything else (a shutdown, whatever its reason says) interrupted the probe.
+ */
+function fromParent(reason: unknown): unknown {
+  if (reason instanceof DOMException && reason.name === 'TimeoutError') return reason;
+  return new DOMException('The probe was interrupted', 'AbortError');
+}
+
 export function deadline(ms: number, parent?: AbortSignal): Deadline {
   const ac = new AbortController();
   // A round's (or the daemon's) signal is the parent of every probe in flight: hundreds of
@@ -20,8 +29,8 @@ export function deadline(ms: number, parent?: AbortSignal): Deadline {
   if (parent) setMaxListeners(0, parent);
   // A TimeoutError reason, as AbortSignal.timeout gives: the error mapper reads it as a deadline.
   const timer = setTimeout(() => ac.abort(new DOMException('The probe deadline passed', 'TimeoutError')), ms);
-  const onParent = () => ac.abort(parent?.reason);
-  if (parent?.aborted) ac.abort(parent.reason);
+  const onParent = () => ac.abort(fromParent(parent!.reason));
+  if (parent?.aborted) ac.abort(fromParent(parent.reason));
   else parent?.addEventListener('abort', onParent, { once: true });
   return {
     signal: ac.signal,

@@ -4,11 +4,7 @@
  * verdicts. Data flows one way: engine → measurement → analysis → verdict.
  */
 import { aggregateApp, classifyTarget, offlineReason, planDiagnosis } from '../analysis/index.js';
-import { runDiagnosis } from '../diagnosis/run.js';
-import { probe } from '../engines/registry.js';
-import { withDeadline } from '../net/deadline.js';
-import { repliesSettled } from '../net/resolvers/udp.js';
-import type { ProbeContext } from '../engines/types.js';
+import { throughputStep } from '../diagnosis/run.js';
 import type {
   App, AppVerdict, Canary, Config, DiagnosisStep, DnsQuery, Measurement, OfflineReason, Report, Target, TargetVerdict, Vantage, VantageState,
 } from '../model/index.js';
@@ -27,6 +23,9 @@ export interface Observation {
   diagnosis: DiagnosisStep[];
 }
 
+/** What a round keeps of an observation once it has been handed on: the verdict, not the measurement. */
+export type Concluded = Pick<Observation, 'app' | 'vantage' | 'target' | 'verdict'>;
+
 export interface RoundOptions {
   /** App ids to probe; default all configured. */
   apps?: string[];
@@ -36,11 +35,19 @@ export interface RoundOptions {
   onProgress?: (done: number, total: number) => void;
   /** Spread target starts over this many milliseconds (the daemon, with many targets). */
   spreadMs?: number;
+  /**
+   * Each observation as soon as it is concluded (metrics, evidence, logs). The round then
+   * keeps only its verdict: `observations` in the result carry no measurement.
+   */
+  onObservation?: (o: Observation) => void;
+  /** The round's start, as the report and evidence name it; default now. */
+  startedAt?: string;
 }
 
 export interface RoundResult {
   report: Report;
-  observations: Observation[];
+  /** Whole observations, or only their verdicts when they were streamed to `onObservation`. */
+  observations: Concluded[];
   states: VantageState[];
 }
 
@@ -61,34 +68,25 @@ export class Round {
     this.limit = limiter(config.schedule.concurrency);
   }
 
-  /** A probe context under the given signal (a deadline from `withDeadline`). */
-  context(t: VantageTransport, app: string, signal: AbortSignal): ProbeContext {
-    return {
-      app,
-      vantage: t.vantage,
-      resolver: t.resolver,
-      connector: t.connector,
-      datagrams: t.datagrams,
-      // The engines add a target's own `ca` themselves.
-      extraCA: this.config.tls.extraCA,
-      signal,
-      limits: this.config.limits,
-    };
-  }
-
   /** Probes one target under its own deadline, within the round's concurrency. */
   private run(t: VantageTransport, app: string, target: Target): Promise<Measurement> {
-    return this.limit(() => withDeadline(this.config.schedule.timeoutMs, this.signal, (signal) => probe(target, this.context(t, app, signal))));
+    return this.limit(() => this.transports.executor.run({ kind: 'probe', vantage: t.vantage.id, app, target }, this.signal));
   }
 
   measure(t: VantageTransport, app: string, target: Target): Promise<Measurement> {
-    const key = `${t.vantage.id}\u0000${app}\u0000${target.id}`;
+    const key = `${app}\u0000${target.id}\u0000${t.vantage.id}`;
     let p = this.measurements.get(key);
     if (!p) {
       p = this.run(t, app, target);
       this.measurements.set(key, p);
     }
     return p;
+  }
+
+  /** Forgets a target's measurements once every vantage has concluded on it: the round keeps verdicts, not measurements. */
+  release(app: string, target: Target): void {
+    const prefix = `${app}\u0000${target.id}\u0000`;
+    for (const t of this.transports.vantages.keys()) this.measurements.delete(prefix + t);
   }
 
   /** The canaries' verdict on a vantage, once per round (shared by the vantage itself and by controls). */
@@ -138,15 +136,7 @@ export class Round {
   controlQueries(hostname: string): Promise<DnsQuery[]> {
     let p = this.controlDns.get(hostname);
     if (!p) {
-      const resolver = this.transports.control;
-      const origin = performance.now();
-      p = this.limit(() =>
-        withDeadline(this.config.schedule.timeoutMs, this.signal, async (signal) => {
-          const qs = await Promise.all([resolver.query(hostname, 'A', { signal, origin }), resolver.query(hostname, 'AAAA', { signal, origin })]);
-          await Promise.all(qs.map(repliesSettled));
-          return qs;
-        }),
-      );
+      p = this.limit(() => this.transports.executor.run({ kind: 'control_dns', hostname }, this.signal));
       this.controlDns.set(hostname, p);
     }
     return p;
@@ -188,16 +178,17 @@ export class Round {
     let diagnosis: DiagnosisStep[] = [];
     if (requests.length > 0) {
       const controlT = t.vantage.control ? null : await this.controlVantage(t.vantage);
-      diagnosis = await this.limit(() =>
-        withDeadline(this.config.schedule.timeoutMs, this.signal, (signal) =>
-          runDiagnosis(requests, {
-            vantage: this.context(t, app.id, signal),
-            control: controlT ? this.context(controlT, app.id, signal) : null,
-            controlResolver: this.transports.control,
-            controlMeasurement: () => this.controlMeasurement(app.id, target, t.vantage),
-          }),
-        ),
+      // The throughput step reads the control's measurement of this round; the others probe.
+      const probing = requests.filter((r) => r.step !== 'throughput');
+      const probed = probing.length
+        ? await this.limit(() =>
+            this.transports.executor.run({ kind: 'diagnose', vantage: t.vantage.id, control: controlT?.vantage.id ?? null, app: app.id, requests: probing }, this.signal),
+          )
+        : [];
+      const read = await Promise.all(
+        requests.filter((r) => r.step === 'throughput').map((r) => throughputStep(r, () => this.controlMeasurement(app.id, target, t.vantage))),
       );
+      diagnosis = requests.map((r) => (r.step === 'throughput' ? read.shift()! : probed.shift()!));
     }
     const verdict = classifyTarget({ measurement, vantageOnline: true, controlQueries, control, diagnosis, fingerprints: this.config.fingerprints });
     return { app: app.id, vantage: t.vantage.id, target, measurement, verdict, diagnosis };
@@ -205,49 +196,71 @@ export class Round {
 }
 
 export async function runRound(config: Config, transports: Transports, opts: RoundOptions = {}): Promise<RoundResult> {
-  const startedAt = new Date().toISOString();
+  const startedAt = opts.startedAt ?? new Date().toISOString();
   const signal = opts.signal ?? new AbortController().signal;
   const round = new Round(config, transports, signal);
   const apps = opts.apps ? config.apps.filter((a) => opts.apps!.includes(a.id)) : config.apps;
   const selected = [...transports.vantages.values()].filter((t) => !opts.vantages || opts.vantages.includes(t.vantage.id));
 
-  const total = selected.length * apps.reduce((k, a) => k + a.targets.length, 0);
+  // Target by target, each from every selected vantage in turn, so a target's
+  // measurements (its control among them) can be forgotten as soon as all have concluded.
+  const work = apps.flatMap((app) => app.targets.map((target) => ({ app, target })));
+  const total = work.length * selected.length;
+  const observations: Concluded[] = [];
+  // The reason of an offline vantage is looked into while its targets are probed; a
+  // failure there is rethrown below, not left unhandled meanwhile.
+  const states = selected.map((t) => {
+    const p = round.vantageState(t);
+    p.catch(() => undefined);
+    return p;
+  });
+  const pending = new Map<string, number>();
+  const t0 = performance.now();
+  let next = 0;
   let done = 0;
-  let started = 0;
-  const observations: Observation[] = [];
-  const states: VantageState[] = [];
-
-  await Promise.all(
-    selected.map(async (t) => {
+  // A bounded queue: as many runners as probes may run at once, each taking the next item.
+  const runner = async (): Promise<void> => {
+    while (next < total && !signal.aborted) {
+      const i = next++;
+      const { app, target } = work[Math.floor(i / selected.length)];
+      const t = selected[i % selected.length];
+      // Many targets start spread over a window rather than all at once.
+      if (opts.spreadMs) await sleep(t0 + (opts.spreadMs * i) / total - performance.now(), signal);
       const online = await round.vantageOnline(t);
-      // The reason of an offline vantage is looked into while its targets are probed;
-      // a failure there is rethrown below, not left unhandled meanwhile.
-      const state = round.vantageState(t);
-      state.catch(() => undefined);
-      const work = apps.flatMap((app) => app.targets.map((target) => ({ app, target })));
-      await Promise.all(
-        work.map(async ({ app, target }) => {
-          // Many targets start spread over a window rather than all at once.
-          if (opts.spreadMs) await sleep((opts.spreadMs * started++) / total, signal);
-          const o = await round.assess(app, target, t, online);
-          observations.push(o);
-          opts.onProgress?.(++done, total);
-        }),
-      );
-      states.push(await state);
-    }),
-  );
-  return { report: buildReport(config, apps, states, observations, startedAt), observations, states };
+      const o = await round.assess(app, target, t, online);
+      const key = `${app.id}\u0000${target.id}`;
+      const left = (pending.get(key) ?? selected.length) - 1;
+      if (left === 0) {
+        pending.delete(key);
+        round.release(app.id, target);
+      } else pending.set(key, left);
+      if (opts.onObservation) {
+        opts.onObservation(o);
+        observations.push({ app: o.app, vantage: o.vantage, target: o.target, verdict: o.verdict });
+      } else observations.push(o);
+      opts.onProgress?.(++done, total);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(config.schedule.concurrency, total) }, runner));
+  const vantageStates = await Promise.all(states);
+  return { report: buildReport(config, apps, vantageStates, observations, startedAt), observations, states: vantageStates };
 }
 
 /** Aggregates observations into app verdicts and the report, in config order. */
-export function buildReport(config: Config, apps: App[], states: VantageState[], observations: Observation[], startedAt: string): Report {
+export function buildReport(config: Config, apps: App[], states: VantageState[], observations: Concluded[], startedAt: string): Report {
   const vantageOrder = new Map(config.vantages.map((v, i) => [v.id, i]));
   const sortedStates = [...states].sort((a, b) => vantageOrder.get(a.id)! - vantageOrder.get(b.id)!);
   const verdicts: AppVerdict[] = [];
+  const grouped = new Map<string, Concluded[]>();
+  for (const o of observations) {
+    const k = `${o.app}\u0000${o.vantage}`;
+    const list = grouped.get(k);
+    if (list) list.push(o);
+    else grouped.set(k, [o]);
+  }
   for (const app of apps) {
     for (const state of sortedStates) {
-      const byTarget = new Map(observations.filter((o) => o.app === app.id && o.vantage === state.id).map((o) => [o.target.id, o.verdict]));
+      const byTarget = new Map((grouped.get(`${app.id}\u0000${state.id}`) ?? []).map((o) => [o.target.id, o.verdict]));
       const targetVerdicts = app.targets.map((t) => byTarget.get(t.id)).filter((v): v is TargetVerdict => v !== undefined);
       verdicts.push(aggregateApp(app, state.id, targetVerdicts, state.online));
     }

@@ -1,9 +1,17 @@
-/** The live transports of a config: one resolver and connector per vantage, plus the control resolver. */
+/**
+ * The live transports of a config: one resolver and connector per vantage, the control
+ * resolver, and the executor that runs the round's network work (in this thread, or in
+ * probe workers that hold transports of their own).
+ */
+import { availableParallelism } from 'node:os';
 import type { Config, Vantage } from '../model/index.js';
 import { makeConnector } from '../net/connectors/index.js';
 import { makeResolver } from '../net/resolvers/index.js';
 import { makeDatagramConnector } from '../net/datagram/index.js';
 import type { Connector, DatagramConnector, Resolver } from '../net/types.js';
+import { InlineExecutor, type Executor } from './executor.js';
+import { probeSetup, type ProbeSetup } from './jobs.js';
+import { WorkerPool } from './pool.js';
 
 export interface VantageTransport {
   vantage: Vantage;
@@ -15,24 +23,39 @@ export interface VantageTransport {
 export interface Transports {
   vantages: Map<string, VantageTransport>;
   control: Resolver;
+  /** Runs probes, control lookups and diagnosis. */
+  executor: Executor;
 }
 
-/** Releases what transports hold open (DoH connection pools). */
+/** Probe workers for a config: `schedule.workers`, or one per core. */
+export function workerCount(config: Pick<Config, 'schedule'>): number {
+  return config.schedule.workers ?? availableParallelism();
+}
+
+/** Releases what transports hold open (DoH connection pools, probe workers). */
 export async function closeTransports(t: Transports): Promise<void> {
-  await Promise.allSettled([t.control, ...[...t.vantages.values()].map((v) => v.resolver)].map((r) => r.close?.()));
+  await Promise.allSettled([t.executor.close(), ...[t.control, ...[...t.vantages.values()].map((v) => v.resolver)].map((r) => r.close?.())]);
 }
 
-export function makeTransports(config: Config): Transports {
+/**
+ * Transports for a config (or a worker's probe settings). With `workers` > 0 the network
+ * work runs in that many probe workers; with 0 it runs in this thread.
+ */
+export function makeTransports(config: Config | ProbeSetup, opts: { workers?: number } = {}): Transports {
+  const setup = 'schedule' in config ? probeSetup(config) : config;
   const vantages = new Map<string, VantageTransport>();
-  for (const vantage of config.vantages) {
+  for (const vantage of setup.vantages) {
     const connector = makeConnector(vantage);
-    const resolver = makeResolver(vantage.resolver, connector, config.tls.extraCA, {
-      replyWindowMs: config.limits.dnsReplyWindowMs,
+    const resolver = makeResolver(vantage.resolver, connector, setup.tls.extraCA, {
+      replyWindowMs: setup.limits.dnsReplyWindowMs,
       localAddress: vantage.localAddress,
     });
     vantages.set(vantage.id, { vantage, connector, resolver, datagrams: makeDatagramConnector(vantage) });
   }
   // The trusted resolver is reached from the host's own network.
   const direct = makeConnector({});
-  return { vantages, control: makeResolver(config.control.resolver, direct, config.tls.extraCA, { replyWindowMs: config.limits.dnsReplyWindowMs }) };
+  const control = makeResolver(setup.control.resolver, direct, setup.tls.extraCA, { replyWindowMs: setup.limits.dnsReplyWindowMs });
+  const workers = opts.workers ?? ('schedule' in config ? workerCount(config) : 0);
+  const executor = workers > 0 ? new WorkerPool(setup, workers) : new InlineExecutor(setup, { vantages, control });
+  return { vantages, control, executor };
 }

@@ -4,7 +4,7 @@
  * a lost packet never is.
  */
 import type { TargetStatus } from '../model/index.js';
-import type { Observation, Round } from '../runner/round.js';
+import type { Concluded, Observation, Round } from '../runner/round.js';
 import { sleep } from './sleep.js';
 
 const BAD: ReadonlySet<TargetStatus> = new Set(['blocked', 'down', 'anomaly']);
@@ -13,10 +13,12 @@ export interface ConfirmOptions {
   attempts: number;
   spacingMs: number;
   signal: AbortSignal;
+  /** Each re-probe's observation, as the round hands on its own. */
+  onObservation?: (o: Observation) => void;
 }
 
 /** Whether an observation needs confirming: bad now, and not bad in the previous round. */
-export function needsConfirmation(o: Observation, previous: TargetStatus | undefined): boolean {
+export function needsConfirmation(o: Concluded, previous: TargetStatus | undefined): boolean {
   return BAD.has(o.verdict.status) && (previous === undefined || !BAD.has(previous));
 }
 
@@ -24,8 +26,8 @@ export function needsConfirmation(o: Observation, previous: TargetStatus | undef
  * Re-probes a failed observation up to `attempts` times. Returns the first
  * re-probe that is ok (the failure was transient), else the last one (confirmed).
  */
-export async function confirm(makeRound: () => Round, o: Observation, opts: ConfirmOptions): Promise<{ observation: Observation; confirmed: boolean; attempts: number }> {
-  let last = o;
+export async function confirm(makeRound: () => Round, o: Concluded, opts: ConfirmOptions): Promise<{ observation: Concluded; confirmed: boolean; attempts: number }> {
+  let last: Concluded = o;
   for (let i = 1; i <= opts.attempts; i++) {
     await sleep(opts.spacingMs, opts.signal);
     if (opts.signal.aborted) break;
@@ -35,7 +37,9 @@ export async function confirm(makeRound: () => Round, o: Observation, opts: Conf
     const target = app?.targets.find((x) => x.id === o.target.id);
     if (!t || !app || !target) break;
     // Only observations of online vantages are confirmed.
-    last = await round.assess(app, target, t, true);
+    const seen = await round.assess(app, target, t, true);
+    opts.onObservation?.(seen);
+    last = opts.onObservation ? { app: seen.app, vantage: seen.vantage, target: seen.target, verdict: seen.verdict } : seen;
     if (!BAD.has(last.verdict.status)) return { observation: last, confirmed: false, attempts: i };
   }
   return { observation: last, confirmed: true, attempts: opts.attempts };

@@ -5,12 +5,17 @@
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Config, TargetStatus } from '../model/index.js';
-import { buildReport, Round, runRound, type Observation, type RoundResult } from '../runner/round.js';
+import { buildReport, Round, runRound, type Concluded, type Observation, type RoundResult } from '../runner/round.js';
 import { closeTransports, type Transports } from '../runner/transports.js';
 import { confirm, needsConfirmation } from './confirm.js';
 import { sleep } from './sleep.js';
 
 export interface SchedulerHooks {
+  /**
+   * Each probe's observation as soon as it is concluded — confirmation re-probes too — for
+   * metrics, evidence and logs; rounds keep only verdicts afterwards.
+   */
+  onObservation?(o: Observation, round: string): void;
   /** A round finished (confirmations included). */
   onRound(result: RoundResult, confirmations: number): void | Promise<void>;
   onSkipped(): void;
@@ -107,23 +112,31 @@ export class Scheduler {
     const targets = config.apps.reduce((n, a) => n + a.targets.length, 0) * config.vantages.length;
     // Spread starts over half the interval once there is more work than can run at once.
     const spreadMs = targets > config.schedule.concurrency ? this.intervalMs / 2 : 0;
-    const result = await runRound(config, transports, { signal, spreadMs });
-    const confirmations = await this.confirmFailures(config, transports, result, signal);
+    const startedAt = new Date().toISOString();
+    const hand = this.hooks.onObservation;
+    const onObservation = hand ? (o: Observation) => hand(o, startedAt) : undefined;
+    const result = await runRound(config, transports, { signal, spreadMs, onObservation, startedAt });
+    const confirmations = await this.confirmFailures(config, transports, result, signal, onObservation);
     this.rounds++;
     await this.hooks.onRound(result, confirmations);
   }
 
-  private async confirmFailures(config: Config, transports: Transports, result: RoundResult, signal: AbortSignal): Promise<number> {
+  private async confirmFailures(config: Config, transports: Transports, result: RoundResult, signal: AbortSignal, onObservation?: (o: Observation) => void): Promise<number> {
     const online = new Map(result.states.map((s) => [s.id, s.online]));
-    const key = (o: Observation) => `${o.vantage}\u0000${o.app}\u0000${o.target.id}`;
+    const key = (o: Concluded) => `${o.vantage}\u0000${o.app}\u0000${o.target.id}`;
     const pending = result.observations.filter((o) => online.get(o.vantage) && needsConfirmation(o, this.previous.get(key(o))));
     if (pending.length > 0 && config.alerts.confirm.attempts > 0) {
       const confirmed = await Promise.all(
         pending.map((o) =>
-          confirm(() => new Round(config, transports, signal), o, { attempts: config.alerts.confirm.attempts, spacingMs: config.alerts.confirm.spacingMs, signal }),
+          confirm(() => new Round(config, transports, signal), o, {
+            attempts: config.alerts.confirm.attempts,
+            spacingMs: config.alerts.confirm.spacingMs,
+            signal,
+            onObservation,
+          }),
         ),
       );
-      const replaced = new Map(confirmed.map((c) => [key(c.observation), c.observation]));
+      const replaced = new Map<string, Concluded>(confirmed.map((c) => [key(c.observation), c.observation]));
       result.observations = result.observations.map((o) => replaced.get(key(o)) ?? o);
       const apps = config.apps.filter((a) => result.report.apps.some((v) => v.app === a.id));
       result.report = buildReport(config, apps, result.states, result.observations, result.report.startedAt);

@@ -3,17 +3,28 @@ import { Socket } from 'node:net';
 import type { ConnectOptions, Connector } from '../types.js';
 import { whenAborted } from '../abort.js';
 
-const ignoreError = (): void => {};
+/** The first error each guarded socket raised while nobody else was listening. */
+const unheard = new WeakMap<Socket, Error>();
+
+function keepError(this: Socket, err: Error): void {
+  if (!unheard.has(this)) unheard.set(this, err);
+}
 
 /**
  * Gives a connected socket an 'error' listener for as long as it lives. A socket handed over
  * between steps (connector → TLS → HTTP) or held while other addresses settle has moments
  * with no reader; a reset then must not become an unhandled 'error' that ends the process.
- * Whoever reads next sees the socket closed and records that.
+ * The error is kept (`unheardError`): whoever reads next sees the socket closed, and can
+ * say why.
  */
 export function guardErrors<S extends Socket>(sock: S): S {
-  if (!sock.listeners('error').includes(ignoreError)) sock.on('error', ignoreError);
+  if (!sock.listeners('error').includes(keepError)) sock.on('error', keepError);
   return sock;
+}
+
+/** The first error a guarded socket raised, if any (a reset that came before the next step began). */
+export function unheardError(sock: Socket): Error | undefined {
+  return unheard.get(sock);
 }
 
 /** Opens a TCP connection, rejecting with the socket's error or the signal's reason. */

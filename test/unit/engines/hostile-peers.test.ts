@@ -90,14 +90,18 @@ async function roundOf(targets: string, extra = ''): Promise<Awaited<ReturnType<
 
 describe('verdicts against hostile peers are the same every run', () => {
   // Addresses, not names: a name answered with 127.0.0.1 is a bogon, which would decide first.
-  it('a TLS server resetting right after accept is tls.reset (anomaly without a control vantage), never tcp.refused, in every run', { timeout: 30_000 }, async () => {
+  // Which of the two patterns a reset-right-after-accept gives is the kernel's race: when the
+  // RST lands before the ClientHello is written, the client's stack reports a plain close
+  // (Node: "disconnected before secure TLS connection"), indistinguishable from a FIN. What
+  // must never vary is that the handshake failed and no connect "passes" as a control.
+  it('a TLS server resetting right after accept is anomaly at the TLS handshake (reset or close) in every run, never tcp.refused', { timeout: 30_000 }, async () => {
     const seen = new Set<string>();
     for (let i = 0; i < 8; i++) {
       const r = await roundOf(`  - { id: api, kind: tls, host: 127.0.0.1, port: ${resetter.port}, sni: app.test }`);
       const t = r.report.apps[0].targets[0];
       seen.add(`${t.status}/${t.pattern}/${t.failure}/${t.operation}`);
     }
-    expect([...seen]).toEqual(['anomaly/tls.reset/connection_reset/tls_handshake']);
+    expect(['anomaly/tls.reset/connection_reset/tls_handshake', 'anomaly/tls.eof/eof_error/tls_handshake']).toEqual(expect.arrayContaining([...seen]));
   });
 
   it('a redirect loop is not ok: the target never reached a final response', async () => {

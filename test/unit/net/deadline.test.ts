@@ -64,3 +64,18 @@ describe('a parent signal with many probes in flight', () => {
     expect(warnings).toEqual([]);
   });
 });
+
+describe('a probe whose parent aborts', () => {
+  it('reads as interrupted whatever the parent gave as its reason, and as a timeout only for a parent deadline', () => {
+    const shutdown = new AbortController();
+    const child = deadline(10_000, shutdown.signal);
+    shutdown.abort(new Error('shutdown'));
+    expect((child.signal.reason as DOMException).name).toBe('AbortError');
+    child.dispose();
+    const outer = new AbortController();
+    outer.abort(new DOMException('The probe deadline passed', 'TimeoutError'));
+    const inner = deadline(10_000, outer.signal);
+    expect((inner.signal.reason as DOMException).name).toBe('TimeoutError');
+    inner.dispose();
+  });
+});

@@ -147,10 +147,12 @@ describe('no answer', () => {
   it('a channel whose socket was closed under it fails the exchange instead of throwing', async () => {
     const silent = await silentListener();
     const ch = await channelTo(silent.port);
-    // The real socket behind the channel, closed behind the channel's back: send() now throws.
+    // The real socket behind the channel, closed behind the channel's back: the send fails, and
+    // the channel reports it as an error (never a throw out of the exchange).
     (ch as unknown as { sock: Socket }).sock.close();
     const hs = await quicInitialExchange(ch, { signal: AbortSignal.timeout(2000), sni: 'app.test', alpn: ['h3'] });
-    expect(hs.sent).toBe(0);
+    expect(hs.sent).toBe(1);
+    expect(hs.received).toBe(0);
     expect(hs.response).toBeNull();
     expect(hs.failure).toMatch(/^unknown_failure: /);
   });
