@@ -3,7 +3,9 @@ import type { AccuracyLevel } from './accuracy.js';
 
 export interface Profile {
   name: 'full' | 'quick' | 'smoke';
-  sections: Array<'compare' | 'accuracy' | 'scale' | 'metrics' | 'alerts'>;
+  sections: Array<'check' | 'compare' | 'accuracy' | 'scale' | 'metrics' | 'alerts'>;
+  /** The whole `check` process against blackbox_exporter. */
+  check: { n: number; concurrency: number; repetitions: number };
   compare: { n: number; concurrency: number; repetitions: number };
   accuracy: { levels: AccuracyLevel[] };
   /** settleSeconds: how long the first round runs before counting starts. */
@@ -15,7 +17,8 @@ export interface Profile {
 export const PROFILES: Record<Profile['name'], Profile> = {
   full: {
     name: 'full',
-    sections: ['compare', 'accuracy', 'scale', 'metrics', 'alerts'],
+    sections: ['check', 'compare', 'accuracy', 'scale', 'metrics', 'alerts'],
+    check: { n: 2000, concurrency: 50, repetitions: 5 },
     compare: { n: 2000, concurrency: 50, repetitions: 5 },
     accuracy: {
       levels: [
@@ -30,7 +33,8 @@ export const PROFILES: Record<Profile['name'], Profile> = {
   },
   quick: {
     name: 'quick',
-    sections: ['compare', 'accuracy', 'scale', 'metrics'],
+    sections: ['check', 'compare', 'accuracy', 'scale', 'metrics'],
+    check: { n: 2000, concurrency: 50, repetitions: 3 },
     compare: { n: 1000, concurrency: 50, repetitions: 3 },
     accuracy: {
       levels: [
@@ -44,7 +48,8 @@ export const PROFILES: Record<Profile['name'], Profile> = {
   },
   smoke: {
     name: 'smoke',
-    sections: ['compare', 'accuracy', 'metrics', 'scale'],
+    sections: ['check', 'compare', 'accuracy', 'metrics', 'scale'],
+    check: { n: 6, concurrency: 2, repetitions: 1 },
     compare: { n: 6, concurrency: 2, repetitions: 1 },
     accuracy: {
       levels: [

@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import type { AccuracyResult } from './accuracy.js';
 import type { AlertResult } from './alert-latency.js';
 import type { CompareResult } from './compare.js';
+import type { WholeCheckResult } from './whole-check.js';
 import type { MetricsResult } from './metrics-render.js';
 import { BLACKBOX_BIN } from './processes.js';
+import { median } from './proc.js';
 import type { ScaleResult } from './scale.js';
 import { VERSION } from '../src/version.js';
 
@@ -28,6 +30,7 @@ export interface BenchResults {
   finishedAt?: string;
   machine: Machine;
   sections: {
+    check?: WholeCheckResult;
     compare?: CompareResult;
     accuracy?: AccuracyResult;
     scale?: ScaleResult;
@@ -72,12 +75,30 @@ export function markdown(r: BenchResults): string {
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}; Node ${m.node}; blockwatch ${m.blockwatch}; blackbox_exporter ${m.blackboxExporter}.`,
     '',
   ];
+  const w = r.sections.check;
+  if (w) {
+    const pairs = w.pairs;
+    const med = (f: (p: (typeof pairs)[number]) => number) => median(pairs.map(f));
+    out.push(
+      `## The whole \`blockwatch check\` against blackbox_exporter (N = ${w.n} HTTPS targets, concurrency ${w.concurrency}, workers: ${w.workers}, ${w.repetitions} pairs, medians)`,
+      '',
+      `blockwatch's figures are its whole process (every thread, start-up, analysis, the report); blackbox_exporter's are its process while it answers N probe requests. Start-up (a check of one target): ${(w.startup.cpuSeconds * 1e3).toFixed(0)} ms CPU, ${(w.startup.wallSeconds * 1e3).toFixed(0)} ms wall, ${MB(w.startup.peakRssBytes)} peak RSS.`,
+      '',
+      '| figure | blockwatch check | without start-up | blackbox_exporter | ratio (whole) | ratio (without start-up) | target | |',
+      '|---|---|---|---|---|---|---|---|',
+      `| CPU per probe | ${ms(med((p) => p.blockwatch.cpuPerProbe))} | ${ms(med((p) => p.blockwatchNoStartup.cpuPerProbe))} | ${ms(med((p) => p.blackbox.cpuPerProbe))} | ${x(w.ratios.cpuPerProbe)} | ${x(w.ratios.cpuPerProbeNoStartup)} | ≤ 0.80× | ${verdict(w.ratios.cpuPerProbe <= 0.8)} |`,
+      `| probes per second | ${med((p) => p.blockwatch.probesPerSecond).toFixed(0)} | ${med((p) => p.blockwatchNoStartup.probesPerSecond).toFixed(0)} | ${med((p) => p.blackbox.probesPerSecond).toFixed(0)} | ${x(w.ratios.probesPerSecond)} | ${x(w.ratios.probesPerSecondNoStartup)} | ≥ 1.20× | ${verdict(w.ratios.probesPerSecond >= 1.2)} |`,
+      `| peak RSS | ${MB(Math.max(...w.pairs.map((p) => p.blockwatch.peakRssBytes)))} | | | | | — | |`,
+      `| successful probes | ${med((p) => p.blockwatch.ok)}/${w.n} | | ${med((p) => p.blackbox.ok)}/${w.n} | | | | |`,
+      '',
+    );
+  }
   const c = r.sections.compare;
   if (c) {
     const bw = c.medians.blockwatch;
     const bb = c.medians.blackbox;
     out.push(
-      `## Side by side with blackbox_exporter (N = ${c.n} full HTTPS probes, concurrency ${c.concurrency}, ${c.repetitions} pairs, medians)`,
+      `## The engine alone, side by side with blackbox_exporter (N = ${c.n} full HTTPS probes, concurrency ${c.concurrency}, ${c.repetitions} pairs, medians)`,
       '',
       '| figure | blockwatch | blackbox_exporter | ratio (median of pairs) | target | |',
       '|---|---|---|---|---|---|',

@@ -12,13 +12,14 @@ import { makeCA } from '../test/support/pki.js';
 import { accuracy } from './accuracy.js';
 import { alertLatency } from './alert-latency.js';
 import { compare } from './compare.js';
+import { wholeCheck } from './whole-check.js';
 import { renderBench } from './metrics-render.js';
 import { startBlackbox, startProber, startTarget, type Child } from './processes.js';
 import { machine, writeResults, type BenchResults } from './report.js';
 import { scale } from './scale.js';
 import { PROFILES, type Profile } from './profiles.js';
 
-const SECTIONS = ['compare', 'accuracy', 'scale', 'metrics', 'alerts'] as const;
+const SECTIONS = ['check', 'compare', 'accuracy', 'scale', 'metrics', 'alerts'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -46,6 +47,16 @@ try {
   const leaf = ca.issue(['bench.test'], { ips: ['127.0.0.1'] });
   const base = { ca: ca.cert, timeoutMs: 10_000 };
 
+  if (only.has('check')) {
+    const blackbox = await startBlackbox(dir, ca.certFile);
+    children.push(blackbox);
+    const target = await startTarget(leaf.certFile, leaf.keyFile);
+    children.push(target);
+    log(`check: the whole blockwatch check over ${profile.check.n} HTTPS targets at concurrency ${profile.check.concurrency}, ${profile.check.repetitions} pairs`);
+    results.sections.check = await wholeCheck(blackbox, dir, { ...profile.check, url: `https://127.0.0.1:${target.port}/`, ca: ca.cert, caFile: ca.certFile, log });
+    await target.stop();
+    await blackbox.stop();
+  }
   if (only.has('compare') || only.has('accuracy')) {
     const prober = await startProber();
     children.push(prober);
