@@ -43,6 +43,31 @@ export function rcodeFailure(rcode: string): FailureString | null {
   }
 }
 
+/**
+ * A proxy that answered in something other than its protocol (SOCKS5 bytes that are no RFC 1928
+ * reply, a CONNECT reply with no status line or an endless head): the vantage's own path is
+ * broken, so the probe could not run; like a refusal, it is no verdict on the target.
+ */
+export const PROXY_BAD_REPLY: FailureString = `${PROXY_REFUSED} (bad_reply)`;
+
+/**
+ * The socks package reports everything in its message (socks/build/common/constants.js ERRORS);
+ * these are the ones that are not an RFC 1928 §6 reply code. Order matters: the first match wins.
+ */
+const SOCKS_MESSAGES: ReadonlyArray<readonly [RegExp, FailureString]> = [
+  // The proxy wants a method we did not offer, or refused our credentials (RFC 1929): like HTTP 407.
+  [/no accepted authentication type/, `${PROXY_REFUSED} (auth_required)`],
+  [/Socks5 Authentication failed/, `${PROXY_REFUSED} (auth_failed)`],
+  [/Received invalid Socks5|unknown authentication type|invalid socks version/i, PROXY_BAD_REPLY],
+  [/^Socket closed$/, 'eof_error'],
+  [/timed? ?out/i, 'generic_timeout_error'],
+];
+
+/** RFC 1928 §6 reply codes as the socks package names them (Socks5Response); anything else is not a reply. */
+const SOCKS5_REPLIES = new Set([
+  'Granted', 'Failure', 'NotAllowed', 'NetworkUnreachable', 'HostUnreachable', 'ConnectionRefused', 'TTLExpired', 'CommandNotSupported', 'AddressNotSupported',
+]);
+
 /** The status a proxy's refusal maps to: RFC 1928 §6 reply codes and HTTP CONNECT statuses. */
 export function proxyStatusFailure(status: string): FailureString {
   switch (status) {
@@ -191,9 +216,13 @@ function failureOf(err: unknown, depth: number): FailureString {
   if (err instanceof SocksClientError) {
     // The socks package reports the RFC 1928 reply in its message only.
     const m = /Socks5 proxy rejected connection - (\w+)/.exec(message);
-    if (m) return proxyStatusFailure(m[1]);
-    if (/timed? ?out/i.test(message)) return 'generic_timeout_error';
+    // A reply byte outside RFC 1928's table ("… - undefined") is no reply at all.
+    if (m) return SOCKS5_REPLIES.has(m[1]) ? proxyStatusFailure(m[1]) : PROXY_BAD_REPLY;
+    for (const [re, failure] of SOCKS_MESSAGES) if (re.test(message)) return failure;
     if (e.cause !== undefined && depth < 4) return failureOf(e.cause, depth + 1);
+    // The socks package passes a socket error on as its bare message (read ECONNRESET …).
+    const sys = /\b(E[A-Z]+)\b/.exec(message);
+    if (sys && SYSCALL_CODES[sys[1]]) return SYSCALL_CODES[sys[1]];
     return `unknown_failure: ${message}`;
   }
   if (e.cause !== undefined && depth < 4) {
