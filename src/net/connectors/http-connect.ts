@@ -37,13 +37,14 @@ function readHead(sock: Socket, signal: AbortSignal): Promise<string> {
       while (!settled && (chunk = sock.read() as Buffer | null) !== null) {
         buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
         const end = buf.indexOf(CRLFCRLF);
+        // The cap holds however the bytes arrive: a head that ends past it in one chunk is as long.
+        if (end > CONNECT_HEAD_CAP || (end < 0 && buf.length > CONNECT_HEAD_CAP)) {
+          return done(new NetError(PROXY_BAD_REPLY, 'proxy reply head over the size cap', 'BW_PROXY_HEAD'));
+        }
         if (end >= 0) {
           const rest = buf.subarray(end + 4);
           if (rest.length) sock.unshift(rest);
           return done(null, buf.subarray(0, end).toString('latin1'));
-        }
-        if (buf.length > CONNECT_HEAD_CAP) {
-          return done(new NetError(PROXY_BAD_REPLY, 'proxy reply head over the size cap', 'BW_PROXY_HEAD'));
         }
       }
     };

@@ -119,6 +119,11 @@ describe('HTTP CONNECT proxies at fault', () => {
     expect(r.ms).toBeLessThan(1000);
   });
 
+  it('a head longer than the cap is refused even when it arrives, end and all, in one write', async () => {
+    const l = await proxy((s) => s.once('data', () => s.write(`HTTP/1.1 200 OK\r\nx-filler: ${'a'.repeat(12_000)}\r\n\r\n`)));
+    expect((await failureOf(httpProxy(l).connect('127.0.0.1', echo.port, within(3000)))).failure).toBe(BAD_REPLY);
+  });
+
   it('a head trickled a byte a second ends at the deadline as generic_timeout_error', async () => {
     const l = await proxy((s) =>
       s.once('data', () => {
