@@ -57,7 +57,15 @@ export function trickle(sock: Socket, bytes: Buffer | string, everyMs = 1000): v
  * for 'drain' whenever the socket's buffer is full; `wrap` frames each chunk (chunked encoding).
  * Resolves with the bytes written once it stops.
  */
-export function pump(sock: Socket, chunk: Buffer, total = Infinity, wrap: (b: Buffer) => Buffer = (b) => b): Promise<number> {
+/** Where pump writes: a socket, or an HTTP response (whose head goes first). */
+export interface Sink {
+  write(b: Buffer): boolean;
+  once(event: 'drain' | 'close', f: () => void): unknown;
+  off(event: 'close', f: () => void): unknown;
+  readonly destroyed: boolean;
+}
+
+export function pump(sock: Sink, chunk: Buffer, total = Infinity, wrap: (b: Buffer) => Buffer = (b) => b): Promise<number> {
   return new Promise((resolve) => {
     let sent = 0;
     const stop = (): void => resolve(sent);
