@@ -151,7 +151,12 @@ function readSecret(ref: SecretRef, base: string, file: string, path: string, en
 }
 
 function resolveServer(raw: RawConfig, file: string, base: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[]): ServerConfig {
-  const server: ServerConfig = { host: raw.server.listen.host, port: raw.server.listen.port, enableReload: raw.server.enableReload };
+  const server: ServerConfig = {
+    host: raw.server.listen.host,
+    port: raw.server.listen.port,
+    enableReload: raw.server.enableReload,
+    maxConnections: raw.server.maxConnections,
+  };
   const auth = raw.server.auth;
   if (auth && 'bearerToken' in auth) server.auth = { type: 'bearer', token: readSecret(auth.bearerToken, base, file, 'server.auth.bearerToken', env, issues) };
   if (auth && 'basic' in auth)

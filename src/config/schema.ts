@@ -151,6 +151,7 @@ export const configSchema = z.strictObject({
         .optional(),
       tls: z.strictObject({ certFile: z.string(), keyFile: z.string() }).optional(),
       enableReload: z.boolean().default(false),
+      maxConnections: z.number().int().min(1).max(100_000).default(256),
       externalUrl: z.string().optional(),
     })
     .prefault({}),

@@ -32,6 +32,8 @@ export interface ServerConfig {
   tls?: { cert: string; key: string };
   /** Enables POST /-/reload. */
   enableReload: boolean;
+  /** Open connections at most; at the cap the one idle longest is closed (default 256, server/limits.ts). */
+  maxConnections?: number;
 }
 
 /** Caps and timers every probe reads under. */
