@@ -1,5 +1,4 @@
 /** The one place that turns errors into OONI failure strings; nothing else reads error codes or messages. */
-import { SocksClientError } from 'socks';
 import { PROXY_REFUSED, type Failure, type FailureString, type Operation } from '../model/index.js';
 
 /**
@@ -49,24 +48,6 @@ export function rcodeFailure(rcode: string): FailureString | null {
  * broken, so the probe could not run; like a refusal, it is no verdict on the target.
  */
 export const PROXY_BAD_REPLY: FailureString = `${PROXY_REFUSED} (bad_reply)`;
-
-/**
- * The socks package reports everything in its message (socks/build/common/constants.js ERRORS);
- * these are the ones that are not an RFC 1928 §6 reply code. Order matters: the first match wins.
- */
-const SOCKS_MESSAGES: ReadonlyArray<readonly [RegExp, FailureString]> = [
-  // The proxy wants a method we did not offer, or refused our credentials (RFC 1929): like HTTP 407.
-  [/no accepted authentication type/, `${PROXY_REFUSED} (auth_required)`],
-  [/Socks5 Authentication failed/, `${PROXY_REFUSED} (auth_failed)`],
-  [/Received invalid Socks5|unknown authentication type|invalid socks version/i, PROXY_BAD_REPLY],
-  [/^Socket closed$/, 'eof_error'],
-  [/timed? ?out/i, 'generic_timeout_error'],
-];
-
-/** RFC 1928 §6 reply codes as the socks package names them (Socks5Response); anything else is not a reply. */
-const SOCKS5_REPLIES = new Set([
-  'Granted', 'Failure', 'NotAllowed', 'NetworkUnreachable', 'HostUnreachable', 'ConnectionRefused', 'TTLExpired', 'CommandNotSupported', 'AddressNotSupported',
-]);
 
 /** The status a proxy's refusal maps to: RFC 1928 §6 reply codes and HTTP CONNECT statuses. */
 export function proxyStatusFailure(status: string): FailureString {
@@ -213,18 +194,6 @@ function failureOf(err: unknown, depth: number): FailureString {
   if (code && UNDICI_CODES[code]) return UNDICI_CODES[code];
   // undici's HTTPParserError leaves code unset for some parse failures.
   if (name === 'HTTPParserError' || (code && code.startsWith('HPE_'))) return 'http_request_failed';
-  if (err instanceof SocksClientError) {
-    // The socks package reports the RFC 1928 reply in its message only.
-    const m = /Socks5 proxy rejected connection - (\w+)/.exec(message);
-    // A reply byte outside RFC 1928's table ("… - undefined") is no reply at all.
-    if (m) return SOCKS5_REPLIES.has(m[1]) ? proxyStatusFailure(m[1]) : PROXY_BAD_REPLY;
-    for (const [re, failure] of SOCKS_MESSAGES) if (re.test(message)) return failure;
-    if (e.cause !== undefined && depth < 4) return failureOf(e.cause, depth + 1);
-    // The socks package passes a socket error on as its bare message (read ECONNRESET …).
-    const sys = /\b(E[A-Z]+)\b/.exec(message);
-    if (sys && SYSCALL_CODES[sys[1]]) return SYSCALL_CODES[sys[1]];
-    return `unknown_failure: ${message}`;
-  }
   if (e.cause !== undefined && depth < 4) {
     const cause = failureOf(e.cause, depth + 1);
     if (!cause.startsWith('unknown_failure')) return cause;
