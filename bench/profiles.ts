@@ -3,13 +3,15 @@ import type { AccuracyLevel } from './accuracy.js';
 
 export interface Profile {
   name: 'full' | 'quick' | 'smoke';
-  sections: Array<'compare' | 'accuracy' | 'scale' | 'metrics' | 'alerts'>;
+  sections: Array<'compare' | 'accuracy' | 'scale' | 'metrics' | 'alerts' | 'soak'>;
   compare: { n: number; concurrency: number; repetitions: number };
   accuracy: { levels: AccuracyLevel[] };
   /** settleSeconds: how long the first round runs before counting starts. */
   scale: { targets: number; apps: number; observeSeconds: number; settleSeconds: number; concurrency: number };
   metrics: { series: number; repetitions: number };
   alerts: { trials: number; intervalSeconds: number; lossPercent: number; lossMinutes: number };
+  /** Only with `-- soak`: rounds for `minutes`, `parallel` at a time, a sample every `sampleEvery` rounds. */
+  soak: { minutes: number; parallel: number; sampleEvery: number; timeout: string };
 }
 
 export const PROFILES: Record<Profile['name'], Profile> = {
@@ -27,6 +29,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     scale: { targets: 10_000, apps: 100, observeSeconds: 90, settleSeconds: 0, concurrency: 256 },
     metrics: { series: 50_000, repetitions: 15 },
     alerts: { trials: 20, intervalSeconds: 30, lossPercent: 10, lossMinutes: 3 },
+    soak: { minutes: 30, parallel: 24, sampleEvery: 200, timeout: '200ms' },
   },
   quick: {
     name: 'quick',
@@ -41,6 +44,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     scale: { targets: 10_000, apps: 100, observeSeconds: 60, settleSeconds: 0, concurrency: 256 },
     metrics: { series: 50_000, repetitions: 5 },
     alerts: { trials: 3, intervalSeconds: 30, lossPercent: 10, lossMinutes: 1 },
+    soak: { minutes: 5, parallel: 24, sampleEvery: 100, timeout: '200ms' },
   },
   smoke: {
     name: 'smoke',
@@ -55,5 +59,6 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     scale: { targets: 20, apps: 2, observeSeconds: 1, settleSeconds: 0, concurrency: 32 },
     metrics: { series: 2_000, repetitions: 1 },
     alerts: { trials: 1, intervalSeconds: 30, lossPercent: 10, lossMinutes: 1 },
+    soak: { minutes: 0.2, parallel: 8, sampleEvery: 20, timeout: '200ms' },
   },
 };
