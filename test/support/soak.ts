@@ -181,7 +181,7 @@ alerts:
   const logger = pino({ level: 'silent' });
   const metrics = new Metrics({ version: 'soak', defaultMetrics: false });
   metrics.configure(config);
-  const alerter = new Alerter({ alerts: { ...config.alerts, resolveAfter: 1, repeatMs: 0 }, counter: metrics, logger, delivery: { baseDelayMs: 5, maxDelayMs: 50, capacity: 50 } });
+  const alerter = new Alerter({ alerts: { ...config.alerts, resolveAfter: 1 }, counter: metrics, logger, delivery: { baseDelayMs: 5, maxDelayMs: 50, capacity: 50 } });
   // Room enough that the writer keeps up with thousands of rounds a minute (a small cap rotates
   // files many times a second, and the queue fills to its own cap instead).
   const evidence = new EvidenceWriter({ dir: join(dir, 'evidence'), maxBytes: 64_000_000, logger });

@@ -3,12 +3,14 @@ import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
+import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Metrics } from '../../../src/metrics/index.js';
 import type { ServerConfig } from '../../../src/model/index.js';
 import { authorized } from '../../../src/server/auth.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../../src/server/index.js';
 import { DEFAULT_MAX_CONNECTIONS } from '../../../src/server/limits.js';
+import { makeCA } from '../../support/pki.js';
 import { config as fullConfig } from '../metrics/fixture.js';
 
 const running: RunningServer[] = [];
@@ -110,6 +112,33 @@ describe('the listener under abuse', () => {
     expect((await timedGet(`${srv.url}/healthz`)).status).toBe(200);
     // The first slow client was the one idle longest.
     expect(await closed).toBe(0);
+  });
+
+  it('over TLS too: clients that connect and never start a handshake are closed to make room for one that does', async () => {
+    const ca = makeCA();
+    const leaf = ca.issue(['localhost'], { ips: ['127.0.0.1'] });
+    const srv = await start({ maxConnections: 20, tls: { cert: leaf.cert, key: leaf.key } });
+    const silent: Socket[] = [];
+    for (let i = 0; i < 40; i++) {
+      const s = connect(srv.port, '127.0.0.1');
+      s.on('error', () => {});
+      // Reading (nothing comes) is how the server's close is seen.
+      s.resume();
+      sockets.push(s);
+      silent.push(s);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const dispatcher = new Agent({ connect: { ca: ca.cert } });
+    try {
+      for (let i = 0; i < 5; i++) {
+        const r = await request(`${srv.url}/healthz`, { dispatcher, headers: { connection: 'close' } });
+        expect(r.statusCode).toBe(200);
+        await r.body.text();
+      }
+    } finally {
+      await dispatcher.close();
+    }
+    expect(silent.filter((s) => !s.destroyed && !s.readableEnded).length).toBeLessThanOrEqual(20);
   });
 
   it('closes a client that never finishes its request head at the head deadline, with 408', async () => {
