@@ -3,7 +3,7 @@ import type { AccuracyLevel } from './accuracy.js';
 
 export interface Profile {
   name: 'full' | 'quick' | 'smoke';
-  sections: Array<'check' | 'compare' | 'accuracy' | 'scale' | 'metrics' | 'alerts'>;
+  sections: Array<'check' | 'compare' | 'accuracy' | 'scale' | 'metrics' | 'alerts' | 'soak'>;
   /** The whole `check` process against blackbox_exporter. */
   check: { n: number; concurrency: number; repetitions: number };
   compare: { n: number; concurrency: number; repetitions: number };
@@ -12,6 +12,12 @@ export interface Profile {
   scale: { targets: number; apps: number; observeSeconds: number; settleSeconds: number; concurrency: number };
   metrics: { series: number; repetitions: number };
   alerts: { trials: number; intervalSeconds: number; lossPercent: number; lossMinutes: number };
+  /**
+   * Only with `-- soak`: rounds for `minutes`, `parallel` at a time, a sample every `sampleEvery`
+   * rounds. Few enough at a time that probes finish rather than time out on a busy event loop, so
+   * the mix of verdicts is the one the targets call for (the soak test trades that for speed).
+   */
+  soak: { minutes: number; parallel: number; sampleEvery: number; timeout: string };
 }
 
 export const PROFILES: Record<Profile['name'], Profile> = {
@@ -30,6 +36,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     scale: { targets: 10_000, apps: 100, observeSeconds: 90, settleSeconds: 0, concurrency: 256 },
     metrics: { series: 50_000, repetitions: 15 },
     alerts: { trials: 20, intervalSeconds: 30, lossPercent: 10, lossMinutes: 3 },
+    soak: { minutes: 30, parallel: 8, sampleEvery: 200, timeout: '500ms' },
   },
   quick: {
     name: 'quick',
@@ -45,6 +52,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     scale: { targets: 10_000, apps: 100, observeSeconds: 60, settleSeconds: 0, concurrency: 256 },
     metrics: { series: 50_000, repetitions: 5 },
     alerts: { trials: 3, intervalSeconds: 30, lossPercent: 10, lossMinutes: 1 },
+    soak: { minutes: 5, parallel: 8, sampleEvery: 100, timeout: '500ms' },
   },
   smoke: {
     name: 'smoke',
@@ -60,5 +68,6 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     scale: { targets: 20, apps: 2, observeSeconds: 1, settleSeconds: 0, concurrency: 32 },
     metrics: { series: 2_000, repetitions: 1 },
     alerts: { trials: 1, intervalSeconds: 30, lossPercent: 10, lossMinutes: 1 },
+    soak: { minutes: 0.2, parallel: 8, sampleEvery: 20, timeout: '200ms' },
   },
 };

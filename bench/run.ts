@@ -3,6 +3,8 @@
  * scale, /metrics and alert-latency figures; writes bench/results/latest.{json,md}.
  * `-- --quick` for a short run, `-- --only compare,accuracy` to pick sections,
  * `-- --out DIR` to write elsewhere, `-- --loss-minutes M` for a longer run under loss.
+ * `-- soak` (or `--only soak`) runs only the soak, `--soak-minutes M` long, and writes
+ * bench/results/soak.{json,md}; it is in no profile's default sections.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,24 +19,29 @@ import { renderBench } from './metrics-render.js';
 import { startBlackbox, startProber, startTarget, type Child } from './processes.js';
 import { machine, writeResults, type BenchResults } from './report.js';
 import { scale } from './scale.js';
+import { soak, writeSoak } from './soak.js';
 import { PROFILES, type Profile } from './profiles.js';
 
-const SECTIONS = ['check', 'compare', 'accuracy', 'scale', 'metrics', 'alerts'] as const;
+const SECTIONS = ['check', 'compare', 'accuracy', 'scale', 'metrics', 'alerts', 'soak'] as const;
 type Section = (typeof SECTIONS)[number];
 
-const { values } = parseArgs({
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
   options: {
     quick: { type: 'boolean', default: false },
     smoke: { type: 'boolean', default: false },
     only: { type: 'string' },
     out: { type: 'string' },
     'loss-minutes': { type: 'string' },
+    'soak-minutes': { type: 'string' },
   },
 });
 const profile: Profile = PROFILES[values.smoke ? 'smoke' : values.quick ? 'quick' : 'full'];
-const only = new Set<Section>((values.only?.split(',') as Section[] | undefined) ?? profile.sections);
+const picked = [...(values.only?.split(',') ?? []), ...positionals] as Section[];
+const only = new Set<Section>(picked.length ? picked : profile.sections);
 for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`unknown section ${s}; expected ${SECTIONS.join(', ')}`);
 if (values['loss-minutes']) profile.alerts.lossMinutes = Number(values['loss-minutes']);
+if (values['soak-minutes']) profile.soak.minutes = Number(values['soak-minutes']);
 const outDir = values.out ?? join(process.cwd(), 'bench', 'results');
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -91,11 +98,20 @@ try {
     log(`alerts: ${profile.alerts.trials} trials in the lab`);
     results.sections.alerts = await alertLatency({ ...profile.alerts, log });
   }
+  if (only.has('soak')) {
+    log(`soak: ${profile.soak.minutes} min of rounds, ${profile.soak.parallel} at a time`);
+    const r = await soak({ ...profile.soak, log });
+    mkdirSync(outDir, { recursive: true });
+    log(`wrote ${writeSoak(outDir, r).join(', ')}`);
+  }
 } finally {
   for (const c of children.reverse()) await c.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 results.finishedAt = new Date().toISOString();
-mkdirSync(outDir, { recursive: true });
-const files = writeResults(outDir, results);
-log(`wrote ${files.join(', ')}`);
+// The soak has files of its own: a soak-only run leaves latest.{json,md} as they were.
+if ([...only].some((s) => s !== 'soak')) {
+  mkdirSync(outDir, { recursive: true });
+  const files = writeResults(outDir, results);
+  log(`wrote ${files.join(', ')}`);
+}

@@ -1,14 +1,17 @@
 /**
  * A per-receiver delivery queue: enqueue returns at once; one send at a time,
- * in order, retried with exponential back-off and jitter; bounded attempts and
- * a bounded queue (the oldest is dropped, and counted, when full). A dead
+ * in order, retried with exponential back-off and jitter. A receiver that is
+ * down (no connection, a timeout, 5xx, 408, 429) is retried for as long as it
+ * takes: nothing is lost while the queue has room. Only two things drop a
+ * payload, each counted: a full queue (the oldest goes) and a receiver that
+ * rejects the payload itself (another 4xx) `maxAttempts` times. A dead
  * receiver delays only its own queue.
  */
 import type { Logger } from 'pino';
-import type { DeliveryCounter } from './types.js';
+import type { DeliveryCounter, DropReason } from './types.js';
 
 export interface DeliveryOptions {
-  /** Attempts per payload, first one included. */
+  /** Attempts at a payload the receiver rejects (4xx but 408 and 429), first one included. */
   maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
@@ -20,6 +23,16 @@ export const DEFAULT_DELIVERY: DeliveryOptions = { maxAttempts: 10, baseDelayMs:
 
 export type Send = (body: string, signal: AbortSignal) => Promise<void>;
 
+/**
+ * Whether a failed send says the receiver refused this payload (so retrying it is pointless),
+ * rather than that the receiver is unreachable or overloaded (so it will take it later).
+ * RFC 9110 §15.5: 4xx is the client's fault, except 408 (timeout) and 429 (RFC 6585 §4).
+ */
+export function rejectedPayload(err: unknown): boolean {
+  const status = (err as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
 export class DeliveryQueue {
   private readonly items: string[] = [];
   private running = false;
@@ -28,7 +41,7 @@ export class DeliveryQueue {
   private readonly abort = new AbortController();
   private wake: (() => void) | null = null;
   private idle: (() => void)[] = [];
-  /** Payloads given up: dropped from a full queue or out of attempts. */
+  /** Payloads given up: dropped from a full queue, or rejected by the receiver maxAttempts times. */
   dropped = 0;
   delivered = 0;
 
@@ -48,11 +61,16 @@ export class DeliveryQueue {
     if (this.stopped) return;
     if (this.items.length >= this.opts.capacity) {
       this.items.shift();
-      this.dropped++;
-      this.logger.warn({ receiver: this.name, dropped: this.dropped }, 'alert queue full: dropped the oldest payload');
+      this.drop('queue_full');
+      this.logger.warn({ receiver: this.name, dropped: this.dropped, capacity: this.opts.capacity }, 'alert queue full: dropped the oldest payload');
     }
     this.items.push(body);
     if (!this.running) void this.run();
+  }
+
+  private drop(reason: DropReason): void {
+    this.dropped++;
+    this.counter.alertDropped(this.name, reason);
   }
 
   private async run(): Promise<void> {
@@ -72,14 +90,16 @@ export class DeliveryQueue {
         this.counter.alertSent(this.name, 'failure');
         attempts++;
         const e = err as Error & { code?: string; status?: number };
-        if (attempts >= this.opts.maxAttempts) {
-          this.logger.warn({ receiver: this.name, attempts, code: e.code, status: e.status }, 'alert delivery failed: giving up on this payload');
+        if (rejectedPayload(err) && attempts >= this.opts.maxAttempts) {
+          this.logger.warn({ receiver: this.name, attempts, code: e.code, status: e.status }, 'alert payload rejected by the receiver: giving up on it');
           if (this.items[0] === body) this.items.shift();
-          this.dropped++;
+          this.drop('rejected');
           attempts = 0;
           continue;
         }
-        this.logger.debug({ receiver: this.name, attempts, code: e.code, status: e.status, reason: e.message }, 'alert delivery failed: will retry');
+        // Said once when a receiver starts failing, then at debug: an hour down must not flood the log.
+        const level = attempts === 1 ? 'warn' : 'debug';
+        this.logger[level]({ receiver: this.name, attempts, pending: this.items.length, code: e.code, status: e.status, reason: e.message }, 'alert delivery failed: will retry');
       }
       if (!this.draining) await this.sleep(backoff(attempts, this.opts));
     }

@@ -24,10 +24,10 @@ import { WebhookReceiver } from './receivers/webhook.js';
 import { AlertState } from './state.js';
 import type { Alert, DeliveryCounter, Notification } from './types.js';
 
-export type { Alert, AlertName, Notification, DeliveryCounter } from './types.js';
-export { ALERT_NAMES } from './types.js';
+export type { Alert, AlertName, Notification, DeliveryCounter, DropReason } from './types.js';
+export { ALERT_NAMES, DROP_REASONS } from './types.js';
 export { AlertState } from './state.js';
-export { DeliveryQueue, DEFAULT_DELIVERY, backoff, type DeliveryOptions } from './delivery.js';
+export { DeliveryQueue, DEFAULT_DELIVERY, backoff, rejectedPayload, type DeliveryOptions } from './delivery.js';
 export { webhookPayload, type WebhookPayload } from './receivers/webhook.js';
 
 export interface AlerterOptions {

@@ -29,7 +29,12 @@ export interface Notification {
   alert: Alert;
 }
 
-/** Where delivery attempts are counted (Metrics satisfies it). */
+/** Why a payload was given up: the queue was full (the oldest went), or the receiver rejected it every time. */
+export const DROP_REASONS = ['queue_full', 'rejected'] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+/** Where delivery attempts and dropped payloads are counted (Metrics satisfies it). */
 export interface DeliveryCounter {
   alertSent(receiver: string, result: 'success' | 'failure'): unknown;
+  alertDropped(receiver: string, reason: DropReason): unknown;
 }

@@ -44,6 +44,8 @@ export function querySummary(q: DnsQuery): Record<string, unknown> {
   // Every reply is kept when there was more than one: that is what injection looks like.
   if (q.replies.length > 1) out.replies = q.replies.map(replySummary);
   if (q.replies_dropped) out.replies_dropped = q.replies_dropped;
+  const answersDropped = Math.max(0, ...q.replies.map((r) => r.answers_dropped ?? 0));
+  if (answersDropped > 0) out.answers_dropped = answersDropped;
   return out;
 }
 

@@ -148,6 +148,7 @@ function resolveServer(raw: RawConfig, file: string, base: string, env: NodeJS.P
     port: raw.server.listen.port,
     enableReload: raw.server.enableReload,
     page: { history: raw.server.page.history, refreshMs: raw.server.page.refresh },
+    maxConnections: raw.server.maxConnections,
   };
   const auth = raw.server.auth;
   if (auth && 'bearerToken' in auth) server.auth = { type: 'bearer', token: readSecret(auth.bearerToken, base, file, 'server.auth.bearerToken', env, issues) };

@@ -177,6 +177,7 @@ export const configSchema = z.strictObject({
         .optional(),
       tls: z.strictObject({ certFile: z.string(), keyFile: z.string() }).optional(),
       enableReload: z.boolean().default(false),
+      maxConnections: z.number().int().min(1).max(100_000).default(256),
       externalUrl: z.string().optional(),
       // The status page: rounds kept per target for its history strip, and how often it reloads itself (0s: never).
       page: z

@@ -18,10 +18,13 @@ function iso(opensslDate: string): string {
   return Number.isNaN(d.getTime()) ? opensslDate : d.toISOString();
 }
 
-/** "DNS:a, IP Address:1.2.3.4" → ["a", "1.2.3.4"] (the names a certificate is valid for). */
+/** Names kept per certificate: a CDN certificate has a few hundred at most; a hostile one may carry thousands. */
+export const MAX_SANS_KEPT = 256;
+
+/** "DNS:a, IP Address:1.2.3.4" → ["a", "1.2.3.4"] (the names a certificate is valid for), the first MAX_SANS_KEPT. */
 function sans(altnames: string | undefined): string[] {
   if (!altnames) return [];
-  return altnames.split(', ').map((s) => s.slice(s.indexOf(':') + 1));
+  return altnames.split(', ', MAX_SANS_KEPT).map((s) => s.slice(s.indexOf(':') + 1));
 }
 
 export function summarize(c: PeerCertificate): CertificateSummary {

@@ -11,6 +11,7 @@
  *   m.roundDone(vantage, date)   // round_timestamp_seconds
  *   m.roundSkipped()             // rounds_skipped_total: a round due while the last still ran
  *   m.alertSent(receiver, 'success' | 'failure')
+ *   m.alertDropped(receiver, 'queue_full' | 'rejected')   // alerts_dropped_total: payloads given up
  *   m.configReload(ok)
  *   await m.render(); m.contentType
  *
@@ -19,6 +20,7 @@
  * ignored (and reported by the boolean result), so nothing unbounded gets in.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DROP_REASONS, type DropReason } from '../alerts/types.js';
 import {
   APP_STATUSES,
   OFFLINE_REASONS,
@@ -70,6 +72,7 @@ export class Metrics {
   private vantageInfo: Gauge<string> | null = null;
   private readonly roundTimestamp: Gauge<string>;
   private readonly alertsSent: Counter<string>;
+  private readonly alertsDropped: Counter<string>;
   private readonly reloadSuccessful: Gauge<string>;
   private readonly roundsSkipped: Counter<string>;
 
@@ -150,6 +153,13 @@ export class Metrics {
       labelNames: ['receiver', 'result'],
       registers,
     });
+    // Beyond the README's metric contract, in its style: alerts lost are never silent.
+    this.alertsDropped = new Counter({
+      name: 'blockwatch_alerts_dropped_total',
+      help: 'Native alert payloads given up, by receiver and reason: queue_full (the oldest waiting payload made room) or rejected (the receiver refused it every attempt).',
+      labelNames: ['receiver', 'reason'],
+      registers,
+    });
     this.reloadSuccessful = new Gauge({
       name: 'blockwatch_config_last_reload_successful',
       help: 'Whether the last configuration load succeeded.',
@@ -227,6 +237,7 @@ export class Metrics {
     }
     for (const r of config.alerts.receivers) {
       for (const result of ['success', 'failure']) next.alerts.set(key(r.name, result), { receiver: r.name, result });
+      for (const reason of DROP_REASONS) next.dropped.set(key(r.name, reason), { receiver: r.name, reason });
     }
 
     sync(this.appStatus, this.series.appStatus, next.appStatus, (l) => this.appStatus.set(l, l.status === 'unknown' ? 1 : 0));
@@ -241,6 +252,7 @@ export class Metrics {
     // The round timestamp appears with a vantage's first round; it only needs removing here.
     sync(this.roundTimestamp, this.series.vantage, next.vantage, () => undefined);
     sync(this.alertsSent, this.series.alerts, next.alerts, (l) => this.alertsSent.inc(l, 0));
+    sync(this.alertsDropped, this.series.dropped, next.dropped, (l) => this.alertsDropped.inc(l, 0));
     for (const [k, b] of this.blocked) {
       const [vantage, app, target] = k.split(SEP);
       if (!next.target.has(key(vantage, app, target, b.kind))) {
@@ -353,6 +365,13 @@ export class Metrics {
     return true;
   }
 
+  alertDropped(receiver: string, reason: DropReason): boolean {
+    this.changed();
+    if (!this.receivers.has(receiver)) return false;
+    this.alertsDropped.inc({ receiver, reason });
+    return true;
+  }
+
   /** A failed reload sets 0 and keeps every series of the running config; a good one is configure(). */
   configReload(ok: boolean): void {
     this.changed();
@@ -371,6 +390,7 @@ function emptySeries() {
     vantageState: new Map() as SeriesSet,
     offlineReason: new Map() as SeriesSet,
     alerts: new Map() as SeriesSet,
+    dropped: new Map() as SeriesSet,
   };
 }
 

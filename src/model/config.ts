@@ -34,6 +34,8 @@ export interface ServerConfig {
   enableReload: boolean;
   /** The status page; absent: DEFAULT_PAGE. */
   page?: PageConfig;
+  /** Open connections at most; at the cap the one idle longest is closed (default 256, server/limits.ts). */
+  maxConnections?: number;
 }
 
 /** Caps and timers every probe reads under. */

@@ -28,6 +28,8 @@ export interface DnsReply {
   truncated?: boolean;
   /** The reply came over TCP (the fallback after a truncated UDP reply); absent for the query's own transport. */
   transport?: 'tcp';
+  /** Address and CNAME records past the cap of those kept per reply: counted, not kept. */
+  answers_dropped?: number;
 }
 
 export interface DnsQuery {

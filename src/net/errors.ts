@@ -1,5 +1,4 @@
 /** The one place that turns errors into OONI failure strings; nothing else reads error codes or messages. */
-import { SocksClientError } from 'socks';
 import { PROXY_REFUSED, type Failure, type FailureString, type Operation } from '../model/index.js';
 
 /**
@@ -42,6 +41,13 @@ export function rcodeFailure(rcode: string): FailureString | null {
       return 'dns_server_misbehaving';
   }
 }
+
+/**
+ * A proxy that answered in something other than its protocol (SOCKS5 bytes that are no RFC 1928
+ * reply, a CONNECT reply with no status line or an endless head): the vantage's own path is
+ * broken, so the probe could not run; like a refusal, it is no verdict on the target.
+ */
+export const PROXY_BAD_REPLY: FailureString = `${PROXY_REFUSED} (bad_reply)`;
 
 /** The status a proxy's refusal maps to: RFC 1928 §6 reply codes and HTTP CONNECT statuses. */
 export function proxyStatusFailure(status: string): FailureString {
@@ -201,14 +207,6 @@ function failureOf(err: unknown, depth: number): FailureString {
   if (code && UNDICI_CODES[code]) return UNDICI_CODES[code];
   // undici's HTTPParserError leaves code unset for some parse failures.
   if (name === 'HTTPParserError' || (code && code.startsWith('HPE_'))) return 'http_request_failed';
-  if (err instanceof SocksClientError) {
-    // The socks package reports the RFC 1928 reply in its message only.
-    const m = /Socks5 proxy rejected connection - (\w+)/.exec(message);
-    if (m) return proxyStatusFailure(m[1]);
-    if (/timed? ?out/i.test(message)) return 'generic_timeout_error';
-    if (e.cause !== undefined && depth < 4) return failureOf(e.cause, depth + 1);
-    return `unknown_failure: ${message}`;
-  }
   if (e.cause !== undefined && depth < 4) {
     const cause = failureOf(e.cause, depth + 1);
     if (!cause.startsWith('unknown_failure')) return cause;

@@ -11,9 +11,11 @@
  * Auth (bearer or basic, when configured) guards every endpoint but /healthz
  * and /readyz, which container orchestrators call without credentials and
  * which say nothing but "alive" and "ready". POST /-/reload answers 403 unless
- * enabled, like Prometheus' lifecycle API. Requests are bounded: small headers,
- * no bodies over 1 KiB, and deadlines on headers, requests and idle sockets.
- * Pages go out with a Content-Security-Policy under which no script runs.
+ * enabled, like Prometheus' lifecycle API. Requests are bounded (limits.ts): a
+ * connection cap, small heads, no bodies over 1 KiB, and deadlines on
+ * handshakes, heads, requests and idle sockets. Failed auth is logged, throttled,
+ * without what the client sent. Pages go out with a Content-Security-Policy under
+ * which no script runs.
  */
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps, type Server as HttpsServer } from 'node:https';
@@ -23,6 +25,7 @@ import type { Metrics } from '../metrics/index.js';
 import type { Report, ServerConfig } from '../model/index.js';
 import { authorized, challenge } from './auth.js';
 import { APP_PREFIX, CONTENT_SECURITY_POLICY, pageContext, renderPage, type PageFeed } from './page/index.js';
+import { DEFAULT_LIMITS, guard, serverOptions, throttledLog, type ListenerLimits } from './limits.js';
 
 export { authorized, challenge } from './auth.js';
 
@@ -37,6 +40,8 @@ export interface ServerOptions {
   /** History, schedule and app names for the status page; without it the page shows the report alone. */
   page?: PageFeed;
   logger: Logger;
+  /** Overrides of the listener's limits (tests); maxConnections comes from config.maxConnections. */
+  limits?: Partial<ListenerLimits>;
 }
 
 export interface RunningServer {
@@ -47,9 +52,6 @@ export interface RunningServer {
   update(config: ServerConfig): void;
   close(): Promise<void>;
 }
-
-const MAX_BODY_BYTES = 1024;
-const MAX_HEADER_BYTES = 16 * 1024;
 
 const ROUTES: Record<string, { methods: string[]; open?: boolean }> = {
   '/': { methods: ['GET', 'HEAD'] },
@@ -65,6 +67,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let config = opts.config;
   const log = opts.logger;
   let reloading: Promise<{ ok: boolean; errors: string[] }> | null = null;
+  const limits: ListenerLimits = { ...DEFAULT_LIMITS, maxConnections: config.maxConnections ?? DEFAULT_LIMITS.maxConnections, ...opts.limits };
+  const unauthorized = throttledLog(log, 60_000, 'unauthorized requests');
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
@@ -77,10 +81,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
     }
     if (!route.open && config.auth && !authorized(config.auth, req.headers.authorization)) {
+      // Who and where, never what they sent.
+      unauthorized({ path, remote: req.socket.remoteAddress });
       res.setHeader('WWW-Authenticate', challenge(config.auth));
       return send(res, 401, 'text/plain; charset=utf-8', 'unauthorized\n');
     }
-    if (!(await bodyWithinCap(req))) {
+    if (!(await bodyWithinCap(req, limits.maxBodyBytes))) {
       res.setHeader('Connection', 'close');
       return send(res, 413, 'text/plain; charset=utf-8', 'request body too large\n');
     }
@@ -122,16 +128,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
 
   const server: Server | HttpsServer = config.tls
-    ? createHttps({ cert: config.tls.cert, key: config.tls.key, maxHeaderSize: MAX_HEADER_BYTES }, listener)
-    : createHttp({ maxHeaderSize: MAX_HEADER_BYTES }, listener);
-  server.headersTimeout = 5_000;
-  server.requestTimeout = 10_000;
-  server.keepAliveTimeout = 5_000;
-  server.setTimeout(30_000, (socket) => socket.destroy());
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
+    ? createHttps({ cert: config.tls.cert, key: config.tls.key, ...serverOptions(limits) }, listener)
+    : createHttp(serverOptions(limits), listener);
+  const connections = guard(server, limits, log);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -157,6 +156,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         log.warn('server.listen or server.tls turned on/off: takes effect at the next restart');
       }
       config = { ...next, host: config.host, port: config.port, tls: next.tls && config.tls ? next.tls : config.tls };
+      connections.setMaxConnections(next.maxConnections ?? DEFAULT_LIMITS.maxConnections);
     },
     close() {
       return new Promise<void>((resolve) => {
@@ -190,9 +190,9 @@ function sendJson(res: ServerResponse, code: number, value: unknown): void {
 }
 
 /** Reads and discards a request body; false (and stops reading) when it passes the cap. */
-function bodyWithinCap(req: IncomingMessage): Promise<boolean> {
+function bodyWithinCap(req: IncomingMessage, cap: number): Promise<boolean> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) return Promise.resolve(false);
+  if (declared > cap) return Promise.resolve(false);
   if (req.readableEnded || (declared === 0 && req.headers['transfer-encoding'] === undefined)) {
     req.resume();
     return Promise.resolve(true);
@@ -201,12 +201,12 @@ function bodyWithinCap(req: IncomingMessage): Promise<boolean> {
     let seen = 0;
     req.on('data', (chunk: Buffer) => {
       seen += chunk.length;
-      if (seen > MAX_BODY_BYTES) {
+      if (seen > cap) {
         req.pause();
         resolve(false);
       }
     });
-    req.on('end', () => resolve(seen <= MAX_BODY_BYTES));
+    req.on('end', () => resolve(seen <= cap));
     req.on('error', () => resolve(false));
   });
 }

@@ -99,3 +99,20 @@ async function startOnce(h: RawDnsHandlers, host: string): Promise<RawDns> {
     },
   };
 }
+
+/** A reply to `q` whose answer name is a compression pointer to itself (RFC 1035 §4.1.4 allows pointers only backwards). */
+export function pointerLoop(q: dnsPacket.DecodedPacket): Buffer {
+  const out = answer(q, [{ type: 'A', name: q.questions![0].name, ttl: 60, data: '192.0.2.1' }]);
+  // The answer starts right after the question: name pointer (2), type, class, ttl, rdlength, rdata = 16 bytes.
+  const at = out.length - 16;
+  out.writeUInt16BE(0xc000 | at, at);
+  return out;
+}
+
+/** A reply to `q` with `n` A records, 127.0.1.1 upwards (loopback: nothing beyond this machine is ever addressed). */
+export function manyAnswers(q: dnsPacket.DecodedPacket, n: number): Buffer {
+  const name = q.questions![0].name;
+  const answers: dnsPacket.Answer[] =
+    q.questions![0].type === 'A' ? Array.from({ length: n }, (_, i) => ({ type: 'A' as const, name, ttl: 60, data: `127.0.${1 + Math.floor(i / 250)}.${1 + (i % 250)}` })) : [];
+  return answer(q, answers);
+}

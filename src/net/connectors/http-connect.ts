@@ -4,7 +4,7 @@ import { isIPv6 } from 'node:net';
 import type { ProxySpec } from '../../model/index.js';
 import type { ConnectOptions, Connector } from '../types.js';
 import { whenAborted } from '../abort.js';
-import { NetError, ProxyRefusedError, proxyStatusFailure } from '../errors.js';
+import { NetError, PROXY_BAD_REPLY, ProxyRefusedError, proxyStatusFailure } from '../errors.js';
 import { guardErrors, openTcp } from './direct.js';
 
 /** A proxy's reply head larger than this is not a proxy we can trust to parse. */
@@ -37,13 +37,14 @@ function readHead(sock: Socket, signal: AbortSignal): Promise<string> {
       while (!settled && (chunk = sock.read() as Buffer | null) !== null) {
         buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
         const end = buf.indexOf(CRLFCRLF);
+        // The cap holds however the bytes arrive: a head that ends past it in one chunk is as long.
+        if (end > CONNECT_HEAD_CAP || (end < 0 && buf.length > CONNECT_HEAD_CAP)) {
+          return done(new NetError(PROXY_BAD_REPLY, 'proxy reply head over the size cap', 'BW_PROXY_HEAD'));
+        }
         if (end >= 0) {
           const rest = buf.subarray(end + 4);
           if (rest.length) sock.unshift(rest);
           return done(null, buf.subarray(0, end).toString('latin1'));
-        }
-        if (buf.length > CONNECT_HEAD_CAP) {
-          return done(new NetError('http_request_failed', 'proxy reply head over the size cap', 'BW_PROXY_HEAD'));
         }
       }
     };
@@ -80,7 +81,7 @@ export class HttpConnectConnector implements Connector {
       );
       const head = await readHead(sock, opts.signal);
       const m = /^HTTP\/1\.[01] (\d{3})/.exec(head);
-      if (!m) throw new NetError('http_request_failed', 'proxy sent no HTTP status line', 'BW_PROXY_HEAD');
+      if (!m) throw new NetError(PROXY_BAD_REPLY, 'proxy sent no HTTP status line', 'BW_PROXY_HEAD');
       if (m[1][0] !== '2') throw new ProxyRefusedError(proxyStatusFailure(m[1]), m[1], `proxy refused CONNECT with ${m[1]}`);
       return guardErrors(sock);
     } catch (err) {

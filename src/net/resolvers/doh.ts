@@ -13,17 +13,29 @@ import { trustContext } from '../trust.js';
 import { acceptReply, blankQuery, decodeReply, encodeQuery, toReply } from './wire.js';
 
 export const DOH_REPLY_CAP = 65_536;
+const DNS_MESSAGE = 'application/dns-message';
 /** How long opening a connection to the DoH server may take, independent of any one query. */
 const CONNECT_TIMEOUT_MS = 10_000;
 
+type Body = Dispatcher.ResponseData['body'];
+
+/**
+ * Drops a body unread. undici's body emits 'error' (RequestAbortedError) when destroyed before
+ * its end; with no listener that is an uncaught exception, which would end the daemon.
+ */
+function discard(body: Body): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
 /** Reads a response body up to `cap` bytes; more is dns_server_misbehaving. */
-async function readCapped(body: Dispatcher.ResponseData['body'], cap: number): Promise<Buffer> {
+async function readCapped(body: Body, cap: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let n = 0;
   for await (const chunk of body) {
     n += (chunk as Buffer).length;
     if (n > cap) {
-      body.destroy();
+      discard(body);
       throw new NetError('dns_server_misbehaving', 'DoH reply over the size cap', 'BW_DNS_TOO_LARGE');
     }
     chunks.push(chunk as Buffer);
@@ -95,15 +107,27 @@ export class DohResolver implements Resolver {
         origin: this.url.origin,
         path: this.url.pathname + this.url.search,
         method: 'POST',
-        headers: { 'content-type': 'application/dns-message', accept: 'application/dns-message' },
+        headers: { 'content-type': DNS_MESSAGE, accept: DNS_MESSAGE },
         // RFC 8484 §4.1: id 0 in DoH.
         body: encodeQuery(hostname, type, 0),
         signal: opts.signal,
       });
-      const res = await raceAbort(pending, opts.signal, (late) => late.body.destroy());
+      const res = await raceAbort(pending, opts.signal, (late) => discard(late.body));
       if (res.statusCode !== 200) {
-        res.body.destroy();
+        discard(res.body);
         throw new NetError('dns_server_misbehaving', `DoH server answered HTTP ${res.statusCode}`, 'BW_DOH_STATUS');
+      }
+      // RFC 8484 §4.2.1: the reply is application/dns-message. Anything else (a captive portal's
+      // HTML, a censor's page) is not an answer, whatever its bytes would decode to.
+      const contentType = String(res.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+      if (contentType !== DNS_MESSAGE) {
+        discard(res.body);
+        throw new NetError('dns_server_misbehaving', 'DoH reply is not application/dns-message', 'BW_DOH_TYPE');
+      }
+      // A declared length past the cap is refused before a byte of the body is read.
+      if (Number(res.headers['content-length'] ?? 0) > DOH_REPLY_CAP) {
+        discard(res.body);
+        throw new NetError('dns_server_misbehaving', 'DoH reply over the size cap', 'BW_DNS_TOO_LARGE');
       }
       const r = decodeReply(await readCapped(res.body, DOH_REPLY_CAP));
       q.replies.push(toReply(r, since(opts.origin)));

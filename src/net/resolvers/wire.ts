@@ -19,10 +19,18 @@ export function encodeQuery(hostname: string, type: QueryType, id: number): Buff
   });
 }
 
+/**
+ * Address and CNAME records kept from one reply. A name has a handful of addresses; a reply
+ * with hundreds would make every engine connect hundreds of times and every report huge.
+ */
+export const MAX_ANSWERS_KEPT = 32;
+
 export interface ParsedReply {
   id: number;
   rcode: string;
   answers: DnsAnswer[];
+  /** Records past MAX_ANSWERS_KEPT: counted, not kept. */
+  answersDropped: number;
   /** Lower-cased question name, to match a reply to its query. */
   question: string | null;
   /** TC flag: the answer was cut to fit the datagram. */
@@ -46,14 +54,16 @@ export function decodeReply(buf: Buffer): ParsedReply {
   }
   if (!p.flag_qr) throw new NetError('dns_server_misbehaving', 'DNS packet is not a response', 'BW_DNS_MALFORMED');
   const answers: DnsAnswer[] = [];
+  let answersDropped = 0;
   for (const a of p.answers ?? []) {
     if (a.type === 'A' || a.type === 'AAAA' || a.type === 'CNAME') {
       if (!validAnswer(a.type, a.data)) throw new NetError('dns_server_misbehaving', `malformed ${a.type} record`, 'BW_DNS_MALFORMED');
-      answers.push({ answer_type: a.type, value: a.data as string, ttl: typeof a.ttl === 'number' ? a.ttl : null });
+      if (answers.length >= MAX_ANSWERS_KEPT) answersDropped++;
+      else answers.push({ answer_type: a.type, value: a.data as string, ttl: typeof a.ttl === 'number' ? a.ttl : null });
     }
   }
   const q = p.questions?.[0];
-  return { id: p.id ?? 0, rcode: p.rcode ?? 'NOERROR', answers, question: q ? q.name.toLowerCase() : null, truncated: Boolean(p.flag_tc) };
+  return { id: p.id ?? 0, rcode: p.rcode ?? 'NOERROR', answers, answersDropped, question: q ? q.name.toLowerCase() : null, truncated: Boolean(p.flag_tc) };
 }
 
 /** The failure a well-formed reply stands for: its rcode, or dns_no_answer when NOERROR carries no address. */
@@ -67,6 +77,7 @@ export function toReply(r: ParsedReply, t: number, from?: string): DnsReply {
   const out: DnsReply = { rcode: r.rcode, answers: r.answers, t, id: r.id };
   if (from !== undefined) out.from = from;
   if (r.truncated) out.truncated = true;
+  if (r.answersDropped > 0) out.answers_dropped = r.answersDropped;
   return out;
 }
 

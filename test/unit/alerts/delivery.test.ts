@@ -42,9 +42,9 @@ describe('DeliveryQueue', () => {
     expect(c.counts).toEqual({ 'ops:failure': 3, 'ops:success': 1 });
   });
 
-  it('gives up on a payload after maxAttempts and goes on with the next', async () => {
+  it('gives up on a payload the receiver rejects (4xx) after maxAttempts, counts it, and goes on with the next', async () => {
     const s = await server((r, res) => {
-      res.statusCode = r.body === '"bad"' ? 500 : 204;
+      res.statusCode = r.body === '"bad"' ? 400 : 204;
       res.end();
     });
     const c = new Counter();
@@ -55,6 +55,24 @@ describe('DeliveryQueue', () => {
     expect(s.received.map((r) => r.body)).toEqual(['"bad"', '"bad"', '"bad"', '"good"']);
     expect(q.dropped).toBe(1);
     expect(c.counts).toEqual({ 'ops:failure': 3, 'ops:success': 1 });
+    expect(c.drops).toEqual({ 'ops:rejected': 1 });
+  });
+
+  it('never gives up on a receiver that is down (5xx, 408, 429): attempts go past maxAttempts until it takes the payload', async () => {
+    let calls = 0;
+    const statuses = [500, 503, 408, 429, 502, 500, 504, 503];
+    const s = await server((_, res) => {
+      res.statusCode = statuses[calls++] ?? 200;
+      res.end();
+    });
+    const c = new Counter();
+    const q = queue('ops', s.url, c, { ...fast, maxAttempts: 3 });
+    q.enqueue('"alert"');
+    await until(() => q.delivered === 1, 'delivery after eight failures');
+    expect(s.received).toHaveLength(statuses.length + 1);
+    expect(q.dropped).toBe(0);
+    expect(c.counts).toEqual({ 'ops:failure': statuses.length, 'ops:success': 1 });
+    expect(c.drops).toEqual({});
   });
 
   it('returns from enqueue at once and keeps other receivers flowing while one never answers', async () => {
@@ -78,13 +96,15 @@ describe('DeliveryQueue', () => {
     const s = await server((_, res) => {
       release = () => res.end();
     });
-    const q = queue('ops', s.url, new Counter(), { ...fast, capacity: 2 });
+    const c = new Counter();
+    const q = queue('ops', s.url, c, { ...fast, capacity: 2 });
     q.enqueue('"1"');
     await until(() => s.received.length === 1, 'first request');
     q.enqueue('"2"');
     q.enqueue('"3"'); // full: "1" (in flight) is dropped from the queue
     q.enqueue('"4"'); // full: "2" goes
     expect(q.dropped).toBe(2);
+    expect(c.drops).toEqual({ 'ops:queue_full': 2 });
     release!();
     await until(() => s.received.length === 2, 'second request');
     release!();

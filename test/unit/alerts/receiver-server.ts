@@ -56,8 +56,14 @@ export async function until(cond: () => boolean, what = 'condition', limitMs = 1
 
 export class Counter {
   counts: Record<string, number> = {};
+  /** Dropped payloads, as `receiver:reason`. */
+  drops: Record<string, number> = {};
   alertSent(receiver: string, result: 'success' | 'failure'): void {
     const k = `${receiver}:${result}`;
     this.counts[k] = (this.counts[k] ?? 0) + 1;
+  }
+  alertDropped(receiver: string, reason: 'queue_full' | 'rejected'): void {
+    const k = `${receiver}:${reason}`;
+    this.drops[k] = (this.drops[k] ?? 0) + 1;
   }
 }

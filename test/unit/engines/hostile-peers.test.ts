@@ -1,17 +1,12 @@
 // Engines and rounds against hostile peers on loopback: resets while a socket waits, reset-after-accept races, redirect loops.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load.js';
 import { tcpEngine } from '../../../src/engines/tcp.js';
 import { DirectConnector, HttpConnectConnector, Socks5Connector } from '../../../src/net/connectors/index.js';
-import { runRound } from '../../../src/runner/round.js';
-import { closeTransports, makeTransports } from '../../../src/runner/transports.js';
 import { startDnsServer, type DnsServer } from '../../support/dns-server.js';
 import { makeContext } from '../../support/probe-context.js';
 import { startConnectProxy, startSocks5Proxy, type Proxy } from '../../support/proxies.js';
+import { roundOf as roundWith } from '../../support/round.js';
 import { listen, neverAccepting, resetOnAccept, type Listener } from '../../support/tcp-servers.js';
 import { startHttpsServer, testPki, type Running } from '../../support/tls-servers.js';
 
@@ -68,25 +63,8 @@ describe('a connected socket is never without an error listener', () => {
   });
 });
 
-/** A config on loopback with one app, written to a temp folder, and one round of it. */
-async function roundOf(targets: string, extra = ''): Promise<Awaited<ReturnType<typeof runRound>>> {
-  const dir = mkdtempSync(join(tmpdir(), 'bw-hostile-'));
-  mkdirSync(join(dir, 'probes'));
-  writeFileSync(join(dir, 'ca.pem'), pki.ca.cert);
-  writeFileSync(join(dir, 'probes', 'app.yaml'), `id: app\nname: App\nsources: ["loopback test"]\ntargets:\n${targets}\n`);
-  writeFileSync(
-    join(dir, 'blockwatch.yaml'),
-    `probes: ./probes\nschedule: { timeout: 2s }\nvantages: [{ id: lo, resolver: "udp://127.0.0.1:${dns.port}" }]\n` +
-      `control: { resolver: "udp://127.0.0.1:${dns.port}" }\ntls: { extraCA: ./ca.pem }\n${extra}`,
-  );
-  const config = loadConfig(join(dir, 'blockwatch.yaml'));
-  const transports = makeTransports(config);
-  try {
-    return await runRound(config, transports);
-  } finally {
-    await closeTransports(transports);
-  }
-}
+/** One round of one app on loopback. */
+const roundOf = (targets: string) => roundWith({ targets, dnsPort: dns.port, ca: pki.ca.cert });
 
 describe('verdicts against hostile peers are the same every run', () => {
   // Addresses, not names: a name answered with 127.0.0.1 is a bogon, which would decide first.

@@ -127,6 +127,8 @@ describe('Metrics', () => {
     m.alertSent('ops', 'success');
     m.alertSent('ops', 'failure');
     m.alertSent('ops', 'failure');
+    m.alertDropped('ops', 'queue_full');
+    expect(m.alertDropped('unconfigured', 'queue_full')).toBe(false);
     m.configReload(false);
     m.roundSkipped();
     const s = await scrape(m);
@@ -136,6 +138,10 @@ describe('Metrics', () => {
     expect(s.has(k('blockwatch_round_timestamp_seconds', { vantage: 'abroad' }))).toBe(false);
     expect(s.get(k('blockwatch_alerts_sent_total', { receiver: 'ops', result: 'success' }))).toBe(1);
     expect(s.get(k('blockwatch_alerts_sent_total', { receiver: 'ops', result: 'failure' }))).toBe(2);
+    // Both reasons exist from the start; only the one that happened counts.
+    expect(s.get(k('blockwatch_alerts_dropped_total', { receiver: 'ops', reason: 'queue_full' }))).toBe(1);
+    expect(s.get(k('blockwatch_alerts_dropped_total', { receiver: 'ops', reason: 'rejected' }))).toBe(0);
+    expect(ofMetric(s, 'blockwatch_alerts_dropped_total').size).toBe(2);
     expect(s.get('blockwatch_config_last_reload_successful')).toBe(0);
     expect(s.get('blockwatch_rounds_skipped_total')).toBe(1);
     expect(s.get(k('blockwatch_build_info', { version: '1.2.3', nodejs: process.version }))).toBe(1);
@@ -193,6 +199,7 @@ describe('Metrics', () => {
       blockwatch_vantage_info: 'gauge',
       blockwatch_round_timestamp_seconds: 'gauge',
       blockwatch_alerts_sent_total: 'counter',
+      blockwatch_alerts_dropped_total: 'counter',
       blockwatch_config_last_reload_successful: 'gauge',
       blockwatch_rounds_skipped_total: 'counter',
       blockwatch_build_info: 'gauge',

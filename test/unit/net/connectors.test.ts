@@ -89,9 +89,14 @@ describe('SOCKS5 connector', () => {
     expect(await failureOf(c.connect('127.0.0.1', await closedPort(), sig()))).toBe('connection_refused');
   });
 
-  it('fails when the credentials are wrong', async () => {
+  it('fails as a refusal of the proxy (like HTTP 407) when the credentials are wrong', async () => {
     const c = new Socks5Connector({ type: 'socks5', host: authed.host, port: authed.port, username: 'u', password: 'wrong' });
-    expect(await failureOf(c.connect('127.0.0.1', echo.port, sig()))).not.toBe('connected');
+    expect(await failureOf(c.connect('127.0.0.1', echo.port, sig()))).toBe('unknown_failure: proxy_refused (auth_failed)');
+  });
+
+  it('fails as a refusal of the proxy when it requires credentials that are not configured', async () => {
+    const c = new Socks5Connector({ type: 'socks5', host: authed.host, port: authed.port });
+    expect(await failureOf(c.connect('127.0.0.1', echo.port, sig()))).toBe('unknown_failure: proxy_refused (auth_required)');
   });
 });
 
@@ -138,11 +143,11 @@ describe('HTTP CONNECT connector', () => {
     expect(r).toBe('generic_timeout_error');
   });
 
-  it('caps the proxy reply head', async () => {
+  it('caps the proxy reply head: an endless head is a broken proxy, so the probe could not run', async () => {
     const chatty = await listen((s) => s.once('data', () => s.write(`HTTP/1.1 200 OK\r\nX: ${'a'.repeat(9000)}`)));
     const c = new HttpConnectConnector({ type: 'http', host: chatty.host, port: chatty.port });
     const r = await failureOf(c.connect('127.0.0.1', echo.port, sig()));
     await chatty.close();
-    expect(r).toBe('http_request_failed');
+    expect(r).toBe('unknown_failure: proxy_refused (bad_reply)');
   });
 });

@@ -1,13 +1,18 @@
-// Resolvers against hostile DNS servers on loopback: bad rdata, TC set, spoofed sources, reply floods, a DoH server that never speaks TLS.
+// Resolvers against hostile DNS servers on loopback: bad rdata, pointer loops, TC set, spoofed sources, floods, 500 answers, CNAME loops, a DoH server that never speaks TLS.
 import dnsPacket from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
+import { dnsEngine } from '../../../src/engines/dns.js';
+import { tcpEngine } from '../../../src/engines/tcp.js';
 import { DirectConnector } from '../../../src/net/connectors/index.js';
-import { DohResolver, UdpResolver } from '../../../src/net/resolvers/index.js';
+import { DohResolver, TcpResolver, UdpResolver } from '../../../src/net/resolvers/index.js';
 import { repliesSettled, MAX_REPLIES_KEPT } from '../../../src/net/resolvers/udp.js';
-import { answer, framed, startRawDns, type RawDns } from '../../support/raw-dns.js';
-import { acceptSilently, type Listener } from '../../support/tcp-servers.js';
+import { MAX_ANSWERS_KEPT } from '../../../src/net/resolvers/wire.js';
+import { makeContext } from '../../support/probe-context.js';
+import { answer, framed, manyAnswers, pointerLoop, startRawDns, type RawDns } from '../../support/raw-dns.js';
+import { acceptSilently, listen, neverAccepting, type Listener } from '../../support/tcp-servers.js';
 
 let servers: Array<RawDns | Listener> = [];
+const track = <T extends RawDns | Listener>(s: T): T => (servers.push(s), s);
 afterEach(async () => {
   await Promise.all(servers.map((s) => s.close()));
   servers = [];
@@ -121,5 +126,106 @@ describe('DoH resolver against a server that accepts TCP and never speaks TLS', 
     await doh.close();
     expect(rs.map((r) => r.failure)).toEqual(Array(6).fill('generic_timeout_error'));
     expect(elapsed).toBeLessThan(2000);
+  });
+});
+
+describe('UDP resolver against replies that must not be taken', () => {
+  it('ignores a reply whose name is a compression pointer to itself, and reports dns_server_misbehaving at the deadline', async () => {
+    const s = await raw({ udp: (q, _m, reply) => reply(pointerLoop(q)) });
+    const t0 = performance.now();
+    const r = await udpResolver(s).query('loop.test', 'A', opts(600));
+    expect(performance.now() - t0).toBeLessThan(1500);
+    expect(r).toMatchObject({ failure: 'dns_server_misbehaving', answers: [], replies: [] });
+  });
+
+  it('takes the right reply after a flood of replies with the wrong id, keeping none of those', async () => {
+    const s = await raw({
+      udp: (q, _m, reply) => {
+        const wrong = answer({ ...q, id: (q.id! + 1) & 0xffff }, [{ type: 'A', name: q.questions![0].name, ttl: 60, data: '192.0.2.66' }]);
+        // In bursts of 50 a turn of the event loop, as a network paces them: the client reads between
+        // bursts (sent all at once from this process, they would overflow its socket buffer instead).
+        let left = 1000;
+        const burst = (): void => {
+          for (let i = 0; i < 50 && left > 0; i++, left--) reply(wrong);
+          if (left > 0) setImmediate(burst);
+          else reply(answer(q, [{ type: 'A', name: q.questions![0].name, ttl: 60, data: '192.0.2.47' }]));
+        };
+        burst();
+      },
+    });
+    const r = await udpResolver(s).query('ids.test', 'A', opts());
+    await repliesSettled(r);
+    expect(r.failure).toBeNull();
+    expect(r.answers.map((a) => a.value)).toEqual(['192.0.2.47']);
+    expect(r.replies).toHaveLength(1);
+  });
+
+  it(`keeps ${MAX_ANSWERS_KEPT} of 500 answers (the TCP answer after TC), counting the rest`, async () => {
+    const s = await raw({
+      udp: (q, _m, reply) => reply(answer(q, [], dnsPacket.TRUNCATED_RESPONSE)),
+      tcp: (q, sock) => sock.write(framed(manyAnswers(q, 500))),
+    });
+    const r = await udpResolver(s).query('wide.test', 'A', opts());
+    await repliesSettled(r);
+    expect(r.failure).toBeNull();
+    expect(r.answers).toHaveLength(MAX_ANSWERS_KEPT);
+    expect(r.replies[1]).toMatchObject({ transport: 'tcp', answers_dropped: 500 - MAX_ANSWERS_KEPT });
+    expect(JSON.stringify(r).length).toBeLessThan(10_000);
+  });
+
+  it('reports a CNAME loop (a → b → a) as dns_no_answer in resolve: no address, and no chase', async () => {
+    const s = await raw({
+      udp: (q, _m, reply) =>
+        reply(
+          answer(q, [
+            { type: 'CNAME', name: 'a.loop.test', ttl: 60, data: 'b.loop.test' },
+            { type: 'CNAME', name: 'b.loop.test', ttl: 60, data: 'a.loop.test' },
+          ]),
+        ),
+    });
+    const m = await dnsEngine({ id: 'd', kind: 'dns', host: 'a.loop.test' }, makeContext({ resolver: udpResolver(s), timeoutMs: 2000 }));
+    expect(m).toMatchObject({ failure: 'dns_no_answer', operation: 'resolve' });
+    expect(m.queries.map((q) => q.answers.map((a) => a.value))).toEqual([
+      ['b.loop.test', 'a.loop.test'],
+      ['b.loop.test', 'a.loop.test'],
+    ]);
+  });
+});
+
+describe('TCP resolver against hostile servers', () => {
+  const tcpResolver = (port: number) => new TcpResolver('127.0.0.1', port, new DirectConnector());
+
+  it('reports a compression-pointer loop as dns_server_misbehaving at once', async () => {
+    const s = await raw({ udp: () => {}, tcp: (q, sock) => sock.write(framed(pointerLoop(q))) });
+    const t0 = performance.now();
+    const r = await tcpResolver(s.port).query('loop.test', 'A', opts(2000));
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(r).toMatchObject({ failure: 'dns_server_misbehaving', answers: [] });
+  });
+
+  it('keeps the first addresses of 500, so an engine connects at most that many times', async () => {
+    // Addresses 127.0.1.x and 127.0.2.x: loopback, nothing listens, each connect is refused at once.
+    const s = await raw({ udp: () => {}, tcp: (q, sock) => sock.write(framed(manyAnswers(q, 500))) });
+    const ctx = makeContext({ resolver: tcpResolver(s.port), timeoutMs: 3000 });
+    const m = await tcpEngine({ id: 't', kind: 'tcp', host: 'wide.test', port: 9 }, ctx);
+    expect(m.queries.find((q) => q.query_type === 'A')?.answers).toHaveLength(MAX_ANSWERS_KEPT);
+    expect(m.tcp_connect).toHaveLength(MAX_ANSWERS_KEPT);
+    expect(m).toMatchObject({ failure: 'connection_refused', operation: 'connect' });
+  });
+
+  it('reports a server that accepts and never reads as generic_timeout_error at the deadline', async () => {
+    const l = track(await listen((sock) => sock.pause()));
+    const r = await tcpResolver(l.port).query('mute.test', 'A', opts(500));
+    expect(r).toMatchObject({ failure: 'generic_timeout_error', rcode: null, replies: [] });
+  });
+
+  it('reports a server that never accepts as generic_timeout_error at the deadline', async () => {
+    const l = await neverAccepting();
+    await l.fill();
+    track(l);
+    const t0 = performance.now();
+    const r = await tcpResolver(l.port).query('syn.test', 'A', opts(500));
+    expect(performance.now() - t0).toBeLessThan(1500);
+    expect(r).toMatchObject({ failure: 'generic_timeout_error', rcode: null, replies: [] });
   });
 });
