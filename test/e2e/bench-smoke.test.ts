@@ -26,11 +26,22 @@ describe.skipIf(!HAVE_BLACKBOX && !CI)('npm run bench -- --smoke', () => {
     results = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as BenchResults;
     expect(results.schema).toBe('blockwatch.bench/v1');
     const md = readFileSync(join(out, 'latest.md'), 'utf8');
-    expect(md).toContain('## Side by side with blackbox_exporter');
+    expect(md).toContain('## The whole `blockwatch check` against blackbox_exporter');
+    expect(md).toContain('## The engine alone, side by side with blackbox_exporter');
     expect(md).toContain('## Timing accuracy');
     expect(md).toContain('## /metrics render');
     expect(md).toContain('## Scale');
   }, 100_000);
+
+  test('the whole check probed every target, and its start-up was measured beside', () => {
+    const w = results.sections.check!;
+    expect(w.startup.cpuSeconds).toBeGreaterThan(0);
+    for (const pair of w.pairs) {
+      expect(pair.blockwatch.ok).toBe(w.n);
+      expect(pair.blackbox.ok).toBe(w.n);
+      expect(pair.blockwatch.cpuSeconds).toBeGreaterThan(pair.blockwatchNoStartup.cpuSeconds);
+    }
+  });
 
   test('every side-by-side probe succeeded through both blockwatch and blackbox_exporter', () => {
     const c = results.sections.compare!;
