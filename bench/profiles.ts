@@ -9,7 +9,7 @@ export interface Profile {
   compare: { n: number; concurrency: number; repetitions: number };
   accuracy: { levels: AccuracyLevel[] };
   /** settleSeconds: how long the first round runs before counting starts. */
-  scale: { targets: number; apps: number; observeSeconds: number; settleSeconds: number; concurrency: number };
+  scale: { targets: number; apps: number; observeSeconds: number; settleSeconds: number; concurrency: number; intervalSeconds: number; rounds: number };
   metrics: { series: number; repetitions: number };
   alerts: { trials: number; intervalSeconds: number; lossPercent: number; lossMinutes: number };
   /**
@@ -33,7 +33,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
         { concurrency: 200, n: 1000, delayMs: 50, note: '200 in flight, ~2000 probes/s offered: saturated, errors are queueing' },
       ],
     },
-    scale: { targets: 10_000, apps: 100, observeSeconds: 90, settleSeconds: 0, concurrency: 256 },
+    scale: { targets: 10_000, apps: 100, observeSeconds: 60, settleSeconds: 0, concurrency: 256, intervalSeconds: 30, rounds: 3 },
     metrics: { series: 50_000, repetitions: 15 },
     alerts: { trials: 20, intervalSeconds: 30, lossPercent: 10, lossMinutes: 3 },
     soak: { minutes: 30, parallel: 8, sampleEvery: 200, timeout: '500ms' },
@@ -49,7 +49,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
         { concurrency: 200, n: 1000, delayMs: 500, note: '200 in flight, ~200 probes/s offered: within capacity' },
       ],
     },
-    scale: { targets: 10_000, apps: 100, observeSeconds: 60, settleSeconds: 0, concurrency: 256 },
+    scale: { targets: 10_000, apps: 100, observeSeconds: 60, settleSeconds: 0, concurrency: 256, intervalSeconds: 30, rounds: 3 },
     metrics: { series: 50_000, repetitions: 5 },
     alerts: { trials: 3, intervalSeconds: 30, lossPercent: 10, lossMinutes: 1 },
     soak: { minutes: 5, parallel: 8, sampleEvery: 100, timeout: '500ms' },
@@ -65,7 +65,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
         { concurrency: 3, n: 6, delayMs: 20, note: 'smoke' },
       ],
     },
-    scale: { targets: 20, apps: 2, observeSeconds: 1, settleSeconds: 0, concurrency: 32 },
+    scale: { targets: 20, apps: 2, observeSeconds: 1, settleSeconds: 0, concurrency: 32, intervalSeconds: 10, rounds: 1 },
     metrics: { series: 2_000, repetitions: 1 },
     alerts: { trials: 1, intervalSeconds: 30, lossPercent: 10, lossMinutes: 1 },
     soak: { minutes: 0.2, parallel: 8, sampleEvery: 20, timeout: '200ms' },

@@ -41,7 +41,7 @@ export interface ScaleResult {
 const nodeFlags = (): string[] => (process.env.BENCH_DAEMON_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 /** Writes catalogues and a config for `targets` loopback targets over `apps` catalogues. */
-export function writeScaleConfig(dir: string, o: { targets: number; apps: number; concurrency: number; port: number; listen: number; caFile: string }): string {
+export function writeScaleConfig(dir: string, o: { targets: number; apps: number; concurrency: number; port: number; listen: number; caFile: string; intervalSeconds: number; workers?: number }): string {
   const probes = join(dir, 'scale-probes');
   mkdirSync(probes, { recursive: true });
   const per = Math.ceil(o.targets / o.apps);
@@ -61,8 +61,8 @@ export function writeScaleConfig(dir: string, o: { targets: number; apps: number
     config,
     [
       `probes: ${probes}`,
-      // Six fields, seconds first: one round a minute, at second 0.
-      `schedule: { cron: "0 * * * * *", jitter: 0s, concurrency: ${o.concurrency}, timeout: 10s }`,
+      // Six fields, seconds first: a round every intervalSeconds.
+      `schedule: { cron: "*/${o.intervalSeconds} * * * * *", jitter: 0s, concurrency: ${o.concurrency}, timeout: 10s${o.workers === undefined ? '' : `, workers: ${o.workers}`} }`,
       'vantages: [{ id: local }]',
       'control: { resolver: system }',
       `tls: { extraCA: ${o.caFile} }`,
@@ -86,7 +86,7 @@ export async function scale(
   dir: string,
   leaf: Leaf,
   caFile: string,
-  o: { targets: number; apps: number; observeSeconds: number; settleSeconds: number; concurrency: number; log?: (s: string) => void },
+  o: { targets: number; apps: number; observeSeconds: number; settleSeconds: number; concurrency: number; intervalSeconds: number; rounds: number; workers?: number; log?: (s: string) => void },
 ): Promise<ScaleResult> {
   const target = await startTarget(leaf.certFile, leaf.keyFile);
   const listen = await freePort();
@@ -107,9 +107,12 @@ export async function scale(
     const m0 = (await httpGet(`${base}/metrics`)).body;
     const cpu0 = cpuSeconds(pid);
     const t0 = performance.now();
+    // At least observeSeconds, and until `rounds` whole rounds have run since the start.
     const until = t0 + o.observeSeconds * 1000;
-    while (performance.now() < until) {
-      await new Promise((r) => setTimeout(r, Math.min(10_000, until - performance.now())));
+    const cap = t0 + (o.rounds + 2) * o.intervalSeconds * 1000 + o.observeSeconds * 1000;
+    const roundsDone = async () => Math.floor(sum((await httpGet(`${base}/metrics`, 30_000)).body, 'blockwatch_probes_total') / o.targets);
+    while (performance.now() < cap && (performance.now() < until || (await roundsDone()) < o.rounds)) {
+      await new Promise((r) => setTimeout(r, 5_000));
       o.log?.(`  ${((performance.now() - t0) / 1000).toFixed(0)} s: RSS ${(rss(pid) / 1e6).toFixed(0)} MB, peak ${(peakRss(pid) / 1e6).toFixed(0)} MB`);
     }
     const cpu = cpuSeconds(pid) - cpu0;
@@ -120,7 +123,7 @@ export async function scale(
       targets: o.targets,
       apps: o.apps,
       concurrency: o.concurrency,
-      intervalSeconds: 60,
+      intervalSeconds: o.intervalSeconds,
       observedSeconds: observed,
       peakRssBytes: peakRss(pid),
       endRssBytes: rss(pid),

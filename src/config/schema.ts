@@ -145,7 +145,7 @@ export const configSchema = z.strictObject({
         .default('* * * * *'),
       jitter: duration().default(10_000),
       concurrency: z.number().int().min(1).max(10_000).default(64),
-      // Probe worker threads; absent: one per core, 0: probes run in the main thread.
+      // Probe worker threads; absent: one per core but the coordinator's, none on two cores or fewer; 0: probes run in the main thread.
       workers: z.number().int().min(0).max(64).optional(),
       timeout: duration().default(10_000),
     })

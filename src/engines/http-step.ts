@@ -12,6 +12,9 @@ export const BODY_SAMPLE_BYTES = 2048;
 const USER_AGENT = 'blockwatch/0.1 (+reachability monitor)';
 const TITLE = /<title[^>]*>([^<]{0,512})</i;
 
+/** Rejects nothing: by teardown the one request has settled. */
+const DONE = Object.assign(new Error('probe done'), { code: 'BW_PROBE_DONE' });
+
 export interface HttpStepOptions {
   /** Body bytes kept, hashed and sampled (limits.bodyBytes). */
   bodyBytes: number;
@@ -158,7 +161,8 @@ export async function httpStep(
     result.operation = f.operation;
   } finally {
     record.t = since(origin);
-    void client.destroy().catch(() => {});
+    // One error object for every probe's teardown: undici would build (and capture a stack for) a new one each time.
+    void client.destroy(DONE).catch(() => {});
   }
   return result;
 }

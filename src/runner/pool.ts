@@ -3,6 +3,7 @@
  * probes, so a round uses every core while the coordinator keeps the schedule, the
  * controls, analysis and the outputs. Jobs go to the worker with the fewest in flight.
  */
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -83,6 +84,8 @@ export class WorkerPool implements Executor {
     const id = this.nextId++;
     return new Promise<JobResult[J['kind']]>((resolve, reject) => {
       const onAbort = (): void => slot.worker.postMessage({ type: 'abort', id } satisfies ToWorker);
+      // Every job in flight listens on the round's signal: hundreds is its normal state.
+      setMaxListeners(0, parent);
       if (parent.aborted) onAbort();
       else parent.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, worker: slot, detach: () => parent.removeEventListener('abort', onAbort) });

@@ -27,9 +27,14 @@ export interface Transports {
   executor: Executor;
 }
 
-/** Probe workers for a config: `schedule.workers`, or one per core. */
-export function workerCount(config: Pick<Config, 'schedule'>): number {
-  return config.schedule.workers ?? availableParallelism();
+/**
+ * Probe workers for a config: `schedule.workers`, or by default one per core but the
+ * coordinator's. On two cores and fewer none: measured there (docs/performance.md), a worker
+ * only adds its own memory and messaging, since one core already keeps up with a schedule and
+ * the coordinator's thread is then as busy probing as a worker would be.
+ */
+export function workerCount(config: Pick<Config, 'schedule'>, cores = availableParallelism()): number {
+  return config.schedule.workers ?? (cores <= 2 ? 0 : cores - 1);
 }
 
 /** Releases what transports hold open (DoH connection pools, probe workers). */
