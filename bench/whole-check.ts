@@ -13,6 +13,7 @@ import { runBlackbox } from './blackbox-driver.js';
 import type { BlackboxProcess } from './processes.js';
 import { cpuSeconds, median } from './proc.js';
 import type { ProcessUsage } from './usage.js';
+import { workerCount } from '../src/runner/transports.js';
 
 const USAGE = join(dirname(fileURLToPath(import.meta.url)), 'usage.js');
 
@@ -27,7 +28,8 @@ export interface WholeSide {
 export interface WholeCheckResult {
   n: number;
   concurrency: number;
-  workers: number | 'cores';
+  /** Probe workers the check ran with (its default on this machine unless the profile set one). */
+  workers: number;
   repetitions: number;
   /** A check of one target: what starting, loading config and reporting cost. */
   startup: { cpuSeconds: number; wallSeconds: number; peakRssBytes: number };
@@ -121,7 +123,7 @@ export async function wholeCheck(
   return {
     n: o.n,
     concurrency: o.concurrency,
-    workers: o.workers ?? 'cores',
+    workers: workerCount({ schedule: { cron: '', jitterMs: 0, concurrency: o.concurrency, timeoutMs: 10_000, ...(o.workers === undefined ? {} : { workers: o.workers }) } }),
     repetitions: o.repetitions,
     startup,
     pairs,

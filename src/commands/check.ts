@@ -30,6 +30,8 @@ export async function check(opts: CheckOptions, out: NodeJS.WriteStream | NodeJS
       vantages: opts.vantages.length ? opts.vantages : undefined,
       signal: ac.signal,
       onProgress: tty ? (done, total) => err.write(`\r\x1b[2Kprobing ${done}/${total}`) : undefined,
+      // The report needs verdicts only: measurements go as soon as each is concluded.
+      onObservation: () => {},
     });
     await closeTransports(transports);
     if (tty) err.write('\r\x1b[2K');
