@@ -1,5 +1,5 @@
 /** Small pieces both pages draw: a status cell's contents, state and status badges, the history strip, the since line. */
-import type { Pattern, VantageState } from '../../model/index.js';
+import type { OfflineReason, Pattern, VantageState } from '../../model/index.js';
 import { html, type Html } from './escape.js';
 import { utc, when } from './format.js';
 import type { Mark, Track } from './history.js';
@@ -10,8 +10,22 @@ export const STATE_WORDS: Record<VantageState['state'], string> = {
   offline: 'no canary answers: its verdicts are unknown',
 };
 
+/** Why an offline vantage is offline, in a few words (the alert's annotations say more). */
+export const OFFLINE_WORDS: Record<OfflineReason, string> = {
+  shutdown: 'nothing answers while this host has a route and another vantage is online: the network went silent',
+  silent: 'nothing answers; no other vantage here to tell a shutdown from this host’s uplink',
+  link: 'this host has no route for its traffic: its own link is down',
+  unknown: 'its canaries fail but something answers',
+};
+
 export function stateBadge(v: VantageState): Html {
-  return html`<span class="badge vs-${v.state}" title="${STATE_WORDS[v.state]}">${v.state}</span>`;
+  const why = v.state === 'offline' && v.reason ? ` (${v.reason})` : '';
+  return html`<span class="badge vs-${v.state}" title="${STATE_WORDS[v.state]}">${v.state}${why}</span>`;
+}
+
+/** The state in words: what it means, and for an offline vantage why. */
+export function stateWords(v: VantageState): string {
+  return v.state === 'offline' && v.reason ? `${STATE_WORDS.offline}; ${OFFLINE_WORDS[v.reason]}` : STATE_WORDS[v.state];
 }
 
 export function statusBadge(status: string): Html {

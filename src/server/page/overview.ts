@@ -1,7 +1,7 @@
 /** GET /: apps × vantages, each cell the app's status in colour with its pattern; the vantages, their states and labels. */
 import { APP_STATUSES, type AppVerdict, type Report } from '../../model/index.js';
 import { PATTERN_WORDS } from '../../report/words.js';
-import { since, STATE_WORDS, stateBadge, statusBadge, statusText } from './cells.js';
+import { since, stateBadge, stateWords, statusBadge, statusText } from './cells.js';
 import { html, type Html } from './escape.js';
 import { labels } from './format.js';
 import type { PageContext } from './context.js';
@@ -36,7 +36,7 @@ function appsTable(ctx: PageContext, report: Report): Html {
 
 function vantagesTable(report: Report): Html {
   const rows = report.vantages.map(
-    (v) => html`<tr data-vantage="${v.id}"><td>${v.id}</td><td>${stateBadge(v)} <span class="muted">${STATE_WORDS[v.state]}</span></td><td>${v.control ? 'yes' : 'no'}</td><td>${labels(v.labels)}</td></tr>`,
+    (v) => html`<tr data-vantage="${v.id}"><td>${v.id}</td><td>${stateBadge(v)} <span class="muted">${stateWords(v)}</span></td><td>${v.control ? 'yes' : 'no'}</td><td>${labels(v.labels)}</td></tr>`,
   );
   return html`<table class="vantages"><tr><th>vantage</th><th>state</th><th>control</th><th>labels</th></tr>${rows}</table>`;
 }

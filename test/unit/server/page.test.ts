@@ -8,7 +8,7 @@ import pino from 'pino';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Metrics } from '../../../src/metrics/index.js';
-import type { Report, ServerConfig } from '../../../src/model/index.js';
+import { PATTERNS, type Report, type ServerConfig } from '../../../src/model/index.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../../src/server/index.js';
 import { esc, html } from '../../../src/server/page/escape.js';
 import { History } from '../../../src/server/page/history.js';
@@ -258,5 +258,33 @@ describe('auth', () => {
     expect((await get(`${srv.url}/`)).status).toBe(401);
     expect((await get(`${srv.url}/apps/telegram`, { authorization: 'Bearer wrong' })).status).toBe(401);
     expect((await get(`${srv.url}/apps/telegram`, { authorization: 'Bearer tok' })).status).toBe(200);
+  });
+});
+
+describe('every status and pattern of the vocabulary', () => {
+  it('shows each pattern in a cell of its status colour, each app status, and why an offline vantage is offline', async () => {
+    const vantages = PATTERNS.map((_, i) => `v${i}`);
+    const statuses = ['reachable', 'degraded', 'anomaly', 'blocked', 'down', 'unknown'] as const;
+    const report: Report = {
+      schema: 'blockwatch.report/v1',
+      startedAt: '2026-03-02T10:00:00.000Z',
+      finishedAt: '2026-03-02T10:00:04.000Z',
+      vantages: [
+        ...vantages.map((id) => ({ id, online: true, state: 'online' as const, reason: null, control: false, labels: {} })),
+        { id: 'cut', online: false, state: 'offline', reason: 'link', control: false, labels: {} },
+      ],
+      apps: [
+        ...PATTERNS.map((p, i) => verdict(telegram, vantages[i], 'blocked', { web: { status: 'blocked', pattern: p } })),
+        ...vantages.map((v, i) => verdict(whatsapp, v, statuses[i % statuses.length])),
+        verdict(telegram, 'cut', 'unknown'),
+        verdict(whatsapp, 'cut', 'unknown'),
+      ],
+    };
+    const srv = await start({}, { status: () => report });
+    const r = await get(`${srv.url}/`);
+    PATTERNS.forEach((p, i) => expect(cell(r.body, 'telegram', vantages[i])).toMatch(new RegExp(`^st-blocked\\|blocked ${p.replace('.', '\\.')}( |$)`)));
+    vantages.forEach((v, i) => expect(cell(r.body, 'whatsapp', v).split('|')[0]).toBe(`st-${statuses[i % statuses.length]}`));
+    expect(r.body).toContain('<span class="badge vs-offline" title="no canary answers: its verdicts are unknown">offline (link)</span>');
+    expect(r.body).toContain('this host has no route for its traffic: its own link is down');
   });
 });
