@@ -205,6 +205,9 @@ function failureOf(err: unknown, depth: number): FailureString {
     return 'eof_error';
   }
   if (code && UNDICI_CODES[code]) return UNDICI_CODES[code];
+  // undici asserts on a response it cannot take, e.g. 101 Switching Protocols to a request that
+  // asked for no upgrade: the server broke the protocol (found by the response property test).
+  if (code === 'ERR_ASSERTION') return 'http_request_failed';
   // undici's HTTPParserError leaves code unset for some parse failures.
   if (name === 'HTTPParserError' || (code && code.startsWith('HPE_'))) return 'http_request_failed';
   if (e.cause !== undefined && depth < 4) {

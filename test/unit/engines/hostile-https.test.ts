@@ -66,6 +66,12 @@ describe('response heads a client must not swallow', () => {
     expect(m).toMatchObject({ failure: 'http_request_failed', operation: 'http_round_trip' });
   });
 
+  it('101 Switching Protocols to a plain GET fails as http_request_failed in http_round_trip, not as an unknown failure', async () => {
+    const s = await https((sock) => sock.write('HTTP/1.1 101 Whatever\r\ncontent-length: 0\r\n\r\n'));
+    const m = await httpsEngine(target(s.port), ctx({ timeoutMs: 1000 }));
+    expect([m.failure, m.operation]).toEqual(['http_request_failed', 'http_round_trip']);
+  });
+
   it('a response that is no HTTP at all fails as http_request_failed, and is not ok in a round', async () => {
     const l = await https((s) => s.end('SSH-2.0-OpenSSH_9.6\r\n\r\n'));
     const r = await roundOf({ targets: `  - { id: w, kind: https, url: "https://127.0.0.1:${l.port}/" }`, dnsPort: dns.port, ca: pki.ca.cert });
