@@ -54,8 +54,8 @@ export async function connectStep(ip: string, port: number, ctx: StepContext, or
   }
 }
 
-/** The record of a handshake that could not start or did not complete. */
-export function failedHandshake(ip: string, port: number, sni: string | null, failure: FailureString, t0: number, t: number): TlsHandshake {
+/** A handshake's record before anything is known of it. */
+function blankHandshake(ip: string, port: number, sni: string | null, t0: number): TlsHandshake {
   return {
     address: hostPort(ip, port),
     server_name: sni ?? '',
@@ -64,10 +64,15 @@ export function failedHandshake(ip: string, port: number, sni: string | null, fa
     negotiated_protocol: null,
     peer_certificates: [],
     validated: false,
-    failure,
+    failure: null,
     t0,
-    t,
+    t: t0,
   };
+}
+
+/** The record of a handshake that could not start or did not complete. */
+export function failedHandshake(ip: string, port: number, sni: string | null, failure: FailureString, t0: number, t: number): TlsHandshake {
+  return { ...blankHandshake(ip, port, sni, t0), failure, t };
 }
 
 export interface TlsStepResult {
@@ -93,18 +98,7 @@ export function tlsStep(
 ): Promise<TlsStepResult> {
   const t0 = since(origin);
   const serverName = sni ?? ip;
-  const record: TlsHandshake = {
-    address: hostPort(ip, port),
-    server_name: sni ?? '',
-    tls_version: null,
-    cipher_suite: null,
-    negotiated_protocol: null,
-    peer_certificates: [],
-    validated: false,
-    failure: null,
-    t0,
-    t: t0,
-  };
+  const record = blankHandshake(ip, port, sni, t0);
   return new Promise<TlsStepResult>((resolve) => {
     const tls = tlsConnect({
       socket,

@@ -10,7 +10,8 @@ import { ProxyRefusedError, proxyRefusedFailure, toFailure } from '../errors.js'
 import type { ConnectOptions, DatagramChannel, DatagramConnector } from '../types.js';
 import { openUdp } from './direct.js';
 import { associate } from './socks5-associate.js';
-import { sameAddress, socksAddress, unwrapDatagram, wrapDatagram, type SocksAddress } from './socks5-header.js';
+import { sameAddress, socksAddress, type SocksAddress } from '../socks5/address.js';
+import { unwrapDatagram, wrapDatagram } from './socks5-header.js';
 
 /** A proxy has nothing to say on the control connection once the association stands; more than this is hostile. */
 export const CONTROL_CHATTER_CAP = 4096;
