@@ -1,16 +1,23 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Suites that build the censorship lab (network namespaces) and run `check` over its
- * scenarios: probe timings and throughput are compared there, so they run one at a time.
+ * The censorship lab's suites (network namespaces, root), in two lanes that run side by side
+ * after the loopback suites: each lane is one file importing its suites, so they run one after
+ * another within it. The scenario lane compares probe timings and throughput; the daemon lane
+ * mostly waits on the daemon's schedule. Each lab has namespaces of its own.
  */
-const LAB_SCENARIOS = ['test/lab/topology.test.ts', 'test/lab/udp-wire.test.ts', 'test/lab/lab.test.ts', 'test/lab/incidents.test.ts'];
-/**
- * Lab suites that run the daemon and wait for its rounds and alerts: mostly waiting on its
- * schedule, so they run one at a time beside the scenario suites (each lab has namespaces of
- * its own), not after them.
- */
-const LAB_DAEMONS = ['test/lab/daemon.test.ts', 'test/lab/walled-daemon.test.ts', 'test/e2e/prometheus-lab.test.ts', 'test/lab/page-browser.test.ts'];
+const LANES = ['test/lab/lane-scenarios.test.ts', 'test/lab/lane-daemons.test.ts'];
+/** The suites the lanes import: never run on their own. */
+const LAB_SUITES = [
+  'test/lab/topology.test.ts',
+  'test/lab/udp-wire.test.ts',
+  'test/lab/lab.test.ts',
+  'test/lab/incidents.test.ts',
+  'test/lab/daemon.test.ts',
+  'test/lab/walled-daemon.test.ts',
+  'test/e2e/prometheus-lab.test.ts',
+  'test/lab/page-browser.test.ts',
+];
 
 // Projects do not inherit the root's timeouts: each sets its own (a CLI process started on a
 // busy machine needs more than vitest's 5 s default).
@@ -24,13 +31,10 @@ export default defineConfig({
     maxWorkers: 2,
     projects: [
       {
-        test: { name: 'loopback', include: ['test/**/*.test.ts'], exclude: [...LAB_SCENARIOS, ...LAB_DAEMONS], ...timeouts, sequence: { groupOrder: 0 } },
+        test: { name: 'loopback', include: ['test/**/*.test.ts'], exclude: [...LANES, ...LAB_SUITES], ...timeouts, sequence: { groupOrder: 0 } },
       },
       {
-        test: { name: 'lab', include: LAB_SCENARIOS, fileParallelism: false, ...timeouts, sequence: { groupOrder: 1 } },
-      },
-      {
-        test: { name: 'lab-daemons', include: LAB_DAEMONS, fileParallelism: false, ...timeouts, sequence: { groupOrder: 1 } },
+        test: { name: 'lab', include: LANES, ...timeouts, sequence: { groupOrder: 1 } },
       },
     ],
   },
