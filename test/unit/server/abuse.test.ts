@@ -1,51 +1,20 @@
 // The HTTP listener under abuse on loopback: hundreds of slow clients, oversized and late requests, a connection cap, auth compared in constant time and never logged.
 import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Metrics } from '../../../src/metrics/index.js';
-import type { ServerConfig } from '../../../src/model/index.js';
 import { authorized } from '../../../src/server/auth.js';
-import { startServer, type RunningServer, type ServerOptions } from '../../../src/server/index.js';
 import { DEFAULT_MAX_CONNECTIONS } from '../../../src/server/limits.js';
 import { makeCA } from '../../support/pki.js';
-import { config as fullConfig } from '../metrics/fixture.js';
+import { captureLogs, listenerStarter } from './listener.js';
 
-const running: RunningServer[] = [];
 const sockets: Socket[] = [];
-afterEach(async () => {
+afterEach(() => {
   for (const s of sockets.splice(0)) s.destroy();
-  await Promise.all(running.splice(0).map((s) => s.close()));
 });
+const start = listenerStarter({ config: { enableReload: true }, ready: () => true, reload: async () => ({ ok: true, errors: [] }) });
 
-function logs() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(String(chunk));
-      cb();
-    },
-  });
-  return { logger: pino({ level: 'trace' }, stream), text: () => lines.join('') };
-}
 
-async function start(server: Partial<ServerConfig> = {}, over: Partial<ServerOptions> = {}) {
-  const metrics = new Metrics({ version: '9.9.9', defaultMetrics: false });
-  metrics.configure(fullConfig());
-  const srv = await startServer({
-    config: { host: '127.0.0.1', port: 0, enableReload: true, ...server },
-    metrics,
-    status: () => null,
-    ready: () => true,
-    reload: async () => ({ ok: true, errors: [] }),
-    logger: pino({ level: 'silent' }),
-    ...over,
-  });
-  running.push(srv);
-  return srv;
-}
 
 /** A raw client: writes `data`, resolves with everything the server sent until it closed (or `waitMs` passed). */
 function raw(port: number, data: string | Buffer, waitMs = 5000): Promise<{ text: string; closed: boolean }> {
@@ -183,7 +152,7 @@ describe('the listener under abuse', () => {
 
 describe('auth', () => {
   it('logs failed attempts, throttled, with neither the wrong nor the right credentials', async () => {
-    const { logger, text } = logs();
+    const { logger, text } = captureLogs('trace');
     const token = 'right-token-271828';
     const srv = await start({ auth: { type: 'bearer', token } }, { logger });
     const wrong = ['Bearer wrong-token-161803', 'Basic d3JvbmctdXNlcjp3cm9uZy1wYXNzd29yZA==', 'Bearer right-token-27182', `Bearer ${token}x`, 'Digest username="someone-else"'];

@@ -4,21 +4,16 @@
  * script-free Content-Security-Policy, 404 for unknown apps, and auth.
  */
 import { createHash } from 'node:crypto';
-import pino from 'pino';
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Metrics } from '../../../src/metrics/index.js';
-import { PATTERNS, type Report, type ServerConfig } from '../../../src/model/index.js';
-import { startServer, type RunningServer, type ServerOptions } from '../../../src/server/index.js';
+import { describe, expect, it } from 'vitest';
+import { PATTERNS, type Report } from '../../../src/model/index.js';
 import { esc, html } from '../../../src/server/page/escape.js';
 import { History } from '../../../src/server/page/history.js';
 import { STATUS_COLOURS } from '../../../src/server/page/style.js';
-import { config as fullConfig, telegram, verdict, whatsapp } from '../metrics/fixture.js';
+import { telegram, verdict, whatsapp } from '../metrics/fixture.js';
+import { listenerStarter } from './listener.js';
 
-const running: RunningServer[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.close()));
-});
+const start = listenerStarter({ config: { page: { history: 10, refreshMs: 30_000 } } });
 
 const EVIL = `<script>alert("x")</script>&'`;
 const EVIL_ESCAPED = '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;';
@@ -76,20 +71,6 @@ function blockedReport(vantageId = 'isp'): Report {
   };
 }
 
-async function start(server: Partial<ServerConfig> = {}, over: Partial<ServerOptions> = {}) {
-  const metrics = new Metrics({ version: '9.9.9', defaultMetrics: false });
-  metrics.configure(fullConfig());
-  const srv = await startServer({
-    config: { host: '127.0.0.1', port: 0, enableReload: false, page: { history: 10, refreshMs: 30_000 }, ...server },
-    metrics,
-    status: () => null,
-    ready: () => false,
-    logger: pino({ level: 'silent' }),
-    ...over,
-  });
-  running.push(srv);
-  return srv;
-}
 
 async function get(url: string, headers: Record<string, string> = {}, method: 'GET' | 'HEAD' = 'GET') {
   const res = await request(url, { method, headers });

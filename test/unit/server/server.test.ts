@@ -1,46 +1,15 @@
 /** The HTTP listener over loopback: endpoints, auth, TLS, bounds. */
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { Agent, request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Metrics } from '../../../src/metrics/index.js';
-import type { Report, ServerConfig } from '../../../src/model/index.js';
-import { startServer, type RunningServer, type ServerOptions } from '../../../src/server/index.js';
+import { describe, expect, it } from 'vitest';
+import type { Report } from '../../../src/model/index.js';
 import { makeCA } from '../../support/pki.js';
-import { config as fullConfig } from '../metrics/fixture.js';
+import { captureLogs, listenerStarter } from './listener.js';
 
-const running: RunningServer[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.close()));
-});
+const start = listenerStarter();
 
 const report: Report = { schema: 'blockwatch.report/v1', startedAt: '2024-05-01T10:00:00.000Z', finishedAt: '2024-05-01T10:00:05.000Z', vantages: [], apps: [] };
 
-function logs() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(String(chunk));
-      cb();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, stream), text: () => lines.join('') };
-}
 
-async function start(server: Partial<ServerConfig> = {}, over: Partial<ServerOptions> = {}) {
-  const metrics = new Metrics({ version: '9.9.9', defaultMetrics: false });
-  metrics.configure(fullConfig());
-  const srv = await startServer({
-    config: { host: '127.0.0.1', port: 0, enableReload: false, ...server },
-    metrics,
-    status: () => null,
-    ready: () => false,
-    logger: pino({ level: 'silent' }),
-    ...over,
-  });
-  running.push(srv);
-  return srv;
-}
 
 async function get(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string; dispatcher?: Agent } = {}) {
   const res = await request(url, { method: (opts.method ?? 'GET') as 'GET', headers: opts.headers, body: opts.body, dispatcher: opts.dispatcher });
@@ -116,7 +85,7 @@ describe('startServer', () => {
   });
 
   it('requires the bearer token everywhere but /healthz and /readyz, and never logs it', async () => {
-    const { logger, text } = logs();
+    const { logger, text } = captureLogs();
     const srv = await start({ auth: { type: 'bearer', token: 'tok-3141592' } }, { logger, status: () => report });
     const none = await get(`${srv.url}/metrics`);
     expect(none.status).toBe(401);
