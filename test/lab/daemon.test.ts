@@ -6,20 +6,13 @@
  * vantage raises only BlockwatchVantageOffline; a receiver that was down gets
  * the alert once it is back; 10% random loss over many rounds raises nothing.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
-import { eventually, startDaemon, type Daemon } from '../support/daemon.js';
+import { eventually, type Daemon } from '../support/daemon.js';
 import { parseExposition, seriesKey as k } from '../support/exposition.js';
 import { Lab } from './lab.js';
+import { hasAlert as has, roundsDone, sinkAlerts, startLabDaemon, waitRounds as waitDaemonRounds } from './lab-daemon.js';
 import { SCENARIOS } from './scenarios.js';
 import { isRoot } from './sh.js';
-
-interface WebhookAlert {
-  status: 'firing' | 'resolved';
-  labels: Record<string, string>;
-}
 
 const canRun = isRoot() || Boolean(process.env.CI);
 if (!canRun) console.warn('daemon lab tests skipped: the censorship lab needs root (CI runs them as root)');
@@ -30,36 +23,14 @@ const scenario = (name: string) => SCENARIOS.find((s) => s.name === name)!;
 let lab: Lab;
 let daemon: Daemon;
 
-/** Every alert the sink has received, flattened, in order of arrival. */
-async function alerts(): Promise<WebhookAlert[]> {
-  const posts = await lab.webhookSink.received();
-  return posts.flatMap((p) => ((p.body as { alerts?: WebhookAlert[] }).alerts ?? []));
-}
-
-const has = (list: WebhookAlert[], status: string, labels: Record<string, string>) =>
-  list.some((a) => a.status === status && Object.entries(labels).every(([key, v]) => a.labels[key] === v));
-
-/** Rounds completed so far, from the daemon's log. */
-const rounds = () => daemon.logs.filter((l) => l.msg === 'round done').length;
-
-/** Waits until `n` more rounds are done. */
-async function waitRounds(n: number): Promise<void> {
-  const target = rounds() + n;
-  await eventually(async () => rounds() >= target, 20_000 * n);
-}
+const alerts = () => sinkAlerts(lab);
+const rounds = () => roundsDone(daemon);
+const waitRounds = (n: number) => waitDaemonRounds(daemon, n);
 
 describe.skipIf(!canRun)('blockwatch run in the censorship lab', () => {
   beforeAll(async () => {
     lab = await Lab.up({ cron: '*/4 * * * * *', timeout: '3s' });
-    // The lab's config, narrowed to the apps these tests use, with an ephemeral port.
-    const config = parse(readFileSync(lab.configFile, 'utf8')) as Record<string, unknown>;
-    config.apps = APPS;
-    config.server = { listen: '127.0.0.1:0' };
-    config.alerts = { ...(config.alerts as object), confirm: { attempts: 2, spacing: '1s' }, resolveAfter: 2 };
-    const file = join(lab.dir, 'daemon.yaml');
-    writeFileSync(file, stringify(config));
-    daemon = await startDaemon(file, ['ip', 'netns', 'exec', lab.ns.client]);
-    await eventually(async () => (await daemon.get('/readyz')).status === 200, 30_000);
+    daemon = await startLabDaemon(lab, { apps: APPS });
   });
 
   afterAll(async () => {

@@ -9,15 +9,13 @@
  * find each target's status, pattern, failing step, history strip and the time
  * the block began. Screenshots are kept under test-artifacts/.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { STATE_COLOURS, STATUS_COLOURS } from '../../src/server/page/style.js';
 import { artifactPath, chromiumAvailable, launchBrowser, rgb, type TestBrowser } from '../support/browser.js';
-import { eventually, startDaemon, type Daemon } from '../support/daemon.js';
+import { eventually, type Daemon } from '../support/daemon.js';
 import { Lab } from './lab.js';
+import { startLabDaemon } from './lab-daemon.js';
 import { scenarioByName } from './scenarios.js';
 import { isRoot } from './sh.js';
 import { VANTAGES } from './verdicts.js';
@@ -63,14 +61,15 @@ const background = (page: Page, selector: string) => page.$eval(selector, (e) =>
 describe.skipIf(!canRun)('the status page in a browser, against the daemon in the lab', () => {
   beforeAll(async () => {
     lab = await Lab.up({ cron: '*/4 * * * * *', timeout: '3s' });
-    const config = parse(readFileSync(lab.configFile, 'utf8')) as Record<string, unknown>;
-    config.apps = SCENARIOS.map((x) => x.name);
-    config.server = { listen: '127.0.0.1:0', auth: { basic: { username: USER, password: { env: 'BW_PAGE_PASSWORD' } } }, page: { history: 12 } };
-    config.alerts = { ...(config.alerts as object), receivers: [] };
-    const file = join(lab.dir, 'page.yaml');
-    writeFileSync(file, stringify(config));
-    daemon = await startDaemon(file, ['ip', 'netns', 'exec', lab.ns.client], { BW_PAGE_PASSWORD: PASSWORD });
-    await eventually(async () => (await daemon.get('/readyz')).status === 200, 30_000);
+    daemon = await startLabDaemon(lab, {
+      name: 'page',
+      apps: SCENARIOS.map((x) => x.name),
+      edit: (config) => {
+        config.server = { listen: '127.0.0.1:0', auth: { basic: { username: USER, password: { env: 'BW_PAGE_PASSWORD' } } }, page: { history: 12 } };
+        config.alerts = { ...(config.alerts as object), receivers: [] };
+      },
+      env: { BW_PAGE_PASSWORD: PASSWORD },
+    });
     // A good round first, then the censorship: the history strip shows the change.
     for (const x of SCENARIOS) await lab.apply(x);
     const before = rounds().length;

@@ -5,20 +5,13 @@
  * BlockwatchAppBlocked for each foreign app, never for the domestic one. A shutdown and
  * a link gone down raise only BlockwatchVantageOffline, each with its reason.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
-import { eventually, startDaemon, type Daemon } from '../support/daemon.js';
+import { eventually, type Daemon } from '../support/daemon.js';
 import { parseExposition, seriesKey as k } from '../support/exposition.js';
 import { Lab } from './lab.js';
+import { hasAlert as has, sinkAlerts, startLabDaemon, waitRounds as waitDaemonRounds, type WebhookAlert } from './lab-daemon.js';
 import { WALLED_SCENARIOS } from './scenarios-walled.js';
 import { isRoot } from './sh.js';
-
-interface WebhookAlert {
-  status: 'firing' | 'resolved';
-  labels: Record<string, string>;
-}
 
 const canRun = isRoot() || Boolean(process.env.CI);
 if (!canRun) console.warn('walled-vantage daemon lab tests skipped: the censorship lab needs root (CI runs them as root)');
@@ -31,20 +24,10 @@ const APPS = [DOMESTIC, ...FOREIGN];
 let lab: Lab;
 let daemon: Daemon;
 
-async function alerts(): Promise<WebhookAlert[]> {
-  const posts = await lab.webhookSink.received();
-  return posts.flatMap((p) => (p.body as { alerts?: WebhookAlert[] }).alerts ?? []);
-}
-
-const has = (list: WebhookAlert[], status: string, labels: Record<string, string>) =>
-  list.some((a) => a.status === status && Object.entries(labels).every(([key, v]) => a.labels[key] === v));
+const alerts = () => sinkAlerts(lab);
 const firing = (list: WebhookAlert[]) => [...new Set(list.filter((a) => a.status === 'firing').map((a) => `${a.labels.alertname}@${a.labels.vantage}${a.labels.app ? `/${a.labels.app}` : ''}`))].sort();
 
-const rounds = () => daemon.logs.filter((l) => l.msg === 'round done').length;
-async function waitRounds(n: number): Promise<void> {
-  const target = rounds() + n;
-  await eventually(async () => rounds() >= target, 30_000 * n);
-}
+const waitRounds = (n: number) => waitDaemonRounds(daemon, n, 30_000);
 
 async function metrics(): Promise<Map<string, number>> {
   return parseExposition((await daemon.get('/metrics')).text);
@@ -61,14 +44,7 @@ async function ispState(): Promise<string> {
 describe.skipIf(!canRun)('blockwatch run in the censorship lab: walled, shut down, cut off', () => {
   beforeAll(async () => {
     lab = await Lab.up({ cron: '*/4 * * * * *', timeout: '3s', scenarios: WALLED_SCENARIOS });
-    const config = parse(readFileSync(lab.configFile, 'utf8')) as Record<string, unknown>;
-    config.apps = APPS;
-    config.server = { listen: '127.0.0.1:0' };
-    config.alerts = { ...(config.alerts as object), confirm: { attempts: 2, spacing: '1s' }, resolveAfter: 2 };
-    const file = join(lab.dir, 'daemon.yaml');
-    writeFileSync(file, stringify(config));
-    daemon = await startDaemon(file, ['ip', 'netns', 'exec', lab.ns.client]);
-    await eventually(async () => (await daemon.get('/readyz')).status === 200, 30_000);
+    daemon = await startLabDaemon(lab, { apps: APPS });
   }, 120_000);
 
   // A failed test must not leave its censor for the next one.
