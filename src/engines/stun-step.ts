@@ -3,7 +3,7 @@ import type { Operation, UdpExchange } from '../model/index.js';
 import { hostPort } from '../model/index.js';
 import { since } from '../net/clock.js';
 import { toFailure } from '../net/errors.js';
-import { stunBinding } from '../net/stun/index.js';
+import { blankExchange, stunBinding } from '../net/stun/index.js';
 import type { DatagramChannel } from '../net/types.js';
 import type { ProbeContext } from './types.js';
 
@@ -22,18 +22,7 @@ export async function stunStep(ip: string, port: number, ctx: StepContext, origi
     channel = await ctx.datagrams.open(ip, port, { signal: ctx.signal });
   } catch (err) {
     // No path (a proxy without UDP, a socket that could not open): nothing was sent.
-    const exchange: UdpExchange = {
-      address: hostPort(ip, port),
-      protocol: 'stun',
-      sent: 0,
-      replies: [],
-      replies_dropped: 0,
-      mapped_address: null,
-      rtt: null,
-      failure: toFailure(err, 'connect').failure,
-      t0,
-      t: since(origin),
-    };
+    const exchange: UdpExchange = { ...blankExchange(hostPort(ip, port), t0), failure: toFailure(err, 'connect').failure, t: since(origin) };
     return { exchange, operation: 'connect' };
   }
   try {

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { isIPv6 } from 'node:net';
 import type { ProxySpec } from '../../model/index.js';
 import type { ConnectOptions, Connector } from '../types.js';
-import { whenAborted } from '../abort.js';
+import { readUntil } from '../socket-read.js';
 import { NetError, PROXY_BAD_REPLY, ProxyRefusedError, proxyStatusFailure } from '../errors.js';
 import { guardErrors, openTcp } from './direct.js';
 
@@ -12,49 +12,19 @@ export const CONNECT_HEAD_CAP = 8192;
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 
-/**
- * Reads the proxy's status line and headers; bytes after them go back onto the socket. It reads
- * with 'readable'/read() rather than 'data' so the socket is left neither flowing nor paused:
- * whoever takes it next (TLS, undici, a 'data' listener) starts reading as if it were fresh.
- */
+/** Reads the proxy's status line and headers; bytes after them go back onto the socket (net/socket-read.ts). */
 function readHead(sock: Socket, signal: AbortSignal): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buf: Buffer = Buffer.alloc(0);
-    let detach = (): void => {};
-    let settled = false;
-    const done = (err: unknown, head?: string): void => {
-      if (settled) return;
-      settled = true;
-      detach();
-      sock.off('readable', onReadable);
-      sock.off('end', onEnd);
-      sock.off('error', onError);
-      if (head !== undefined) resolve(head);
-      else reject(err);
-    };
-    const onReadable = (): void => {
-      let chunk: Buffer | null;
-      while (!settled && (chunk = sock.read() as Buffer | null) !== null) {
-        buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
-        const end = buf.indexOf(CRLFCRLF);
-        // The cap holds however the bytes arrive: a head that ends past it in one chunk is as long.
-        if (end > CONNECT_HEAD_CAP || (end < 0 && buf.length > CONNECT_HEAD_CAP)) {
-          return done(new NetError(PROXY_BAD_REPLY, 'proxy reply head over the size cap', 'BW_PROXY_HEAD'));
-        }
-        if (end >= 0) {
-          const rest = buf.subarray(end + 4);
-          if (rest.length) sock.unshift(rest);
-          return done(null, buf.subarray(0, end).toString('latin1'));
-        }
-      }
-    };
-    const onEnd = (): void => done(new NetError('eof_error', 'proxy closed before answering CONNECT', 'BW_EOF'));
-    const onError = (err: Error): void => done(err);
-    sock.on('readable', onReadable);
-    sock.on('end', onEnd);
-    sock.on('error', onError);
-    detach = whenAborted(signal, (reason) => done(reason));
-  });
+  return readUntil(
+    sock,
+    signal,
+    (buf) => {
+      const end = buf.indexOf(CRLFCRLF);
+      // The cap holds however the bytes arrive: a head that ends past it in one chunk is as long.
+      if (end > CONNECT_HEAD_CAP || (end < 0 && buf.length > CONNECT_HEAD_CAP)) return new NetError(PROXY_BAD_REPLY, 'proxy reply head over the size cap', 'BW_PROXY_HEAD');
+      return end >= 0 ? { value: buf.subarray(0, end).toString('latin1'), used: end + 4 } : null;
+    },
+    () => new NetError('eof_error', 'proxy closed before answering CONNECT', 'BW_EOF'),
+  );
 }
 
 export class HttpConnectConnector implements Connector {

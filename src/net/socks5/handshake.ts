@@ -6,8 +6,8 @@
  */
 import type { Socket } from 'node:net';
 import type { ProxySpec } from '../../model/index.js';
-import { whenAborted } from '../abort.js';
 import { NetError } from '../errors.js';
+import { readUntil } from '../socket-read.js';
 import { addressLength, decodeAddress, encodeAddress, type SocksAddress } from './address.js';
 
 const VERSION = 0x05;
@@ -39,44 +39,9 @@ export const REPLIES: Record<number, string> = {
 export type HandshakeFault = 'bad_reply' | 'auth_required' | 'auth_failed' | 'reply';
 export type FaultFactory = (fault: HandshakeFault, detail: string) => Error;
 
-/**
- * Reads exactly `n` bytes; bytes past them go back onto the socket. It reads with
- * 'readable'/read(), so the socket is handed on neither flowing nor paused.
- */
+/** Reads exactly `n` bytes; bytes past them go back onto the socket (net/socket-read.ts). */
 export function readExactly(sock: Socket, n: number, signal: AbortSignal): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    let buf: Buffer = Buffer.alloc(0);
-    let settled = false;
-    let detach = (): void => {};
-    const done = (err: unknown, out?: Buffer): void => {
-      if (settled) return;
-      settled = true;
-      detach();
-      sock.off('readable', onReadable);
-      sock.off('end', onEnd);
-      sock.off('error', onError);
-      if (out) resolve(out);
-      else reject(err);
-    };
-    const onReadable = (): void => {
-      let chunk: Buffer | null;
-      while (!settled && (chunk = sock.read() as Buffer | null) !== null) {
-        buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
-        if (buf.length >= n) {
-          if (buf.length > n) sock.unshift(buf.subarray(n));
-          return done(null, buf.subarray(0, n));
-        }
-      }
-      if (!settled && sock.readableEnded) onEnd();
-    };
-    const onEnd = (): void => done(new NetError('eof_error', 'SOCKS5 proxy closed the connection during the handshake', 'BW_EOF'));
-    const onError = (err: Error): void => done(err);
-    sock.on('readable', onReadable);
-    sock.on('end', onEnd);
-    sock.on('error', onError);
-    detach = whenAborted(signal, (reason) => done(reason));
-    onReadable();
-  });
+  return readUntil(sock, signal, (buf) => (buf.length >= n ? { value: buf.subarray(0, n), used: n } : null), () => new NetError('eof_error', 'SOCKS5 proxy closed the connection during the handshake', 'BW_EOF'));
 }
 
 /** Method selection, then RFC 1929 authentication when the proxy picks it. */

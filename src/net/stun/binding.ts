@@ -32,6 +32,11 @@ export interface BindingOptions extends RequestOptions {
   transactionId?: Buffer;
 }
 
+/** A transaction's record before anything was sent: what a path that could not open records too. */
+export function blankExchange(address: string, t0: number): UdpExchange {
+  return { address, protocol: 'stun', sent: 0, replies: [], replies_dropped: 0, mapped_address: null, rtt: null, failure: null, t0, t: t0 };
+}
+
 /** When send k (0-based) goes out, in ms after the first: RTO × (2^k − 1). */
 export function sendOffsetMs(k: number, rtoMs: number): number {
   return rtoMs * (2 ** k - 1);
@@ -45,18 +50,7 @@ export function stunBinding(channel: DatagramChannel, opts: BindingOptions): Pro
   const txid = opts.transactionId ?? newTransactionId();
   const request = bindingRequest(txid, { software: opts.software, fingerprint: opts.fingerprint });
 
-  const exchange: UdpExchange = {
-    address: channel.remote,
-    protocol: 'stun',
-    sent: 0,
-    replies: [],
-    replies_dropped: 0,
-    mapped_address: null,
-    rtt: null,
-    failure: null,
-    t0: since(opts.origin),
-    t: 0,
-  };
+  const exchange = blankExchange(channel.remote, since(opts.origin));
 
   return new Promise<UdpExchange>((resolve) => {
     const start = now();

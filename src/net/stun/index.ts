@@ -17,4 +17,4 @@ export {
   type RequestOptions,
   type StunReading,
 } from './message.js';
-export { MAX_RECORDED_REPLIES, sendOffsetMs, STUN_RC, STUN_RM, STUN_RTO_MS, stunBinding, type BindingOptions } from './binding.js';
+export { blankExchange, MAX_RECORDED_REPLIES, sendOffsetMs, STUN_RC, STUN_RM, STUN_RTO_MS, stunBinding, type BindingOptions } from './binding.js';
