@@ -86,16 +86,21 @@ export function respond(msg: Buffer, rules: Rules, seen: string[]): Array<{ buf:
   }
 }
 
-/** UDP and TCP on one port number: another process may hold the TCP side of a free UDP port, so try again. */
-export async function startDnsServer(rules: Rules, host = '127.0.0.1'): Promise<DnsServer> {
+/**
+ * Starts a server that wants UDP and TCP on one port number: another process may hold the TCP
+ * side of a free UDP port, so it tries again (ten times) on EADDRINUSE.
+ */
+export async function onSharedPort<T>(start: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(rules, host);
+      return await start();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 10) throw err;
     }
   }
 }
+
+export const startDnsServer = (rules: Rules, host = '127.0.0.1'): Promise<DnsServer> => onSharedPort(() => startOnce(rules, host));
 
 async function startOnce(rules: Rules, host: string): Promise<DnsServer> {
   const seen: string[] = [];

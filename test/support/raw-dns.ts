@@ -6,6 +6,7 @@
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import dnsPacket from 'dns-packet';
+import { onSharedPort } from './dns-server.js';
 
 export interface RawDns {
   host: string;
@@ -40,15 +41,7 @@ export function framed(buf: Buffer): Buffer {
   return Buffer.concat([head, buf]);
 }
 
-export async function startRawDns(h: RawDnsHandlers, host = '127.0.0.1'): Promise<RawDns> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startOnce(h, host);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 10) throw err;
-    }
-  }
-}
+export const startRawDns = (h: RawDnsHandlers, host = '127.0.0.1'): Promise<RawDns> => onSharedPort(() => startOnce(h, host));
 
 async function startOnce(h: RawDnsHandlers, host: string): Promise<RawDns> {
   const udp = createSocket('udp4');

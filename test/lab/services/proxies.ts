@@ -44,7 +44,8 @@ export async function startProxies(spec: ProxiesSpec): Promise<Proxies> {
     s.on('error', () => s.destroy());
   };
 
-  async function open(host: string, port: number): Promise<Outcome> {
+  /** The address a destination names, or a code when it is denied or unresolvable. */
+  async function destination(host: string): Promise<{ ip: string } | { code: string }> {
     if (denied.has(host)) return { code: 'EDENIED' };
     let ip = host;
     if (!isIP(host)) {
@@ -55,7 +56,13 @@ export async function startProxies(spec: ProxiesSpec): Promise<Proxies> {
       }
       if (!ip) return { code: 'ENOTFOUND' };
     }
-    if (denied.has(ip)) return { code: 'EDENIED' };
+    return denied.has(ip) ? { code: 'EDENIED' } : { ip };
+  }
+
+  async function open(host: string, port: number): Promise<Outcome> {
+    const dest = await destination(host);
+    if ('code' in dest) return dest;
+    const { ip } = dest;
     return new Promise((resolve) => {
       const up = connect({ host: ip, port });
       track(up);
@@ -86,17 +93,8 @@ export async function startProxies(spec: ProxiesSpec): Promise<Proxies> {
 
   /** The destination of a datagram as an IPv4 address, or a code when it is denied or unresolvable. */
   async function udpDestination(host: string): Promise<{ ip: string } | { code: string }> {
-    if (denied.has(host)) return { code: 'EDENIED' };
-    let ip = host;
-    if (!isIP(host)) {
-      try {
-        ip = (await resolver.resolve4(host))[0] ?? '';
-      } catch {
-        return { code: 'ENOTFOUND' };
-      }
-    }
-    if (denied.has(ip)) return { code: 'EDENIED' };
-    return isIPv4(ip) ? { ip } : { code: 'ENOTFOUND' };
+    const dest = await destination(host);
+    return 'code' in dest || isIPv4(dest.ip) ? dest : { code: 'ENOTFOUND' };
   }
 
   /**
