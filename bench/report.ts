@@ -183,10 +183,13 @@ export function markdown(r: BenchResults): string {
   return out.join('\n');
 }
 
-export function writeResults(dir: string, r: BenchResults): string[] {
-  const json = join(dir, 'latest.json');
-  const md = join(dir, 'latest.md');
+/** Writes `NAME.json` (every figure) and `NAME.md` (the tables) into `dir`; returns both paths. */
+export function writeBoth<T>(dir: string, name: string, r: T, toMarkdown: (r: T) => string): string[] {
+  const json = join(dir, `${name}.json`);
+  const md = join(dir, `${name}.md`);
   writeFileSync(json, `${JSON.stringify(r, null, 2)}\n`);
-  writeFileSync(md, `${markdown(r)}\n`);
+  writeFileSync(md, `${toMarkdown(r)}\n`);
   return [json, md];
 }
+
+export const writeResults = (dir: string, r: BenchResults): string[] => writeBoth(dir, 'latest', r, markdown);

@@ -3,10 +3,8 @@
  * run for minutes instead of seconds; the curves of RSS, heap, file descriptors and active handles
  * go to bench/results/soak.{json,md}.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { runSoak, type SoakResult, type SoakSample } from '../test/support/soak.js';
-import { machine, type Machine } from './report.js';
+import { machine, writeBoth, type Machine } from './report.js';
 
 export interface SoakOptions {
   minutes: number;
@@ -96,10 +94,4 @@ export function soakMarkdown(r: SoakBench): string {
   return lines.join('\n');
 }
 
-export function writeSoak(dir: string, r: SoakBench): string[] {
-  const json = join(dir, 'soak.json');
-  const md = join(dir, 'soak.md');
-  writeFileSync(json, `${JSON.stringify(r, null, 2)}\n`);
-  writeFileSync(md, `${soakMarkdown(r)}\n`);
-  return [json, md];
-}
+export const writeSoak = (dir: string, r: SoakBench): string[] => writeBoth(dir, 'soak', r, soakMarkdown);

@@ -7,7 +7,7 @@
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { createServer, type Socket } from 'node:net';
 import { createGzip } from 'node:zlib';
-import { serve, type Listener } from './tcp-servers.js';
+import { serve, writeRepeated, type Listener } from './tcp-servers.js';
 import type { Leaf } from './pki.js';
 
 /** Head of a request: everything up to the blank line (requests here are small). */
@@ -96,17 +96,7 @@ export function gzipBomb(inflated: number): Promise<Buffer> {
     gz.on('data', (d: Buffer) => out.push(d));
     gz.on('end', () => resolve(Buffer.concat(out)));
     gz.on('error', reject);
-    const zeros = Buffer.alloc(1 << 20);
-    let left = inflated;
-    const write = (): void => {
-      while (left > 0) {
-        const part = left >= zeros.length ? zeros : zeros.subarray(0, left);
-        left -= part.length;
-        if (!gz.write(part)) return void gz.once('drain', write);
-      }
-      gz.end();
-    };
-    write();
+    writeRepeated(gz, inflated, Buffer.alloc(1 << 20));
   });
 }
 

@@ -1,5 +1,6 @@
 /** Loopback TCP listeners that accept, reset, close, or never accept; and a port nothing listens on. */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 
 export interface Listener {
@@ -94,4 +95,18 @@ export async function neverAccepting(host = '127.0.0.1', port = 0): Promise<List
       await worker.terminate();
     },
   };
+}
+
+/** Writes `n` bytes of `chunk` repeated (the last one cut short) into `out`, waiting on drain, then ends it. */
+export function writeRepeated(out: Writable, n: number, chunk: Buffer): void {
+  let left = n;
+  const pump = (): void => {
+    while (left > 0) {
+      const part = left >= chunk.length ? chunk : chunk.subarray(0, left);
+      left -= part.length;
+      if (!out.write(part)) return void out.once('drain', pump);
+    }
+    out.end();
+  };
+  pump();
 }

@@ -4,7 +4,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { AddressInfo, Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { makeCA, type Leaf, type TestCA } from './pki.js';
-import { serve } from './tcp-servers.js';
+import { serve, writeRepeated } from './tcp-servers.js';
 
 export interface Running {
   host: string;
@@ -81,17 +81,7 @@ export const pages: Handler = (req, res) => {
     case '/big': {
       const n = Number(url.searchParams.get('n') ?? 1_000_000);
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(n) });
-      const chunk = Buffer.alloc(16_384, 0x62);
-      let left = n;
-      const pump = (): void => {
-        while (left > 0) {
-          const part = left >= chunk.length ? chunk : chunk.subarray(0, left);
-          left -= part.length;
-          if (!res.write(part)) return void res.once('drain', pump);
-        }
-        res.end();
-      };
-      pump();
+      writeRepeated(res, n, Buffer.alloc(16_384, 0x62));
       return;
     }
     case '/redirect':
