@@ -79,7 +79,7 @@ export interface Finding {
   /** Null when the failure has no pattern in the closed set (then never `blocked`). */
   pattern: Pattern | null;
   /** The step it concerns. */
-  step: 'dns' | 'tcp' | 'tls' | 'http' | 'freeze' | 'throughput' | 'udp' | 'quic';
+  step: 'dns' | 'tcp' | 'tls' | 'http' | 'freeze' | 'throughput' | 'udp' | 'quic' | 'app';
   control: ControlStanding;
   /** Where the control evidence came from, e.g. `control_resolver`, `control_vantage`, `diagnosis:control_connect`. */
   controlSource: string | null;

@@ -48,6 +48,7 @@ const STEP_OF_OPERATION: Record<Operation, Finding['step']> = {
   connect: 'tcp',
   tls_handshake: 'tls',
   quic_handshake: 'quic',
+  mtproto_handshake: 'app',
   http_round_trip: 'http',
   read: 'http',
   write: 'http',
@@ -72,6 +73,9 @@ function verdictBase(target: Target, m: Measurement | null): Omit<TargetVerdict,
     failure: m?.failure ?? null,
     operation: m?.operation ?? null,
     timings: m?.timings ?? { total: 0 },
+    diagnosis: null,
+    basis: null,
+    trials: { run: 1, blocked: 0 },
   };
 }
 
@@ -126,5 +130,12 @@ export function classifyTarget(given: AnalysisInput): TargetVerdict {
     reason: decisive.reason,
   };
   const pattern = status === 'blocked' || status === 'anomaly' ? decisive.pattern : null;
-  return { ...verdictBase(m.target, m), status, pattern, evidence };
+  return {
+    ...verdictBase(m.target, m),
+    status,
+    pattern,
+    evidence,
+    basis: pattern === 'throttled' ? 'throughput' : null,
+    trials: { run: 1, blocked: status === 'blocked' ? 1 : 0 },
+  };
 }

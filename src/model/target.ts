@@ -36,6 +36,34 @@ export interface TlsTarget extends TargetBase {
   alpn?: string[];
   /** Extra trust anchors (PEM text, already read from the catalogue's files). */
   ca?: string[];
+  /**
+   * The client whose ClientHello is sent: `node` (default) is Node's own full handshake;
+   * any other name is a profile in probes/hellos/, written byte for byte, judged at the ServerHello.
+   */
+  hello?: string;
+  /** `grease` adds a GREASE ECH extension (RFC 9849 §6.2) to a profile's hello, `none` removes it; absent: as the profile has it. */
+  ech?: EchMode;
+}
+
+export const ECH_MODES = ['grease', 'none'] as const;
+export type EchMode = (typeof ECH_MODES)[number];
+
+/** How MTProto's messages are framed on TCP (core.telegram.org/mtproto/mtproto-transports). */
+export const MTPROTO_TRANSPORTS = ['intermediate', 'abridged', 'obfuscated2'] as const;
+export type MtprotoTransport = (typeof MTPROTO_TRANSPORTS)[number];
+
+/**
+ * The first step of MTProto's key exchange (req_pq_multi) to a Telegram data centre over TCP;
+ * ok when a resPQ carrying our nonce comes back.
+ */
+export interface MtprotoTarget extends TargetBase {
+  kind: 'mtproto';
+  host: string;
+  port: number;
+  /** Default intermediate. */
+  transport?: MtprotoTransport;
+  /** The data centre's number, written into an obfuscated2 header (default 2). */
+  dc?: number;
 }
 
 export interface Transfer {

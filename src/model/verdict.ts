@@ -50,6 +50,34 @@ export interface DiagnosisStep {
   detail?: Record<string, unknown>;
 }
 
+/** What the `basis` of a `throttled` verdict is: a slow transfer, or a phase slow only with the target's name. */
+export const THROTTLE_BASES = ['throughput', 'handshake', 'ttfb'] as const;
+export type ThrottleBasis = (typeof THROTTLE_BASES)[number];
+
+/** The follow-up that decided a verdict (DESIGN §13), or `inconclusive` when a residual block may have tainted it. */
+export const DECIDING_DIAGNOSES = [
+  'control_resolve',
+  'control_connect',
+  'sni_swap',
+  'sni_repeat',
+  'hello_swap',
+  'ech_swap',
+  'transport_swap',
+  'quic_sni_swap',
+  'answer_tls',
+  'answer_http',
+  'throughput',
+  'handshake_timing',
+  'inconclusive',
+] as const;
+export type DecidingDiagnosis = (typeof DECIDING_DIAGNOSES)[number];
+
+/** How many trials of a target a round ran, and how many of them were blocked. */
+export interface Trials {
+  run: number;
+  blocked: number;
+}
+
 export interface TargetVerdict {
   id: string;
   kind: TargetKind;
@@ -61,6 +89,11 @@ export interface TargetVerdict {
   operation: Operation | null;
   timings: Timings;
   evidence: Record<string, unknown>;
+  /** The follow-up probe that decided, `inconclusive`, or null when none ran or none decided. */
+  diagnosis: DecidingDiagnosis | null;
+  /** For `throttled`: what was slow. Null otherwise. */
+  basis: ThrottleBasis | null;
+  trials: Trials;
 }
 
 export interface AppVerdict {

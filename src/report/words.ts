@@ -36,6 +36,7 @@ export const OPERATION_WORDS: Record<Operation, string> = {
   connect: 'TCP connect',
   tls_handshake: 'TLS handshake',
   quic_handshake: 'QUIC handshake',
+  mtproto_handshake: 'MTProto handshake',
   http_round_trip: 'HTTP request',
   read: 'read',
   write: 'write',

@@ -78,6 +78,9 @@ describe('classifyTarget', () => {
       operation: null,
       timings: { total: 0 },
       evidence: { reason: 'probe_failed_to_run' },
+      diagnosis: null,
+      basis: null,
+      trials: { run: 1, blocked: 0 },
     });
   });
 });
