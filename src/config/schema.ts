@@ -2,7 +2,7 @@
 import { isIP } from 'node:net';
 import cron from 'node-cron';
 import { z } from 'zod';
-import { DEFAULT_PAGE } from '../model/config.js';
+import { DEFAULT_PAGE, DEFAULT_TRIAL_SPACING_MS } from '../model/config.js';
 import { parseListen, parseProxy, parseResolver, type Parsed } from './transport.js';
 import { parseDuration, parseRate, parseSize } from './units.js';
 
@@ -148,6 +148,9 @@ export const configSchema = z.strictObject({
       // Probe worker threads; absent: one per core but the coordinator's, none on two cores or fewer; 0: probes run in the main thread.
       workers: z.number().int().min(0).max(64).optional(),
       timeout: duration().default(10_000),
+      // Probes of each target per round, spaced, in random order across vantages (DESIGN §14).
+      trials: z.number().int().min(1).max(10).default(1),
+      trialSpacing: duration().default(DEFAULT_TRIAL_SPACING_MS),
     })
     .prefault({}),
   vantages: z

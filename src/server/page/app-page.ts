@@ -38,14 +38,24 @@ function failingStep(t: TargetVerdict): string {
 
 function pattern(t: TargetVerdict): Html {
   if (!t.pattern) return html`<span class="muted">—</span>`;
-  return html`<code>${t.pattern}</code><span class="pattern-words muted">${PATTERN_WORDS[t.pattern]}</span>`;
+  const basis = t.basis ? html` <span class="basis">(${t.basis})</span>` : '';
+  const decided = t.diagnosis ? html`<span class="diagnosis muted">${t.diagnosis === 'inconclusive' ? 'diagnosis inconclusive' : `decided by ${t.diagnosis}`}</span>` : '';
+  return html`<code>${t.pattern}</code>${basis}<span class="pattern-words muted">${PATTERN_WORDS[t.pattern]}</span>${decided}`;
+}
+
+/** "intermittent: blocked in 2 of 5 trials" when some trials were blocked and others not; the count alone for several trials. */
+export function trialsNote(t: Pick<TargetVerdict, 'trials' | 'status'>): Html {
+  const { run, blocked } = t.trials;
+  if (blocked > 0 && blocked < run) return html`<span class="trials intermittent">intermittent: blocked in ${blocked} of ${run} trials</span>`;
+  if (run > 1) return html`<span class="trials muted">${blocked} of ${run} trials blocked</span>`;
+  return html``;
 }
 
 function row(ctx: PageContext, vantage: string, app: string, t: TargetVerdict): Html {
   const track = ctx.history?.target(vantage, app, t.id) ?? null;
   return html`<tr data-vantage="${vantage}" data-target="${t.id}">
 <td><a href="#ev-${vantage}-${t.id}">${t.id}</a></td><td>${t.kind}</td><td>${mono(t.input)}</td>
-<td class="cell st-${t.status}"><span>${t.status}</span></td><td>${pattern(t)}</td><td class="step">${failingStep(t)}</td>
+<td class="cell st-${t.status}"><span>${t.status}</span>${trialsNote(t)}</td><td>${pattern(t)}</td><td class="step">${failingStep(t)}</td>
 <td class="failure">${mono(t.failure)}</td><td>${timings(t.timings)}</td><td class="began">${since(track, ctx.now) ?? html`<span class="muted">—</span>`}</td><td>${strip(track)}</td></tr>`;
 }
 
