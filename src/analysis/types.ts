@@ -20,6 +20,8 @@ export interface AnalysisInput {
   /** Follow-up probes already run (see DiagnosisRequest for what each one's `detail` carries). */
   diagnosis: DiagnosisStep[];
   fingerprints: FingerprintDb;
+  /** Controls that were configured but could not serve this round (e.g. `control vantage abroad: offline (link)`). */
+  controlsMissing?: string[];
 }
 
 /**

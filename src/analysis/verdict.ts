@@ -1,6 +1,6 @@
 /** A target's verdict: the first failing step decides the pattern, diagnosis refines it, the control sets the status. */
 import { isVantageFailure, targetInput, type Measurement, type Operation, type Pattern, type Target, type TargetStatus, type TargetVerdict } from '../model/index.js';
-import { genericControl } from './control.js';
+import { controlResolveFailed, genericControl } from './control.js';
 import { classifyDns, dnsFailurePattern } from './dns.js';
 import { diagnosisSummary } from './evidence.js';
 import { CERT_FAILURES } from './failures.js';
@@ -84,6 +84,23 @@ export function unknownVerdict(target: Target, reason: string, m: Measurement | 
   return { ...verdictBase(target, m), status: 'unknown', pattern: null, evidence: { reason } };
 }
 
+/**
+ * The controls this verdict had to do without, and why: the trusted resolver that never
+ * answered, a control vantage that could not look the name up or whose path (its proxy)
+ * failed, and what the round says is missing (a control vantage offline).
+ */
+function controlsMissing(given: AnalysisInput): string[] {
+  const out = [...(given.controlsMissing ?? [])];
+  const qs = given.controlQueries;
+  if (qs && qs.length > 0 && qs.every((q) => q.rcode === null && q.answers.length === 0)) {
+    out.push(`control resolver: no reply (${[...new Set(qs.map((q) => q.failure ?? 'no answer'))].join(', ')})`);
+  }
+  const c = given.control;
+  if (c && isVantageFailure(c.failure)) out.push(`control vantage ${c.vantage}: its path failed (${c.failure})`);
+  else if (controlResolveFailed(c)) out.push(`control vantage ${c!.vantage}: its resolver did not answer (${c!.failure})`);
+  return out;
+}
+
 /** Classifies one measurement of one target, with its controls and diagnosis. Pure. */
 export function classifyTarget(given: AnalysisInput): TargetVerdict {
   const m = given.measurement;
@@ -117,6 +134,9 @@ export function classifyTarget(given: AnalysisInput): TargetVerdict {
     };
   }
   if (input.diagnosis.length > 0) evidence.diagnosis = input.diagnosis.map(diagnosisSummary);
+  const missing = controlsMissing(given);
+  // Only what the verdict leaned on matters: a target that is fine needs no control.
+  if (missing.length > 0 && decisive) evidence.controlMissing = missing;
   if (input.control) evidence.controlVantage = { vantage: input.control.vantage, failure: input.control.failure, operation: input.control.operation };
 
   if (!decisive) return { ...verdictBase(m.target, m), status: 'ok', pattern: null, evidence };

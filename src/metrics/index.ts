@@ -11,6 +11,7 @@
  *   m.roundDone(vantage, date)   // round_timestamp_seconds
  *   m.roundSkipped()             // rounds_skipped_total: a round due while the last still ran
  *   m.roundPeak(n)               // round_in_flight_peak: the most probes that ran at once in the last round
+ *   m.recordControls(controls)   // control_resolver_reachable: whether the trusted resolver answered this round
  *   m.alertSent(receiver, 'success' | 'failure')
  *   m.alertDropped(receiver, 'queue_full' | 'rejected')   // alerts_dropped_total: payloads given up
  *   m.configReload(ok)
@@ -29,6 +30,7 @@ import {
   VANTAGE_STATES,
   type AppVerdict,
   type Config,
+  type ControlsState,
   type Pattern,
   type TargetKind,
   type TargetStatus,
@@ -77,6 +79,7 @@ export class Metrics {
   private readonly targetBlocked: Gauge<string>;
   private readonly blockedRatio: Gauge<string>;
   private readonly inFlightPeak: Gauge<string>;
+  private readonly controlResolver: Gauge<string>;
   private readonly probeDuration: Histogram<string>;
   private readonly probesTotal: Counter<string>;
   private readonly vantageOnline: Gauge<string>;
@@ -134,6 +137,11 @@ export class Metrics {
     this.inFlightPeak = new Gauge({
       name: 'blockwatch_round_in_flight_peak',
       help: 'The most probes, control lookups and diagnoses that ran at once in the last round (bounded by schedule.concurrency).',
+      registers,
+    });
+    this.controlResolver = new Gauge({
+      name: 'blockwatch_control_resolver_reachable',
+      help: 'Whether the trusted control resolver answered in the last round that asked it (0: no control for DNS; the targets it was to judge are anomaly). Absent until a round has asked it.',
       registers,
     });
     this.probeDuration = new Histogram({
@@ -377,6 +385,13 @@ export class Metrics {
     const total = list.reduce((n, c) => n + c.run, 0);
     const bad = list.reduce((n, c) => n + c.blocked, 0);
     this.blockedRatio.set({ vantage, app, target }, bad / total);
+  }
+
+  /** The trusted resolver's standing in the round just finished; a round that never asked it changes nothing. */
+  recordControls(controls: ControlsState | undefined): void {
+    if (!controls || controls.resolver === 'unused') return;
+    this.changed();
+    this.controlResolver.set(controls.resolver === 'reachable' ? 1 : 0);
   }
 
   /** The most jobs that ran at once in the round just finished. */

@@ -150,10 +150,23 @@ export interface VantageState {
   canaries?: CanaryOutcome[];
 }
 
+/**
+ * Whether the controls could serve the round. `reachable` for the trusted resolver when any
+ * of its lookups got a reply, `unreachable` when it was asked and none did (then the targets
+ * it was to judge are anomaly, never blocked or down), `unused` when nothing asked it.
+ */
+export interface ControlsState {
+  resolver: 'reachable' | 'unreachable' | 'unused';
+  /** Control vantages that were not online (offline or walled) this round, with their state. */
+  vantagesMissing: Array<{ id: string; state: VantageStateName }>;
+}
+
 export interface Report {
   schema: 'blockwatch.report/v1';
   startedAt: string;
   finishedAt: string;
   vantages: VantageState[];
   apps: AppVerdict[];
+  /** Absent in reports made before controls were tracked. */
+  controls?: ControlsState;
 }

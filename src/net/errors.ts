@@ -233,6 +233,17 @@ export function toRouteFailure(err: unknown): FailureString {
   return failureOf(err, 0);
 }
 
+/**
+ * The error for a proxy that could not be reached at all (refused, unreachable, silent): the
+ * vantage's own path is down, so a probe through it could not run and is no control. A
+ * shutdown stays a shutdown.
+ */
+export function proxyUnreachable(err: unknown, proxy: string): unknown {
+  const failure = failureOf(err, 0);
+  if (failure === 'interrupted') return err;
+  return new ProxyRefusedError(proxyRefusedFailure(`unreachable: ${failure}`), 'unreachable', `cannot reach the proxy ${proxy}: ${failure}`);
+}
+
 /** The error to throw when a signal aborted: its reason, so toFailure can tell a deadline from a shutdown. */
 export function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');

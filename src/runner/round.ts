@@ -6,7 +6,7 @@
 import { aggregateApp, classifyTarget, combineTrials, offlineReason, planDiagnosis } from '../analysis/index.js';
 import { throughputStep } from '../diagnosis/run.js';
 import type {
-  App, AppVerdict, Canary, Config, DiagnosisStep, DnsQuery, Measurement, OfflineReason, Report, Target, TargetVerdict, Vantage, VantageState,
+  App, AppVerdict, Canary, Config, ControlsState, DiagnosisStep, DnsQuery, Measurement, OfflineReason, Report, Target, TargetVerdict, Vantage, VantageState,
 } from '../model/index.js';
 import { canariesOf, DEFAULT_TRIAL_SPACING_MS, targetHostname } from '../model/index.js';
 import { limiter, type Limiter } from '../schedule/limit.js';
@@ -157,9 +157,42 @@ export class Round {
     let p = this.controlDns.get(hostname);
     if (!p) {
       p = this.limit(() => this.transports.executor.run({ kind: 'control_dns', hostname }, this.signal));
+      p.then(
+        (qs) => {
+          if (qs.some((q) => q.rcode !== null || q.answers.length > 0)) this.resolverReplied = true;
+          else this.resolverSilent = true;
+        },
+        () => undefined,
+      );
       this.controlDns.set(hostname, p);
     }
     return p;
+  }
+
+  private resolverReplied = false;
+  private resolverSilent = false;
+
+  /** How the controls stood this round: the trusted resolver, and control vantages that were not online. */
+  async controlsState(): Promise<ControlsState> {
+    const vantagesMissing: ControlsState['vantagesMissing'] = [];
+    for (const t of this.transports.vantages.values()) {
+      if (!t.vantage.control || !this.checks.has(t.vantage.id)) continue;
+      const state = await this.vantageCheck(t).then((c) => c.state, () => 'offline' as const);
+      if (state !== 'online') vantagesMissing.push({ id: t.vantage.id, state });
+    }
+    const resolver = this.resolverReplied ? 'reachable' : this.resolverSilent ? 'unreachable' : 'unused';
+    return { resolver, vantagesMissing };
+  }
+
+  /** Control vantages other than `except` that are configured but not online this round, for the verdict's evidence. */
+  private async missingControlVantages(except: Vantage): Promise<string[]> {
+    const out: string[] = [];
+    for (const t of this.transports.vantages.values()) {
+      if (!t.vantage.control || t.vantage.id === except.id) continue;
+      const state = (await this.vantageCheck(t)).state;
+      if (state !== 'online') out.push(`control vantage ${t.vantage.id}: ${state}`);
+    }
+    return out;
   }
 
   /**
@@ -251,7 +284,8 @@ export class Round {
       );
       diagnosis = requests.map((r) => (r.step === 'throughput' ? read.shift()! : probed.shift()!));
     }
-    const verdict = classifyTarget({ measurement, vantageOnline: true, controlQueries, control, diagnosis, fingerprints: this.config.fingerprints });
+    const controlsMissing = suspicious && !t.vantage.control ? await this.missingControlVantages(t.vantage) : [];
+    const verdict = classifyTarget({ measurement, vantageOnline: true, controlQueries, control, diagnosis, fingerprints: this.config.fingerprints, controlsMissing });
     return { app: app.id, vantage: t.vantage.id, target, measurement, verdict, diagnosis };
   }
 }
@@ -306,8 +340,10 @@ export async function runRound(config: Config, transports: Transports, opts: Rou
   };
   await Promise.all(Array.from({ length: Math.min(config.schedule.concurrency, total) }, runner));
   const vantageStates = await Promise.all(states);
+  const report = buildReport(config, apps, vantageStates, observations, startedAt);
+  report.controls = await round.controlsState();
   return {
-    report: buildReport(config, apps, vantageStates, observations, startedAt),
+    report,
     observations,
     states: vantageStates,
     confirmations,

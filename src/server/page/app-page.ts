@@ -7,6 +7,7 @@ import type { AppVerdict, TargetVerdict, Timings, VantageState } from '../../mod
 import { OPERATION_WORDS, PATTERN_WORDS } from '../../report/words.js';
 import { since, stateBadge, statusBadge, strip } from './cells.js';
 import type { PageContext } from './context.js';
+import { controlsWarning } from './overview.js';
 import { html, type Html } from './escape.js';
 import { renderEvidence } from './evidence.js';
 import { seconds } from './format.js';
@@ -84,5 +85,5 @@ export function appPage(ctx: PageContext, app: { id: string; name: string }): Ht
   if (!report) return html`${head}<p>No round has completed yet: statuses appear after the first one.</p>`;
   const verdicts = new Map(report.apps.filter((a) => a.app === app.id).map((a) => [a.vantage, a]));
   const nav = html`<p>Vantages: ${report.vantages.map((v) => html`<a href="#v-${v.id}">${v.id}</a> `)}· <a href="/">all apps</a></p>`;
-  return html`${head}${nav}${report.vantages.map((v) => section(ctx, v, verdicts.get(v.id)))}`;
+  return html`${head}${controlsWarning(report)}${nav}${report.vantages.map((v) => section(ctx, v, verdicts.get(v.id)))}`;
 }

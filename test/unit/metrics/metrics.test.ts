@@ -211,6 +211,7 @@ describe('Metrics', () => {
       blockwatch_target_blocked: 'gauge',
       blockwatch_target_blocked_ratio: 'gauge',
       blockwatch_round_in_flight_peak: 'gauge',
+      blockwatch_control_resolver_reachable: 'gauge',
       blockwatch_probe_duration_seconds: 'histogram',
       blockwatch_probes_total: 'counter',
       blockwatch_vantage_online: 'gauge',
