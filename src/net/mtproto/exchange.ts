@@ -49,7 +49,7 @@ export interface MtprotoExchangeOptions {
   nonce?: Buffer;
 }
 
-/** The bytes the client writes first, and the decryptor of what comes back (obfuscated2 only). */
+/** The bytes a client writes first for `message` (tag, framing, obfuscation), and the decryptor of what comes back (obfuscated2 only). */
 export function firstFlight(o: Pick<MtprotoExchangeOptions, 'transport' | 'dc' | 'framing'>, message: Buffer): { wire: Buffer; framing: Framing; decrypt?: { update(b: Buffer): Buffer } } {
   if (o.transport !== 'obfuscated2') {
     return { wire: Buffer.concat([framingTag(o.transport), frame(o.transport, message)]), framing: o.transport };
@@ -67,7 +67,10 @@ function failureOf(a: Answer): AppExchange['failure'] {
   return mtprotoMalformedFailure(a.malformed);
 }
 
-/** Sends req_pq_multi on `socket` and records what came back. */
+/**
+ * Sends req_pq_multi on `socket` and records what came back. Never rejects for the network;
+ * throws only for options no request can carry (a DC id that is not a non-zero 16-bit integer).
+ */
 export async function mtprotoExchange(socket: Socket, o: MtprotoExchangeOptions): Promise<AppExchange> {
   const origin = o.origin ?? performance.now();
   const nonce = o.nonce ?? randomBytes(NONCE_BYTES);
