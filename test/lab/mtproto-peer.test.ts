@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 function probeFrom(source: string, address = '127.0.0.1'): Promise<Measurement> {
-  return mtprotoEngine({ id: 'dc2', kind: 'mtproto', host: address, port, transport: 'intermediate' }, makeContext({ dns, connector: new DirectConnector(source), timeoutMs: 400 }));
+  return mtprotoEngine({ id: 'dc2', kind: 'mtproto', host: address, port, transport: 'intermediate' }, makeContext({ dns, connector: new DirectConnector(source), timeoutMs: 1500 }));
 }
 
 describe('lab MTProto peer', () => {

@@ -16,7 +16,7 @@ import { closedPort, listen, type Listener } from '../../support/tcp-servers.js'
 
 const TRANSPORTS: MtprotoTransport[] = ['intermediate', 'abridged', 'obfuscated2'];
 /** The deadline of a probe that waits for silence: short, since what is tested is that it ends there. */
-const SILENCE_MS = 400;
+const SILENCE_MS = 1500;
 
 let dns: DnsServer;
 let peer: MtprotoServer;
