@@ -32,7 +32,7 @@ export function diagnosisInput(r: DiagnosisRequest): string {
 
 function targetPort(m: Measurement): number {
   const t = m.target;
-  if (t.kind === 'tcp' || t.kind === 'tls' || t.kind === 'udp' || t.kind === 'quic') return t.port;
+  if (t.kind === 'tcp' || t.kind === 'tls' || t.kind === 'udp' || t.kind === 'quic' || t.kind === 'mtproto') return t.port;
   if (t.kind === 'https') {
     const p = new URL(t.url).port;
     return p ? Number(p) : 443;

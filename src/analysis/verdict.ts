@@ -62,6 +62,8 @@ function patternOfFailure(m: Measurement): Pattern | null {
   if (op === 'connect') return connectPattern(failure);
   if (op === 'tls_handshake') return failure && CERT_FAILURES.has(failure) ? 'tls.mitm' : handshakePattern(failure);
   if (op === 'quic_handshake') return failure === 'generic_timeout_error' ? 'quic.timeout' : null;
+  // No HTTP pattern names an app protocol's failure: without an app pattern there is none.
+  if (op === 'mtproto_handshake') return null;
   return requestPattern(failure);
 }
 

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { DEFAULT_PAGE, DEFAULT_TRIAL_SPACING_MS } from '../model/config.js';
+import { MTPROTO_TRANSPORTS } from '../model/target.js';
 import { parseListen, parseProxy, parseResolver, type Parsed } from './transport.js';
 import { parseDuration, parseRate, parseSize } from './units.js';
 
@@ -107,7 +108,30 @@ export const quicTarget = z.strictObject({
     .optional(),
 });
 
-export const targetSchemas = { dns: dnsTarget, tcp: tcpTarget, tls: tlsTarget, https: httpsTarget, udp: udpTarget, quic: quicTarget } as const;
+/**
+ * A data centre's id as MTProto writes it: 1–5, negative for a media DC, 10000 added for a
+ * test DC (core.telegram.org/mtproto/mtproto-transports, "Transport obfuscation"; auth_key, step 4).
+ */
+export function isDcId(dc: number): boolean {
+  const n = Math.abs(dc);
+  return (n >= 1 && n <= 5) || (n >= 10_001 && n <= 10_005);
+}
+
+/** MTProto's first exchange (req_pq_multi → resPQ) to host:port over TCP; dc goes into an obfuscated2 header. */
+export const mtprotoTarget = z.strictObject({
+  ...targetBase,
+  kind: z.literal('mtproto'),
+  host: hostname(),
+  port: port().default(443),
+  transport: z.enum(MTPROTO_TRANSPORTS).default('intermediate'),
+  dc: z
+    .number()
+    .int()
+    .refine(isDcId, 'expected a data centre id: 1 to 5, negative (-1 to -5) for a media DC, 10001 to 10005 (or their negatives) for a test DC')
+    .default(2),
+});
+
+export const targetSchemas = { dns: dnsTarget, tcp: tcpTarget, tls: tlsTarget, https: httpsTarget, udp: udpTarget, quic: quicTarget, mtproto: mtprotoTarget } as const;
 
 export const catalogueSchema = z.strictObject({
   id: id(),

@@ -202,7 +202,7 @@ targets:
       ['chat.yaml', 'targets[3].transfer.bytes'],
     ]);
     expect(issues[0].message).toBe('expected an https:// URL');
-    expect(issues[2].message).toBe('expected one of dns, tcp, tls, https, udp, quic; got "ftp"');
+    expect(issues[2].message).toBe('expected one of dns, tcp, tls, https, udp, quic, mtproto; got "ftp"');
     expect(issues[3].message).toContain('at least 100KB');
   });
 

@@ -73,6 +73,19 @@ describe('Metrics', () => {
     expect(ofMetric(await scrape(m), 'blockwatch_target_blocked_ratio').size).toBe(2 * 4);
   });
 
+  it('carries kind mtproto with its own phases: dns, connect, ttfb (req_pq_multi to its answer) and total, no tls', async () => {
+    const tg = app('telegram', [{ id: 'dc2', kind: 'mtproto', host: '149.154.167.51', port: 443, transport: 'obfuscated2' }]);
+    const m = configured({ apps: [tg] });
+    m.recordProbe('isp', 'telegram', 'mtproto', 'ok', { connect: 0.02, ttfb: 0.05, total: 0.08 });
+    const s = await scrape(m);
+    const base = { vantage: 'isp', app: 'telegram', kind: 'mtproto' };
+    for (const phase of ['dns', 'connect', 'ttfb', 'total']) expect(s.has(k('blockwatch_probe_duration_seconds_count', { ...base, phase })), phase).toBe(true);
+    expect(s.has(k('blockwatch_probe_duration_seconds_count', { ...base, phase: 'tls' }))).toBe(false);
+    expect(s.get(k('blockwatch_probe_duration_seconds_count', { ...base, phase: 'ttfb' }))).toBe(1);
+    expect(s.get(k('blockwatch_probes_total', { ...base, status: 'ok' }))).toBe(1);
+    expect(s.get(k('blockwatch_target_success', { vantage: 'isp', app: 'telegram', target: 'dc2', kind: 'mtproto' }))).toBe(0);
+  });
+
   it('counts probes by status and observes only the phases present', async () => {
     const m = configured();
     m.recordProbe('isp', 'telegram', 'https', 'ok', { dns: 0.003, connect: 0.02, tls: 0.04, ttfb: 0.2, total: 0.3 });
