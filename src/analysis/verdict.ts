@@ -10,6 +10,7 @@ import { classifyFreeze } from './freeze.js';
 import { classifyQuic } from './quic.js';
 import { classifyThroughput } from './throughput.js';
 import { classifyUdp } from './udp.js';
+import { appPattern, classifyApp } from './app.js';
 import { classifyTls, handshakePattern } from './tls.js';
 import type { AnalysisInput, Finding, StepResult } from './types.js';
 
@@ -25,6 +26,7 @@ const STEPS: ReadonlyArray<readonly [string, Classifier]> = [
   ['tcp', classifyTcp],
   ['udp', classifyUdp],
   ['quic', classifyQuic],
+  ['app', classifyApp],
   ['tls', classifyTls],
   ['http', classifyHttpSignature],
   ['freeze', classifyFreeze],
@@ -63,7 +65,7 @@ function patternOfFailure(m: Measurement): Pattern | null {
   if (op === 'tls_handshake') return failure && CERT_FAILURES.has(failure) ? 'tls.mitm' : handshakePattern(failure);
   if (op === 'quic_handshake') return failure === 'generic_timeout_error' ? 'quic.timeout' : null;
   // No HTTP pattern names an app protocol's failure: without an app pattern there is none.
-  if (op === 'mtproto_handshake') return null;
+  if (op === 'mtproto_handshake') return appPattern(failure);
   return requestPattern(failure);
 }
 
@@ -157,7 +159,8 @@ export function classifyTarget(given: AnalysisInput): TargetVerdict {
     status,
     pattern,
     evidence,
-    basis: pattern === 'throttled' ? 'throughput' : null,
+    diagnosis: decisive.diagnosis ?? null,
+    basis: pattern === 'throttled' ? (decisive.basis ?? 'throughput') : null,
     trials: { run: 1, blocked: status === 'blocked' ? 1 : 0 },
   };
 }

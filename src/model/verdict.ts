@@ -38,12 +38,26 @@ export const PATTERNS = [
   'udp.refused',
   'quic.timeout',
   'quic.sni_filter',
+  'app.timeout',
+  'app.reset',
+  'app.dpi',
 ] as const;
 export type Pattern = (typeof PATTERNS)[number];
 
 /** One follow-up probe and what it found. */
 export interface DiagnosisStep {
-  step: 'control_resolve' | 'control_connect' | 'sni_swap' | 'sni_repeat' | 'quic_sni_swap' | 'answer_tls' | 'answer_http' | 'throughput' | 'control_vantage';
+  step:
+    | 'control_resolve'
+    | 'control_connect'
+    | 'sni_swap'
+    | 'sni_repeat'
+    | 'quic_sni_swap'
+    | 'answer_tls'
+    | 'answer_http'
+    | 'throughput'
+    | 'control_vantage'
+    | 'transport_swap'
+    | 'transport_repeat';
   input: string;
   outcome: 'success' | 'failure';
   failure: FailureString | null;
@@ -63,6 +77,7 @@ export const DECIDING_DIAGNOSES = [
   'hello_swap',
   'ech_swap',
   'transport_swap',
+  'transport_repeat',
   'quic_sni_swap',
   'answer_tls',
   'answer_http',

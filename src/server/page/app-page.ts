@@ -27,7 +27,7 @@ function timings(t: Timings): Html {
 }
 
 /** Steps of a verdict's basis, for a finding no failed operation names (a blockpage, a slow transfer). */
-const BASIS_STEP: Record<string, string> = { dns: 'DNS answer', tcp: 'TCP connect', tls: 'TLS handshake', http: 'HTTP response', throughput: 'transfer' };
+const BASIS_STEP: Record<string, string> = { dns: 'DNS answer', tcp: 'TCP connect', tls: 'TLS handshake', http: 'HTTP response', throughput: 'transfer', app: 'app protocol' };
 
 /** The step that failed, in plain words; a dash for a target that is ok. */
 function failingStep(t: TargetVerdict): string {
