@@ -4,6 +4,7 @@ import { canonicalAddress, isBogon } from './bogon.js';
 import { hostOfAddress, queryAddresses } from './control.js';
 import { handshakePattern } from './tls.js';
 import { appPattern } from './app.js';
+import { slowPhase } from './timing.js';
 import type { DiagnosisRequest } from './types.js';
 
 /** The innocuous name for an SNI swap, as OONI's sni_blocking uses: a reserved domain (RFC 2606) no censor lists. */
@@ -31,6 +32,8 @@ export function diagnosisInput(r: DiagnosisRequest): string {
     case 'transport_swap':
     case 'transport_repeat':
       return `${hostPort(r.ip, r.port)} transport=${r.transport}`;
+    case 'handshake_timing':
+      return `${hostPort(r.ip, r.port)} sni=${r.sni} vs ${r.innocuous}`;
   }
 }
 
@@ -87,6 +90,12 @@ export function planDiagnosis(measurement: Measurement, controlQueries: DnsQuery
     // The same handshake once more: under packet loss a handshake can fail once and an SNI
     // swap succeed by chance, which must not read as a filter (nor, with a control, a block).
     if (last.server_name) out.push({ step: 'sni_repeat', ip, port, sni: last.server_name });
+  }
+
+  // A handshake or first byte that took seconds: is it the name that makes it slow?
+  const lastOk = m.tls_handshakes[m.tls_handshakes.length - 1];
+  if (slowPhase(m) !== null && lastOk?.server_name) {
+    out.push({ step: 'handshake_timing', ip: canonicalAddress(hostOfAddress(lastOk.address)), port, sni: lastOk.server_name, innocuous: INNOCUOUS_SNI, ttfb: m.target.kind === 'https' });
   }
 
   // MTProto unanswered or cut: is the same address answered in a transport a censor cannot read?

@@ -55,6 +55,11 @@ export interface AnalysisInput {
  *   detail.status: number, detail.headers: Record<string,string>,
  *   detail.body_sample: string, detail.title: string | null,
  *   detail.body_length?: number.
+ * - handshake_timing: TLS handshakes (and for https a GET's first byte) to ip:port with
+ *   `sni` and with the `innocuous` name, a few of each, one at a time in random order, from
+ *   the vantage and from the control vantage. detail.vantage / detail.control:
+ *   { named: TimingSample[], innocuous: TimingSample[] } (diagnosis/timing.ts); control null
+ *   without a control vantage.
  * - transport_swap: MTProto's first exchange to ip:port in another `transport`
  *   (obfuscated2, which a censor cannot read). outcome 'success' when a resPQ with our
  *   nonce came back. detail.response: 'res_pq' | 'other' | null.
@@ -74,6 +79,7 @@ export type DiagnosisRequest =
   | { step: 'answer_tls'; ip: string; port: number; sni: string }
   | { step: 'answer_http'; ip: string; url: string }
   | { step: 'throughput'; url: string; bytes: number }
+  | { step: 'handshake_timing'; ip: string; port: number; sni: string; innocuous: string; ttfb: boolean }
   | { step: 'transport_swap'; ip: string; port: number; transport: MtprotoTransport; dc: number }
   | { step: 'transport_repeat'; ip: string; port: number; transport: MtprotoTransport; dc: number };
 

@@ -14,6 +14,7 @@ import type { Resolver } from '../net/types.js';
 import { toFailure } from '../net/errors.js';
 import { quicInitialExchange } from '../net/quic/index.js';
 import { mtprotoExchange } from '../net/mtproto/index.js';
+import { sampleTimings } from './timing.js';
 import { hostPort } from '../model/index.js';
 
 /** What the SNI swap of QUIC offers: the same as a browser's HTTP/3 Initial. */
@@ -96,6 +97,12 @@ async function runOne(r: DiagnosisRequest, dc: DiagnosisContext): Promise<Diagno
     }
     case 'throughput':
       return throughputStep(r, dc.controlMeasurement);
+    case 'handshake_timing': {
+      // The vantage and the control time the same address at once: different paths, no shared taint.
+      const [vantage, control] = await Promise.all([sampleTimings(r, ctx), dc.control ? sampleTimings(r, dc.control) : Promise.resolve(null)]);
+      const complete = vantage.named.some((s) => s.failure === null) && vantage.innocuous.some((s) => s.failure === null);
+      return step(r, complete, complete ? null : (vantage.named.concat(vantage.innocuous).find((s) => s.failure)?.failure ?? null), { vantage, control });
+    }
     case 'transport_swap':
     case 'transport_repeat': {
       const { socket, record: tcp, lost } = await connectStep(r.ip, r.port, ctx, origin);

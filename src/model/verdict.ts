@@ -57,7 +57,8 @@ export interface DiagnosisStep {
     | 'throughput'
     | 'control_vantage'
     | 'transport_swap'
-    | 'transport_repeat';
+    | 'transport_repeat'
+    | 'handshake_timing';
   input: string;
   outcome: 'success' | 'failure';
   failure: FailureString | null;

@@ -3,7 +3,7 @@
  * vantage, controls (trusted resolver, control vantage) and diagnosis, then
  * verdicts. Data flows one way: engine → measurement → analysis → verdict.
  */
-import { aggregateApp, classifyTarget, combineTrials, offlineReason, planDiagnosis } from '../analysis/index.js';
+import { aggregateApp, classifyTarget, combineTrials, offlineReason, planDiagnosis, slowPhase } from '../analysis/index.js';
 import { throughputStep } from '../diagnosis/run.js';
 import type {
   App, AppVerdict, Canary, Config, ControlsState, DiagnosisStep, DnsQuery, Measurement, OfflineReason, Report, Target, TargetVerdict, Vantage, VantageState,
@@ -264,7 +264,7 @@ export class Round {
     }
     const hostname = targetHostname(target);
     const controlQueries = hostname ? await this.controlQueries(hostname) : null;
-    const suspicious = measurement.failure !== null || measurement.transfer !== undefined;
+    const suspicious = measurement.failure !== null || measurement.transfer !== undefined || slowPhase(measurement) !== null;
     // A control vantage is believed uncensored: it is its own control, so a failure
     // there without an unambiguous signature reads as an outage, not as an anomaly.
     const control = !suspicious ? null : t.vantage.control ? measurement : await this.controlMeasurement(app.id, target, t.vantage, trial);
