@@ -80,6 +80,10 @@ export function classifyTls(input: AnalysisInput): StepResult | null {
       evidence,
     };
   }
+  // The innocuous name failed too, right after the named one and on the same address: every
+  // hello to the address is refused, or the first left a residual block behind (the GFW holds
+  // one 90–180 s) — the name cannot be shown to be the key, so no follow-up decides.
+  const tainted = pattern !== null && same.some((s) => !swapCompleted(s) && handshakePattern(s.failure) !== null);
   return {
     finding: {
       pattern,
@@ -87,7 +91,10 @@ export function classifyTls(input: AnalysisInput): StepResult | null {
       control: ctl.standing,
       controlSource: ctl.source,
       strength: 'none',
-      reason: ctl.standing === 'passed' ? 'handshake fails while the control completes it' : 'handshake fails',
+      reason: tainted
+        ? `handshake fails (${pattern}), and an innocuous SNI right after it on the same address fails too: an address-wide block or a residual one`
+        : ctl.standing === 'passed' ? 'handshake fails while the control completes it' : 'handshake fails',
+      ...(tainted ? { diagnosis: 'inconclusive' as const } : {}),
     },
     evidence,
   };

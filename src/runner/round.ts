@@ -62,6 +62,9 @@ export interface RoundResult {
   peakInFlight: number;
 }
 
+/** Follow-ups with an innocuous name, transport or client: the ones a residual block taints, asked again after limits.residualWait. */
+const RETRIED: ReadonlySet<string> = new Set(['sni_swap', 'quic_sni_swap', 'transport_swap', 'hello_swap', 'ech_swap']);
+
 /** The statuses a confirmation re-probe looks into; it stops at the first trial that is none of these. */
 const BAD: ReadonlySet<TargetVerdict['status']> = new Set(['blocked', 'down', 'anomaly']);
 
@@ -285,7 +288,24 @@ export class Round {
       diagnosis = requests.map((r) => (r.step === 'throughput' ? read.shift()! : probed.shift()!));
     }
     const controlsMissing = suspicious && !t.vantage.control ? await this.missingControlVantages(t.vantage) : [];
-    const verdict = classifyTarget({ measurement, vantageOnline: true, controlQueries, control, diagnosis, fingerprints: this.config.fingerprints, controlsMissing });
+    const judge = () => classifyTarget({ measurement, vantageOnline: true, controlQueries, control, diagnosis, fingerprints: this.config.fingerprints, controlsMissing });
+    let verdict = judge();
+    const waitMs = this.config.limits.residualWaitMs ?? 0;
+    if (verdict.diagnosis === 'inconclusive' && waitMs > 0) {
+      // A residual block may have tainted the innocuous follow-ups: wait it out (holding no
+      // probe slot), then ask them once more from fresh connections.
+      const again = requests.map((r, i) => ({ r, i })).filter(({ r, i }) => RETRIED.has(r.step) && diagnosis[i]?.outcome === 'failure');
+      if (again.length > 0) {
+        await sleep(waitMs, this.signal);
+        const controlT = t.vantage.control ? null : await this.controlVantage(t.vantage);
+        const redone = await this.limit(() =>
+          this.transports.executor.run({ kind: 'diagnose', vantage: t.vantage.id, control: controlT?.vantage.id ?? null, app: app.id, requests: again.map((a) => a.r) }, this.signal),
+        );
+        diagnosis = [...diagnosis];
+        again.forEach(({ i }, k) => (diagnosis[i] = { ...redone[k], detail: { ...redone[k].detail, afterResidualWaitMs: waitMs } }));
+        verdict = judge();
+      }
+    }
     return { app: app.id, vantage: t.vantage.id, target, measurement, verdict, diagnosis };
   }
 }
