@@ -1,5 +1,5 @@
 /** The TLS step: reset, close or stall after ClientHello, SNI filtering (by SNI swap), and certificates that do not validate. */
-import type { DiagnosisStep, FailureString, Pattern } from '../model/index.js';
+import { handshakeReached, type DiagnosisStep, type FailureString, type Pattern } from '../model/index.js';
 import { canonicalAddress } from './bogon.js';
 import { hostOfAddress, stepIp, tlsControl } from './control.js';
 import { CERT_FAILURES } from './failures.js';
@@ -33,7 +33,7 @@ export function classifyTls(input: AnalysisInput): StepResult | null {
   const hs = input.measurement.tls_handshakes;
   if (hs.length === 0) return null;
   const evidence: Record<string, unknown> = { handshakes: hs.map(handshakeSummary) };
-  if (hs.some((h) => h.failure === null && h.validated)) return { finding: null, evidence };
+  if (hs.some(handshakeReached)) return { finding: null, evidence };
 
   const last = hs[hs.length - 1];
   const ctl = tlsControl(input.control);

@@ -95,6 +95,16 @@ export interface TlsHandshake {
   server_response?: 'server_hello' | 'hello_retry_request' | 'alert' | null;
   /** The TLS alert that came back instead of a ServerHello, when one did (RFC 8446 §6). */
   alert?: { level: number; description: number; name: string } | null;
+  /** The key exchange group a hand-written hello's ServerHello chose (or its HelloRetryRequest asks for); null before TLS 1.3. */
+  group?: string | null;
+}
+
+/**
+ * The handshake got as far as its engine takes it: node:tls completed it and the chain validated,
+ * or a hand-written hello got a ServerHello or HelloRetryRequest (no certificate is read then).
+ */
+export function handshakeReached(h: TlsHandshake): boolean {
+  return h.failure === null && (h.validated || h.server_response === 'server_hello' || h.server_response === 'hello_retry_request');
 }
 
 export interface HttpResponse {
