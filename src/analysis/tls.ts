@@ -62,6 +62,42 @@ export function classifyTls(input: AnalysisInput): StepResult | null {
       evidence,
     };
   }
+  const onAddress = (step: DiagnosisStep['step']) => input.diagnosis.filter((s) => s.step === step && stepIp(s) === ip);
+  // ECH first: the probe's own hello without its ECH extension is the narrowest change.
+  const echPassed = onAddress('ech_swap').find(swapCompleted);
+  if (pattern !== null && last.ech && echPassed) {
+    return {
+      finding: {
+        pattern: 'tls.ech_blocked',
+        step: 'tls',
+        control: ctl.standing,
+        controlSource: ctl.source,
+        strength: 'signature',
+        reason: `the ${last.hello ?? 'node'} hello with ECH fails (${pattern}) while the same hello without it reaches a ServerHello`,
+        diagnosis: 'ech_swap',
+      },
+      evidence,
+    };
+  }
+  // Then the client: the same name from other clients' hellos.
+  const helloSwaps = onAddress('hello_swap');
+  const passedHellos = helloSwaps.filter(swapCompleted).map((s) => String(s.detail?.hello));
+  if (pattern !== null && passedHellos.length > 0) {
+    const failedHellos = [last.hello ?? 'node', ...helloSwaps.filter((s) => !swapCompleted(s)).map((s) => String(s.detail?.hello))];
+    evidence.helloSwap = { passed: passedHellos, failed: failedHellos };
+    return {
+      finding: {
+        pattern: 'tls.fingerprint',
+        step: 'tls',
+        control: ctl.standing,
+        controlSource: ctl.source,
+        strength: 'signature',
+        reason: `the ${last.hello ?? 'node'} hello fails (${pattern}) and fails again, while ${passedHellos.join(', ')} reach a ServerHello with the same name on the same address`,
+        diagnosis: 'hello_swap',
+      },
+      evidence,
+    };
+  }
   const swaps = input.diagnosis.filter((s) => s.step === 'sni_swap');
   // Prefer swaps to the same address; one to another address of the target still shows the name is the key.
   const same = swaps.filter((s) => stepIp(s) === ip);

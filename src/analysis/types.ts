@@ -3,6 +3,7 @@ import type {
   DecidingDiagnosis,
   DiagnosisStep,
   DnsQuery,
+  EchMode,
   FingerprintDb,
   Measurement,
   Pattern,
@@ -41,6 +42,13 @@ export interface AnalysisInput {
  *   `sni`. outcome 'success' when the handshake completed, even if the
  *   certificate does not match that name (failure ssl_invalid_hostname is
  *   read as completed too).
+ *   With `hello` (a profile other than node) and `ech`, the same hand-written hello as the
+ *   probe's, only the name changed; success is a ServerHello or HelloRetryRequest.
+ * - hello_swap: the same address and name with another client's hello (`hello`: a profile,
+ *   `node` for node:tls; `ech` none, so only the fingerprint differs). outcome 'success'
+ *   when that hello reached a ServerHello (or, for node, completed).
+ * - ech_swap: the probe's own hello to the same address and name without its ECH extension.
+ *   outcome 'success' when it reached a ServerHello.
  * - sni_repeat: the same TLS handshake again, to the same ip:port with the
  *   target's own `sni`. outcome 'success' when it completed: the first failure
  *   was transient (loss), so neither a filter nor a block.
@@ -73,8 +81,10 @@ export interface AnalysisInput {
 export type DiagnosisRequest =
   | { step: 'control_resolve'; hostname: string; queryType: QueryType }
   | { step: 'control_connect'; ip: string; port: number }
-  | { step: 'sni_swap'; ip: string; port: number; sni: string }
-  | { step: 'sni_repeat'; ip: string; port: number; sni: string }
+  | { step: 'sni_swap'; ip: string; port: number; sni: string; hello?: string; ech?: EchMode }
+  | { step: 'sni_repeat'; ip: string; port: number; sni: string; hello?: string; ech?: EchMode }
+  | { step: 'hello_swap'; ip: string; port: number; sni: string; hello: string; ech: EchMode }
+  | { step: 'ech_swap'; ip: string; port: number; sni: string; hello: string; ech: EchMode }
   | { step: 'quic_sni_swap'; ip: string; port: number; sni: string }
   | { step: 'answer_tls'; ip: string; port: number; sni: string }
   | { step: 'answer_http'; ip: string; url: string }

@@ -16,7 +16,9 @@ import { quicInitialExchange } from '../net/quic/index.js';
 import { mtprotoExchange } from '../net/mtproto/index.js';
 import { sampleTimings, shuffled } from './timing.js';
 import { deadline } from '../net/deadline.js';
-import { hostPort } from '../model/index.js';
+import { handshakeReached, hostPort } from '../model/index.js';
+import { helloProfile } from '../config/hellos.js';
+import { helloExchange } from '../net/tls-hello/index.js';
 
 /** What the SNI swap of QUIC offers: the same as a browser's HTTP/3 Initial. */
 const QUIC_SWAP_ALPN = ['h3'];
@@ -50,6 +52,8 @@ export function pathOf(r: DiagnosisRequest): string | null {
   switch (r.step) {
     case 'sni_swap':
     case 'sni_repeat':
+    case 'hello_swap':
+    case 'ech_swap':
     case 'answer_tls':
     case 'transport_swap':
     case 'transport_repeat':
@@ -129,11 +133,20 @@ async function runOne(r: DiagnosisRequest, dc: DiagnosisContext): Promise<Diagno
     }
     case 'sni_swap':
     case 'sni_repeat':
+    case 'hello_swap':
+    case 'ech_swap':
     case 'answer_tls': {
       const { socket, record: tcp, lost } = await connectStep(r.ip, r.port, ctx, origin);
       if (lost) return step(r, false, lost, { operation: 'tls_handshake' });
       if (!socket) return step(r, false, tcp.status.failure, { operation: 'connect' });
       const sourcePort = socket.localPort;
+      const client = r.step === 'answer_tls' ? null : r;
+      const profile = client?.hello ? helloProfile(client.hello) : null;
+      if (client && profile && profile.engine === 'hand') {
+        // A hand-written hello: judged at the ServerHello, as the probe was.
+        const hs = await helloExchange(socket, { profile, sni: r.sni, ech: client.ech, signal: ctx.signal, origin, ip: r.ip, port: r.port });
+        return step(r, handshakeReached(hs), hs.failure, { operation: 'tls_handshake', sourcePort, server_response: hs.server_response ?? null, ech: hs.ech ?? false, ...(hs.alert ? { alert: hs.alert.name } : {}) });
+      }
       const { tlsSocket, record } = await tlsStep(socket, r.ip, r.port, r.sni, ['http/1.1'], undefined, ctx, origin);
       tlsSocket?.destroy();
       const completed = tlsSocket !== undefined && COMPLETED.has(record.failure);

@@ -41,6 +41,8 @@ export const PATTERNS = [
   'app.timeout',
   'app.reset',
   'app.dpi',
+  'tls.fingerprint',
+  'tls.ech_blocked',
 ] as const;
 export type Pattern = (typeof PATTERNS)[number];
 
@@ -58,7 +60,9 @@ export interface DiagnosisStep {
     | 'control_vantage'
     | 'transport_swap'
     | 'transport_repeat'
-    | 'handshake_timing';
+    | 'handshake_timing'
+    | 'hello_swap'
+    | 'ech_swap';
   input: string;
   outcome: 'success' | 'failure';
   failure: FailureString | null;

@@ -9,6 +9,7 @@ import type {
   App, AppVerdict, Canary, Config, ControlsState, DiagnosisStep, DnsQuery, Measurement, OfflineReason, Report, Target, TargetVerdict, Vantage, VantageState,
 } from '../model/index.js';
 import { canariesOf, DEFAULT_TRIAL_SPACING_MS, targetHostname } from '../model/index.js';
+import { shippedHelloProfiles } from '../config/hellos.js';
 import { limiter, type Limiter } from '../schedule/limit.js';
 import { sleep } from '../schedule/sleep.js';
 import { checkCanaries, offlineEvidence, type CanaryCheck } from './canaries.js';
@@ -60,6 +61,13 @@ export interface RoundResult {
   confirmations: number;
   /** The most probes, control lookups and diagnoses that ran at once: never above schedule.concurrency. */
   peakInFlight: number;
+}
+
+/** The client hellos a hello swap may try: every shipped profile, node:tls among them. */
+let hellos: string[] | null = null;
+function helloNames(): string[] {
+  hellos ??= [...shippedHelloProfiles().profiles.keys()].sort();
+  return hellos;
 }
 
 /** Follow-ups with an innocuous name, transport or client: the ones a residual block taints, asked again after limits.residualWait. */
@@ -271,7 +279,7 @@ export class Round {
     // A control vantage is believed uncensored: it is its own control, so a failure
     // there without an unambiguous signature reads as an outage, not as an anomaly.
     const control = !suspicious ? null : t.vantage.control ? measurement : await this.controlMeasurement(app.id, target, t.vantage, trial);
-    const requests = planDiagnosis(measurement, controlQueries);
+    const requests = planDiagnosis(measurement, controlQueries, { hellos: helloNames() });
     let diagnosis: DiagnosisStep[] = [];
     if (requests.length > 0) {
       const controlT = t.vantage.control ? null : await this.controlVantage(t.vantage);
