@@ -3,14 +3,14 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { AlertsConfig, App, Config, FingerprintDb, FingerprintSource, Receiver, ServerConfig, Vantage } from '../model/index.js';
 import { parseCanaries } from './canaries.js';
-import { loadCatalogues } from './catalogue.js';
+import { loadCatalogues, type Catalogues } from './catalogue.js';
 import { mergeFingerprints } from './fingerprints.js';
 import { SHIPPED_FINGERPRINTS } from '../package-root.js';
-import { ConfigError, type ConfigIssue } from './issues.js';
+import { ConfigError, found, type ConfigIssue } from './issues.js';
 import { fromZod } from './issue-path.js';
 import { configSchema, type RawConfig, type SecretRef } from './schema.js';
 import { readPem } from './targets.js';
-import { parseYamlFile } from './yaml-file.js';
+import { locateIssues, readYamlFile } from './yaml-file.js';
 
 export const DEFAULT_CONFIG = 'config/blockwatch.yaml';
 
@@ -28,19 +28,29 @@ export interface LoadResult {
 export function readConfig(path: string, env: NodeJS.ProcessEnv = process.env): LoadResult {
   const file = resolve(path);
   const issues: ConfigIssue[] = [];
-  const doc = parseYamlFile(file, issues);
-  if (doc === undefined) return { config: null, issues };
-  const parsed = configSchema.safeParse(doc);
+  const yaml = readYamlFile(file, issues);
+  if (!yaml) return { config: null, issues };
+  const config = parseConfig(yaml.value, file, env, issues);
+  locateIssues(yaml, issues);
+  return { config: issues.length ? null : config, issues };
+}
+
+function parseConfig(doc: unknown, file: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[]): Config | null {
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    issues.push({ file, path: '', message: `found ${found(doc)}, expected a mapping of settings (probes:, vantages:, canaries: …): see config/blockwatch.yaml` });
+    return null;
+  }
+  const parsed = configSchema.safeParse(doc, { reportInput: true });
   if (!parsed.success) {
     issues.push(...fromZod(file, '', parsed.error));
-    // Still check the catalogues, so that one run reports every problem.
-    const probes = (doc as { probes?: unknown }).probes;
+    // Still check the catalogues it asks for, so that one run reports every problem.
+    const { probes, apps } = doc as { probes?: unknown; apps?: unknown };
     const dir = resolve(dirname(file), typeof probes === 'string' ? probes : '../probes');
-    if (existsSync(dir)) loadCatalogues(dir, issues);
-    return { config: null, issues };
+    const only = Array.isArray(apps) && apps.every((a) => typeof a === 'string') ? (apps as string[]) : undefined;
+    if (existsSync(dir)) loadCatalogues(dir, issues, only);
+    return null;
   }
-  const config = resolveConfig(file, parsed.data, env, issues);
-  return { config: issues.length ? null : config, issues };
+  return resolveConfig(file, parsed.data, env, issues);
 }
 
 /** Loads and validates; throws ConfigError carrying every issue. */
@@ -55,9 +65,9 @@ function resolveConfig(file: string, raw: RawConfig, env: NodeJS.ProcessEnv, iss
   const at = (p: string) => resolve(base, p);
   const probesDir = at(raw.probes);
 
-  const all = existsSync(probesDir) ? loadCatalogues(probesDir, issues) : [];
-  if (!existsSync(probesDir)) issues.push({ file, path: 'probes', message: `folder ${probesDir} does not exist` });
-  const apps = selectApps(all, raw.apps, file, issues);
+  const catalogues = existsSync(probesDir) ? loadCatalogues(probesDir, issues, raw.apps) : { apps: [], known: [], broken: new Set<string>() };
+  if (!existsSync(probesDir)) issues.push({ file, path: 'probes', message: `found no folder ${probesDir}: write the path of the catalogue folder, relative to this file` });
+  const apps = selectApps(catalogues, raw.apps, file, issues);
 
   const vantages = raw.vantages.map((v): Vantage => {
     const vantage: Vantage = { id: v.id, resolver: v.resolver, labels: v.labels, control: v.control };
@@ -106,14 +116,16 @@ function resolveConfig(file: string, raw: RawConfig, env: NodeJS.ProcessEnv, iss
   };
 }
 
-function selectApps(all: App[], wanted: string[] | undefined, file: string, issues: ConfigIssue[]): App[] {
-  if (!wanted) return all.filter((a) => !a.closed);
-  const byId = new Map(all.map((a) => [a.id, a]));
+function selectApps(catalogues: Catalogues, wanted: string[] | undefined, file: string, issues: ConfigIssue[]): App[] {
+  if (!wanted) return catalogues.apps.filter((a) => !a.closed);
+  const byId = new Map(catalogues.apps.map((a) => [a.id, a]));
   const out: App[] = [];
   wanted.forEach((id, i) => {
     const app = byId.get(id);
-    if (!app) issues.push({ file, path: `apps[${i}]`, message: `no catalogue "${id}" in the probes folder; known: ${[...byId.keys()].join(', ') || 'none'}` });
-    else if (app.closed) issues.push({ file, path: `apps[${i}]`, message: `"${id}" is a closed service (since ${app.closed.since}) and cannot be probed` });
+    // A catalogue with problems has had them reported: it exists.
+    if (!app && catalogues.broken.has(id)) return;
+    if (!app) issues.push({ file, path: `apps[${i}]`, message: `found "${id}", expected an app of the probes folder: ${catalogues.known.join(', ') || 'it has no catalogue'}` });
+    else if (app.closed) issues.push({ file, path: `apps[${i}]`, message: `found "${id}", a closed service (since ${app.closed.since}) that cannot be probed: remove it from apps` });
     else out.push(app);
   });
   return out;
@@ -122,7 +134,7 @@ function selectApps(all: App[], wanted: string[] | undefined, file: string, issu
 function checkUnique(ids: string[], field: string, file: string, issues: ConfigIssue[]): void {
   const seen = new Set<string>();
   ids.forEach((id, i) => {
-    if (seen.has(id)) issues.push({ file, path: `${field}[${i}].id`, message: `duplicate id "${id}"` });
+    if (seen.has(id)) issues.push({ file, path: `${field}[${i}].id`, message: `found "${id}" again, expected a unique id: rename one` });
     seen.add(id);
   });
 }
@@ -131,13 +143,13 @@ function checkUnique(ids: string[], field: string, file: string, issues: ConfigI
 function readSecret(ref: SecretRef, base: string, file: string, path: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[]): string {
   if ('env' in ref) {
     const v = env[ref.env];
-    if (!v) issues.push({ file, path, message: `environment variable ${ref.env} is not set` });
+    if (!v) issues.push({ file, path, message: `found no environment variable ${ref.env}: set it, or read the secret from a file with { file: PATH }` });
     return v ?? '';
   }
   try {
     return readFileSync(resolve(base, ref.file), 'utf8').trim();
   } catch (err) {
-    issues.push({ file, path, message: `cannot read secret file ${resolve(base, ref.file)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
+    issues.push({ file, path, message: `cannot read secret file ${resolve(base, ref.file)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}; check the path and that this user may read it` });
     return '';
   }
 }
@@ -159,7 +171,7 @@ function resolveServer(raw: RawConfig, file: string, base: string, env: NodeJS.P
       try {
         return readFileSync(resolve(base, p), 'utf8');
       } catch (err) {
-        issues.push({ file, path: field, message: `cannot read ${resolve(base, p)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
+        issues.push({ file, path: field, message: `cannot read ${resolve(base, p)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}; check the path and that this user may read it` });
         return '';
       }
     };
@@ -214,7 +226,7 @@ function resolveFingerprints(
   if (existsSync(own)) add(own, real(own) === real(SHIPPED_FINGERPRINTS));
   for (const c of configured) {
     const dir = at(c.dir);
-    if (!existsSync(dir)) issues.push({ file, path: c.path, message: `folder ${dir} does not exist` });
+    if (!existsSync(dir)) issues.push({ file, path: c.path, message: `found no folder ${dir}: write the path of a folder with dns.yaml or http.yaml, relative to this file` });
     else add(dir, false);
   }
   const merged = mergeFingerprints(dirs);

@@ -126,8 +126,8 @@ describe('blockwatch check', () => {
     writeFileSync(bad, 'probes: ./probes\nvantages: [ { id: lo, resolver: "dns://1.2.3.4" } ]\nschedule: { timeout: soon }\n');
     const r = await run(['check', '--config', bad]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${bad}: vantages[0].resolver:`);
-    expect(r.stderr).toContain(`${bad}: schedule.timeout:`);
+    expect(r.stderr).toContain(`${bad}:2: vantages[0].resolver:`);
+    expect(r.stderr).toContain(`${bad}:3: schedule.timeout:`);
     const u = await run(['check', '--config', config, '--app', 'nope']);
     expect(u.code).toBe(2);
     expect(u.stderr).toContain('--app nope: no such app');

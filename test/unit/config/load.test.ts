@@ -69,7 +69,7 @@ evidence: { dir: ./ev, maxBytes: 64MiB }
 
   it('names an unknown key and its path', () => {
     expect(issuesOf('probes: ./probes\nschedule: { cronn: "* * * * *" }\n')).toEqual([
-      { file: 'blockwatch.yaml', path: 'schedule', message: 'unknown key "cronn": remove it or check its spelling' },
+      { file: 'blockwatch.yaml', line: 2, path: 'schedule.cronn', message: 'unknown key "cronn": remove it or check its spelling' },
     ]);
   });
 
@@ -98,29 +98,34 @@ vantages:
 
   it('names a duplicate vantage id', () => {
     const issues = issuesOf('probes: ./probes\nvantages: [ { id: a }, { id: a } ]\n');
-    expect(issues).toEqual([{ file: 'blockwatch.yaml', path: 'vantages[1].id', message: 'duplicate id "a"' }]);
+    expect(issues).toEqual([{ file: 'blockwatch.yaml', line: 2, path: 'vantages[1].id', message: 'found "a" again, expected a unique id: rename one' }]);
   });
 
   it('names an app that has no catalogue, listing the known ones', () => {
     const [i] = issuesOf('probes: ./probes\napps: [chat, telegam]\n');
-    expect(i).toEqual({ file: 'blockwatch.yaml', path: 'apps[1]', message: 'no catalogue "telegam" in the probes folder; known: chat' });
+    expect(i).toEqual({ file: 'blockwatch.yaml', line: 2, path: 'apps[1]', message: 'found "telegam", expected an app of the probes folder: chat' });
   });
 
   it('names a missing probes folder', () => {
     const [i] = issuesOf('probes: ./nowhere\n');
     expect(i.path).toBe('probes');
-    expect(i.message).toContain('does not exist');
+    expect(i.message).toMatch(/^found no folder .*nowhere: write the path/);
   });
 
-  it('reports YAML syntax errors with the line', () => {
-    const [i] = issuesOf('probes: ./probes\nschedule: { cron: "* * * * *"\n');
-    expect(i.path).toMatch(/^line \d+$/);
-    expect(i.message).toContain('not valid YAML');
+  it('reports YAML syntax errors on the line of the mistake', () => {
+    const [i] = issuesOf('probes: ./probes\nschedule: { cron: "* * * * *"\nvantages: [ { id: a } ]\n');
+    expect(i).toMatchObject({ line: 2, path: '' });
+    expect(i.message).toMatch(/^not valid YAML: the "\{" opened on this line is never closed/);
   });
 
   it('names a missing secret environment variable without revealing anything', () => {
     const [i] = issuesOf('probes: ./probes\nserver: { auth: { bearerToken: { env: BW_TOKEN } } }\n');
-    expect(i).toEqual({ file: 'blockwatch.yaml', path: 'server.auth.bearerToken', message: 'environment variable BW_TOKEN is not set' });
+    expect(i).toEqual({
+      file: 'blockwatch.yaml',
+      line: 2,
+      path: 'server.auth.bearerToken',
+      message: 'found no environment variable BW_TOKEN: set it, or read the secret from a file with { file: PATH }',
+    });
   });
 
   it('reads a bearer token from the environment', () => {
@@ -153,8 +158,8 @@ vantages:
     }
     expect(caught).toBeInstanceOf(ConfigError);
     const lines = (caught as ConfigError).issues.map(formatIssue);
-    expect(lines.some((l) => l.startsWith(`${file}: vantages[0].id:`))).toBe(true);
-    expect(lines.some((l) => l.startsWith(`${file}: schedule.concurrency:`))).toBe(true);
+    expect(lines).toContain(`${file}:2: vantages[0].id: found the text "Bad Id", expected an id of lower-case letters, digits, "-" and "_"`);
+    expect(lines).toContain(`${file}:3: schedule.concurrency: found the number 0, expected at least 1`);
   });
 });
 
@@ -201,8 +206,8 @@ targets:
       ['chat.yaml', 'targets[2].kind'],
       ['chat.yaml', 'targets[3].transfer.bytes'],
     ]);
-    expect(issues[0].message).toBe('expected an https:// URL');
-    expect(issues[2].message).toBe('expected one of dns, tcp, tls, https, udp, quic; got "ftp"');
+    expect(issues[0].message).toBe('found the text "http://web.chat.test/", expected an https:// URL');
+    expect(issues[2].message).toBe('found the text "ftp", expected one of dns, tcp, tls, https, udp, quic');
     expect(issues[3].message).toContain('at least 100KB');
   });
 
@@ -289,7 +294,7 @@ describe('the fingerprint database', () => {
 
   it('names a configured folder that does not exist', () => {
     expect(issuesOf('probes: ./probes\nfingerprints: { dirs: [./nowhere] }\n')).toEqual([
-      { file: 'blockwatch.yaml', path: 'fingerprints.dirs[0]', message: expect.stringMatching(/folder .*nowhere does not exist/) },
+      { file: 'blockwatch.yaml', line: 2, path: 'fingerprints.dirs[0]', message: expect.stringMatching(/^found no folder .*nowhere: write the path/) },
     ]);
   });
 });
