@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { Alerter } from './alerts/index.js';
 import { ConfigError, formatIssue } from './config/issues.js';
 import { loadConfig, readConfig } from './config/load.js';
+import { reloadRefusals } from './config/reload.js';
 import { EvidenceWriter } from './evidence/index.js';
 import { makeLogger } from './logger.js';
 import { Metrics } from './metrics/index.js';
@@ -80,8 +81,8 @@ export async function runDaemon(configPath: string, logger: Logger = makeLogger(
   };
   const applyReload = async (): Promise<{ ok: boolean; errors: string[] }> => {
     const { config: next, issues } = readConfig(configPath);
-    if (!next) {
-      const errors = issues.map(formatIssue);
+    const errors = next ? reloadRefusals(config, next) : issues.map(formatIssue);
+    if (!next || errors.length > 0) {
       metrics.configReload(false);
       logger.error({ errors }, 'reload failed; the previous configuration keeps running');
       return { ok: false, errors };
@@ -124,6 +125,7 @@ export async function runDaemon(configPath: string, logger: Logger = makeLogger(
     throw err;
   });
   logger.info({ address: server.address, version: VERSION, apps: config.apps.length, vantages: config.vantages.length }, 'blockwatch running');
+  if (config.canaries.length === 0) logger.warn({ reason: config.canariesReason ?? null }, 'no canaries: an offline vantage reads as every app down');
   scheduler.start();
 
   return new Promise<number>((resolve) => {

@@ -22,7 +22,10 @@ export function validate(configPath: string, out: NodeJS.WritableStream, err: No
   if (!config.fingerprintSources.some((s) => s.shipped)) {
     out.write('  note: the shipped fingerprint database is off: known blockpages and blockpage addresses are recognised only from your own files\n');
   }
-  if (config.canaries.length === 0) out.write('  note: no canaries; an offline vantage cannot be told from a blocked app\n');
+  if (config.canaries.length === 0) {
+    const why = config.canariesReason === undefined ? '' : ` (${config.canariesReason})`;
+    out.write(`  note: no canaries${why}; an offline vantage cannot be told from a blocked app, and reads as every app down\n`);
+  }
   for (const c of config.canaries.filter((c) => c.target.kind === 'tcp' || c.target.kind === 'dns')) {
     out.write(`  note: canary "${c.target.id}" is a ${c.target.kind} check; captive portals and transparent proxies make those succeed offline: prefer https or tls\n`);
   }

@@ -14,6 +14,11 @@ import { locateIssues, readYamlFile } from './yaml-file.js';
 
 export const DEFAULT_CONFIG = 'config/blockwatch.yaml';
 
+/** What every config must say: where probes leave from and what tells that a vantage is online (or why nothing does). */
+const WHAT_IT_WANTS =
+  'a config that says what it watches from: vantages: (where probes leave from, e.g. [ { id: direct } ]) and canaries: ' +
+  '(targets that show a vantage is online), or canaries: [] with canariesReason: "why none"; config/blockwatch.yaml is an example';
+
 /** `$BLOCKWATCH_CONFIG`, else config/blockwatch.yaml. */
 export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
   return env.BLOCKWATCH_CONFIG || DEFAULT_CONFIG;
@@ -36,13 +41,21 @@ export function readConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
 }
 
 function parseConfig(doc: unknown, file: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[]): Config | null {
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+  if (doc === null) {
+    issues.push({ file, path: '', message: `found nothing (an empty file, only comments, or ---), expected ${WHAT_IT_WANTS}` });
+    return null;
+  }
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
     issues.push({ file, path: '', message: `found ${found(doc)}, expected a mapping of settings (probes:, vantages:, canaries: …): see config/blockwatch.yaml` });
     return null;
   }
+  // A truncated file (cut after probes: or schedule:) must not pass for a config without canaries.
+  if (!('vantages' in doc) && !('canaries' in doc) && !('canariesReason' in doc)) {
+    issues.push({ file, path: '', message: `found neither vantages: nor canaries:, expected ${WHAT_IT_WANTS}` });
+  }
   const parsed = configSchema.safeParse(doc, { reportInput: true });
-  if (!parsed.success) {
-    issues.push(...fromZod(file, '', parsed.error));
+  if (!parsed.success || issues.length > 0) {
+    if (!parsed.success) issues.push(...fromZod(file, '', parsed.error));
     // Still check the catalogues it asks for, so that one run reports every problem.
     const { probes, apps } = doc as { probes?: unknown; apps?: unknown };
     const dir = resolve(dirname(file), typeof probes === 'string' ? probes : '../probes');
@@ -68,6 +81,9 @@ function resolveConfig(file: string, raw: RawConfig, env: NodeJS.ProcessEnv, iss
   const catalogues = existsSync(probesDir) ? loadCatalogues(probesDir, issues, raw.apps) : { apps: [], known: [], broken: new Set<string>() };
   if (!existsSync(probesDir)) issues.push({ file, path: 'probes', message: `found no folder ${probesDir}: write the path of the catalogue folder, relative to this file` });
   const apps = selectApps(catalogues, raw.apps, file, issues);
+  if (existsSync(probesDir) && !raw.apps && catalogues.broken.size === 0 && apps.length === 0) {
+    issues.push({ file, path: 'probes', message: `found no catalogue to probe in ${probesDir}, expected probes/<id>.yaml files: point probes: at the catalogue folder` });
+  }
 
   const vantages = raw.vantages.map((v): Vantage => {
     const vantage: Vantage = { id: v.id, resolver: v.resolver, labels: v.labels, control: v.control };
@@ -80,7 +96,17 @@ function resolveConfig(file: string, raw: RawConfig, env: NodeJS.ProcessEnv, iss
   // Without a trusted resolver, the host's own stands in (validate says so).
   const controlResolver = raw.control?.resolver ?? { type: 'system' };
 
-  const canaries = parseCanaries(raw.canaries, vantages, file, base, issues);
+  const canaries = parseCanaries(raw.canaries ?? [], vantages, file, base, issues);
+  if (raw.canaries?.length === 0 && raw.canariesReason === undefined) {
+    issues.push({
+      file,
+      path: 'canaries',
+      message: 'found an empty list, expected canaries, or canariesReason: "why none" beside it: without canaries an offline vantage reads as every app down',
+    });
+  }
+  if (raw.canariesReason !== undefined && raw.canaries?.length) {
+    issues.push({ file, path: 'canariesReason', message: `found a reason for having no canaries beside ${raw.canaries.length}: remove canariesReason` });
+  }
 
   const caFiles = raw.tls.extraCA === undefined ? [] : Array.isArray(raw.tls.extraCA) ? raw.tls.extraCA : [raw.tls.extraCA];
   const extraCA = caFiles
@@ -106,6 +132,7 @@ function resolveConfig(file: string, raw: RawConfig, env: NodeJS.ProcessEnv, iss
     vantages,
     control: { resolver: controlResolver },
     canaries,
+    ...(raw.canariesReason !== undefined ? { canariesReason: raw.canariesReason } : {}),
     tls: { extraCA },
     server,
     alerts,

@@ -46,7 +46,8 @@ export function readYamlFile(file: string, issues: ConfigIssue[]): YamlFile | un
 export function locateIssues(yaml: YamlFile, issues: ConfigIssue[], from = 0): void {
   for (let i = from; i < issues.length; i++) {
     const issue = issues[i];
-    if (issue.file !== yaml.file || issue.line !== undefined) continue;
+    // An empty document has no line to point at.
+    if (issue.file !== yaml.file || issue.line !== undefined || (issue.path === '' && yaml.value === null)) continue;
     const line = yaml.lineOf(issue.path);
     if (line !== undefined) issue.line = line;
   }

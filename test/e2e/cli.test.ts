@@ -151,11 +151,26 @@ describe('blockwatch validate', () => {
 
   it('reports every problem at once and exits 2', async () => {
     const bad = join(dir, 'worse.yaml');
-    writeFileSync(bad, 'probes: ./probes\nschedule: { cron: "soon", jitter: 1x }\nserver: { listen: "nowhere" }\nmystery: 1\n');
+    writeFileSync(bad, 'probes: ./probes\nvantages: [ { id: lo } ]\nschedule: { cron: "soon", jitter: 1x }\nserver: { listen: "nowhere" }\nmystery: 1\n');
     const r = await run(['validate', '--config', bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^4 problems found:/);
     for (const field of ['schedule.cron', 'schedule.jitter', 'server.listen', ': unknown key "mystery"']) expect(r.stderr).toContain(field);
+  });
+
+  it('refuses an empty file, naming it and what a config must say', async () => {
+    for (const text of ['', '# only a comment\n', '---\n']) {
+      const empty = join(dir, 'empty.yaml');
+      writeFileSync(empty, text);
+      const r = await run(['validate', '--config', empty]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(
+        `1 problem found:\n  ${empty}: found nothing (an empty file, only comments, or ---), expected a config that says what it watches from: ` +
+          'vantages: (where probes leave from, e.g. [ { id: direct } ]) and canaries: (targets that show a vantage is online), ' +
+          'or canaries: [] with canariesReason: "why none"; config/blockwatch.yaml is an example\n',
+      );
+    }
   });
 
   it('exits 2 on an unknown command or flag, and 0 for --version', async () => {

@@ -14,12 +14,15 @@ targets:
   - { id: dns, kind: dns, host: chat.test }
 `;
 
+/** Said at the end of a config that names neither vantages nor canaries: every config must say what it watches from. */
+const NO_CANARIES = 'canaries: []\ncanariesReason: "a unit test: nothing is probed"\n';
+
 /** A folder with a config file and a probes/ folder holding the given catalogues. */
 function fixture(config: string, catalogues: Record<string, string> = { chat: APP }): string {
   const dir = mkdtempSync(join(tmpdir(), 'bw-config-'));
   mkdirSync(join(dir, 'probes'));
   for (const [name, text] of Object.entries(catalogues)) writeFileSync(join(dir, 'probes', `${name}.yaml`), text);
-  writeFileSync(join(dir, 'blockwatch.yaml'), config);
+  writeFileSync(join(dir, 'blockwatch.yaml'), config.startsWith('probes:') && !/^(vantages|canaries):/m.test(config) ? config + NO_CANARIES : config);
   return join(dir, 'blockwatch.yaml');
 }
 
@@ -295,6 +298,84 @@ describe('the fingerprint database', () => {
   it('names a configured folder that does not exist', () => {
     expect(issuesOf('probes: ./probes\nfingerprints: { dirs: [./nowhere] }\n')).toEqual([
       { file: 'blockwatch.yaml', line: 2, path: 'fingerprints.dirs[0]', message: expect.stringMatching(/^found no folder .*nowhere: write the path/) },
+    ]);
+  });
+});
+
+describe('a config says what it watches from', () => {
+  const WANTS = /expected a config that says what it watches from: vantages: .* and canaries: .*, or canaries: \[\] with canariesReason: "why none"/;
+
+  it('is an error when the file is empty, only comments, or only ---, naming the file and what it must say', () => {
+    for (const text of ['', '# cut here\n# nothing else\n', '---\n', '---\n...\n']) {
+      const issues = issuesOf(text);
+      expect(issues).toHaveLength(1);
+      expect(issues[0]).toMatchObject({ file: 'blockwatch.yaml', path: '' });
+      expect(issues[0].message).toMatch(/^found nothing \(an empty file, only comments, or ---\), /);
+      expect(issues[0].message).toMatch(WANTS);
+    }
+  });
+
+  it('is an error when the file names neither vantages nor canaries (a file cut short after probes: or schedule:)', () => {
+    const file = fixture('vantages: [ { id: a } ]\n');
+    writeFileSync(file, 'probes: ./probes\nschedule: { cron: "* * * * *" }\n');
+    const { config, issues } = readConfig(file, {});
+    expect(config).toBeNull();
+    expect(issues).toHaveLength(1);
+    expect(issues[0].message).toMatch(/^found neither vantages: nor canaries:, /);
+    expect(issues[0].message).toMatch(WANTS);
+  });
+
+  it('takes canaries: [] only with a reason, and a reason only without canaries', () => {
+    expect(issuesOf('probes: ./probes\nvantages: [ { id: a } ]\ncanaries: []\n')).toEqual([
+      {
+        file: 'blockwatch.yaml',
+        line: 3,
+        path: 'canaries',
+        message: 'found an empty list, expected canaries, or canariesReason: "why none" beside it: without canaries an offline vantage reads as every app down',
+      },
+    ]);
+    const config = loadConfig(fixture('probes: ./probes\nvantages: [ { id: a } ]\ncanaries: []\ncanariesReason: "the lab has no uplink to check"\n'), {});
+    expect([config.canaries, config.canariesReason]).toEqual([[], 'the lab has no uplink to check']);
+    expect(issuesOf('probes: ./probes\ncanaries: [ { id: c, kind: tls, host: c.example } ]\ncanariesReason: "none"\n').map((i) => `${i.line} ${i.path}: ${i.message}`)).toEqual([
+      '3 canariesReason: found a reason for having no canaries beside 1: remove canariesReason',
+    ]);
+    expect(issuesOf('probes: ./probes\nvantages: [ { id: a } ]\ncanaries: []\ncanariesReason: "  "\n').map((i) => i.path)).toEqual(['canariesReason']);
+  });
+
+  it('is an error when it leaves nothing to probe', () => {
+    expect(issuesOf('probes: ./probes\nvantages: [ { id: a } ]\napps: []\n').map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'apps: found an empty list, expected at least one app id: leave apps out to probe every catalogue',
+    ]);
+    const [i] = issuesOf('probes: ./probes\nvantages: [ { id: a } ]\n', {});
+    expect(i).toMatchObject({ path: 'probes', message: expect.stringMatching(/^found no catalogue to probe in \S+\/probes, expected probes\/<id>\.yaml files/) });
+  });
+});
+
+describe('durations and sizes that cannot work', () => {
+  const problem = (yaml: string) => issuesOf(`probes: ./probes\nvantages: [ { id: a } ]\n${yaml}`).map((i) => `${i.path}: ${i.message}`);
+
+  it('rejects a probe timeout of 0s, a negative one and one too short for a handshake, with the fix', () => {
+    expect(problem('schedule: { timeout: 0s }\n')).toEqual([
+      'schedule.timeout: found "0s", expected at least 100ms: a probe needs time to resolve, connect and finish a handshake; less fails every probe and reads as an offline vantage (default 10s)',
+    ]);
+    expect(problem('schedule: { timeout: -5s }\n')).toEqual(['schedule.timeout: found "-5s", expected a positive duration: write it like 500ms, 10s, 5m or 4h']);
+    expect(problem('schedule: { timeout: 20ms }\n')).toHaveLength(1);
+    expect(loadConfig(fixture('probes: ./probes\nvantages: [ { id: a } ]\nschedule: { timeout: 100ms }\n'), {}).schedule.timeoutMs).toBe(100);
+  });
+
+  it('rejects a stall, receiver timeout, repeat, resend and page refresh too short to work; 0s still turns the refresh off', () => {
+    expect(
+      problem(
+        'limits: { stall: 10ms }\nalerts: { repeat: 0s, resend: 200ms, receivers: [ { name: a, type: webhook, url: "http://127.0.0.1:1/", timeout: 0s } ] }\nserver: { page: { refresh: 500ms } }\n',
+      ).map((l) => l.split(':')[0]),
+    ).toEqual(['server.page.refresh', 'alerts.repeat', 'alerts.resend', 'alerts.receivers[0].timeout', 'limits.stall']);
+    expect(loadConfig(fixture('probes: ./probes\nvantages: [ { id: a } ]\nserver: { page: { refresh: 0s } }\n'), {}).server.page?.refreshMs).toBe(0);
+  });
+
+  it('rejects an evidence cap and a body cap too small to use', () => {
+    expect(problem('evidence: { dir: ./ev, maxBytes: 100KB }\nlimits: { bodyBytes: 10 }\n')).toEqual([
+      'evidence.maxBytes: found "100KB", expected at least 1MB: the evidence log keeps eight files of maxBytes/8; less than 1MB rotates on almost every line (default 256MB)',
+      'limits.bodyBytes: found "10", expected at least 1KB: blockpages are told from the first bytes of a body (default 64KB)',
     ]);
   });
 });
