@@ -6,6 +6,7 @@ import { found, type ConfigIssue } from './issues.js';
 import { fromZod } from './issue-path.js';
 import { catalogueSchema } from './schema.js';
 import { checkUniqueIds, parseTarget, type PemCache } from './targets.js';
+import { CONFIG_LIMITS } from './limits.js';
 import { locateIssues, readYamlFile } from './yaml-file.js';
 
 export interface Catalogues {
@@ -33,8 +34,12 @@ export function loadCatalogues(dir: string, issues: ConfigIssue[], only?: readon
   }
   const apps: App[] = [];
   const broken = new Set<string>();
-  for (const name of names) {
-    if (only && !only.includes(catalogueId(name))) continue;
+  const wanted = only ? names.filter((n) => only.includes(catalogueId(n))) : names;
+  if (wanted.length > CONFIG_LIMITS.catalogues) {
+    issues.push({ file: dir, path: '', message: `found ${wanted.length} catalogues to read, expected at most ${CONFIG_LIMITS.catalogues}: select apps with apps:, or move the others out of this folder` });
+    return { apps: [], known: names.map(catalogueId), broken: new Set(wanted.map(catalogueId)) };
+  }
+  for (const name of wanted) {
     const app = loadCatalogue(join(dir, name), dir, issues);
     if (app) apps.push(app);
     else broken.add(catalogueId(name));
@@ -44,7 +49,11 @@ export function loadCatalogues(dir: string, issues: ConfigIssue[], only?: readon
 
 export function loadCatalogue(file: string, probesDir: string, issues: ConfigIssue[]): App | null {
   const before = issues.length;
-  const yaml = readYamlFile(file, issues);
+  const yaml = readYamlFile(file, issues, {
+    maxBytes: CONFIG_LIMITS.catalogueBytes,
+    what: 'a catalogue',
+    fix: `keep an app to ${CONFIG_LIMITS.targetsPerCatalogue} targets at most, grouped; split a larger list over several apps`,
+  });
   if (!yaml) return null;
   try {
     return parseCatalogue(yaml.value, file, probesDir, issues, before);

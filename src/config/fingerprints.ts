@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import type { Fingerprint, FingerprintDb, FingerprintLocation, FingerprintSource, PatternType } from '../model/index.js';
 import { found, type ConfigIssue } from './issues.js';
+import { CONFIG_LIMITS } from './limits.js';
 import { locateIssues, readYamlFile } from './yaml-file.js';
 
 type Kind = 'dns' | 'http';
@@ -100,7 +101,11 @@ function loadFile(kind: Kind, dir: string, issues: ConfigIssue[]): Fingerprint[]
   // A folder may hold only one of the two files.
   if (!existsSync(file)) return [];
   const before = issues.length;
-  const yaml = readYamlFile(file, issues);
+  const yaml = readYamlFile(file, issues, {
+    maxBytes: CONFIG_LIMITS.fingerprintBytes,
+    what: 'a fingerprint file',
+    fix: `keep it to ${CONFIG_LIMITS.fingerprints} fingerprints, the ones seen in the networks you watch`,
+  });
   if (!yaml) return [];
   try {
     return entries(kind, yaml.value, file, issues);
@@ -113,6 +118,10 @@ function entries(kind: Kind, doc: unknown, file: string, issues: ConfigIssue[]):
   if (doc === null || (isRecord(doc) && Object.keys(doc).length === 0)) return [];
   if (!Array.isArray(doc)) {
     issues.push({ file, path: '', message: `found ${found(doc)}, expected a list of fingerprints (- { name: …, pattern: …, source: … })` });
+    return [];
+  }
+  if (doc.length > CONFIG_LIMITS.fingerprints) {
+    issues.push({ file, path: '', message: `found ${doc.length} fingerprints, expected at most ${CONFIG_LIMITS.fingerprints}: keep the ones seen in the networks you watch` });
     return [];
   }
   const out: Fingerprint[] = [];

@@ -7,6 +7,7 @@ import { loadCatalogues, type Catalogues } from './catalogue.js';
 import { mergeFingerprints } from './fingerprints.js';
 import { SHIPPED_FINGERPRINTS } from '../package-root.js';
 import { ConfigError, found, type ConfigIssue } from './issues.js';
+import { CONFIG_LIMITS } from './limits.js';
 import { fromZod } from './issue-path.js';
 import { configSchema, type RawConfig, type SecretRef } from './schema.js';
 import { readPem } from './targets.js';
@@ -33,7 +34,7 @@ export interface LoadResult {
 export function readConfig(path: string, env: NodeJS.ProcessEnv = process.env): LoadResult {
   const file = resolve(path);
   const issues: ConfigIssue[] = [];
-  const yaml = readYamlFile(file, issues);
+  const yaml = readYamlFile(file, issues, { maxBytes: CONFIG_LIMITS.configBytes, what: 'a config file', fix: 'targets belong in catalogues (probes/<id>.yaml)' });
   if (!yaml) return { config: null, issues };
   const config = parseConfig(yaml.value, file, env, issues);
   locateIssues(yaml, issues);
@@ -81,6 +82,10 @@ function resolveConfig(file: string, raw: RawConfig, env: NodeJS.ProcessEnv, iss
   const catalogues = existsSync(probesDir) ? loadCatalogues(probesDir, issues, raw.apps) : { apps: [], known: [], broken: new Set<string>() };
   if (!existsSync(probesDir)) issues.push({ file, path: 'probes', message: `found no folder ${probesDir}: write the path of the catalogue folder, relative to this file` });
   const apps = selectApps(catalogues, raw.apps, file, issues);
+  const targetCount = apps.reduce((n, a) => n + a.targets.length, 0);
+  if (targetCount > CONFIG_LIMITS.targets) {
+    issues.push({ file, path: raw.apps ? 'apps' : 'probes', message: `found ${targetCount} targets in the apps selected, expected at most ${CONFIG_LIMITS.targets}: select fewer apps, or split the probing over several hosts` });
+  }
   if (existsSync(probesDir) && !raw.apps && catalogues.broken.size === 0 && apps.length === 0) {
     issues.push({ file, path: 'probes', message: `found no catalogue to probe in ${probesDir}, expected probes/<id>.yaml files: point probes: at the catalogue folder` });
   }

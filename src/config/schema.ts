@@ -4,6 +4,7 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { DEFAULT_PAGE } from '../model/config.js';
 import { parseListen, parseProxy, parseResolver, type Parsed } from './transport.js';
+import { CONFIG_LIMITS } from './limits.js';
 import { parseDuration, parseRate, parseSize } from './units.js';
 
 const ID = /^[a-z0-9][a-z0-9_-]*$/;
@@ -131,7 +132,10 @@ export const catalogueSchema = z.strictObject({
   name: z.string().min(1),
   sources: z.array(z.string().min(1)).min(1, 'list where the endpoints come from'),
   closed: z.strictObject({ since: z.string(), note: z.string() }).optional(),
-  targets: z.array(z.unknown()).default([]),
+  targets: z
+    .array(z.unknown())
+    .max(CONFIG_LIMITS.targetsPerCatalogue, `expected at most ${CONFIG_LIMITS.targetsPerCatalogue} targets: group redundant hosts, or split the app`)
+    .default([]),
   groups: z.record(z.string(), z.strictObject({ essential: z.boolean().default(true) })).default({}),
 });
 
@@ -151,7 +155,11 @@ export const configSchema = z.strictObject({
       z.strictObject({ shipped: z.boolean().default(true), dirs: z.array(z.string()).default([]) }),
     ])
     .optional(),
-  apps: z.array(id()).min(1, 'expected at least one app id: leave apps out to probe every catalogue').optional(),
+  apps: z
+    .array(id())
+    .min(1, 'expected at least one app id: leave apps out to probe every catalogue')
+    .max(CONFIG_LIMITS.apps, `expected at most ${CONFIG_LIMITS.apps} app ids`)
+    .optional(),
   schedule: z
     .strictObject({
       cron: z
@@ -179,9 +187,13 @@ export const configSchema = z.strictObject({
       }),
     )
     .min(1, 'configure at least one vantage, e.g. [{ id: direct }]')
+    .max(CONFIG_LIMITS.vantages, `expected at most ${CONFIG_LIMITS.vantages} vantages: split them over several hosts`)
     .default([{ id: 'direct', resolver: { type: 'system' }, labels: {}, control: false }]),
   control: z.strictObject({ resolver: parsedBy(parseResolver) }).optional(),
-  canaries: z.array(z.unknown()).optional(),
+  canaries: z
+    .array(z.unknown())
+    .max(CONFIG_LIMITS.canaries, `expected at most ${CONFIG_LIMITS.canaries} canaries: a few per vantage tell whether it is online`)
+    .optional(),
   // Why a config has no canaries (`canaries: []`): without them an offline vantage reads as every app down.
   canariesReason: z.string().trim().min(1, 'expected a sentence saying why this config has no canaries').optional(),
   tls: z.strictObject({ extraCA: z.union([z.string(), z.array(z.string())]).optional() }).prefault({}),
@@ -225,6 +237,7 @@ export const configSchema = z.strictObject({
             timeout: duration({ ms: 100, why: 'a receiver needs time to answer; less fails every delivery (default 10s)' }).default(10_000),
           }),
         )
+        .max(CONFIG_LIMITS.receivers, `expected at most ${CONFIG_LIMITS.receivers} receivers`)
         .default([]),
     })
     .prefault({}),

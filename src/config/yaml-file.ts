@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
 import { parseFieldPath } from './issue-path.js';
 import type { ConfigIssue } from './issues.js';
+import { bytesInWords } from './limits.js';
 
 export interface YamlFile {
   file: string;
@@ -12,14 +13,27 @@ export interface YamlFile {
   lineOf(path: string): number | undefined;
 }
 
+/** The most a file of one kind may hold, and what to do instead. */
+export interface SizeCap {
+  maxBytes: number;
+  /** What the file is, e.g. "a config file". */
+  what: string;
+  fix: string;
+}
+
 /** The parsed file, or undefined when it could not be read or parsed (its issues say why). */
-export function readYamlFile(file: string, issues: ConfigIssue[]): YamlFile | undefined {
+export function readYamlFile(file: string, issues: ConfigIssue[], cap: SizeCap): YamlFile | undefined {
   let bytes: Buffer;
   try {
     // A folder, a FIFO or a device named *.yaml is no file to read (a FIFO would block the read for ever).
     const st = statSync(file);
     if (!st.isFile()) {
       issues.push({ file, path: '', message: `found ${st.isDirectory() ? 'a folder' : 'a special file'}, expected a YAML file: rename or remove it` });
+      return undefined;
+    }
+    // Refused before it is read: parsing is what costs (about a second and 100 MB a megabyte).
+    if (st.size > cap.maxBytes) {
+      issues.push({ file, path: '', message: `found ${st.size.toLocaleString('en')} bytes, expected at most ${bytesInWords(cap.maxBytes)} for ${cap.what}: ${cap.fix}` });
       return undefined;
     }
     bytes = readFileSync(file);
@@ -39,7 +53,15 @@ export function readYamlFile(file: string, issues: ConfigIssue[]): YamlFile | un
     for (const e of doc.errors) issues.push(yamlProblem(file, text, lines, e));
     return undefined;
   }
-  return { file, value: doc.toJS() ?? null, lineOf: (path) => lineOf(doc, lines, path) };
+  let value: unknown;
+  try {
+    value = doc.toJS() ?? null;
+  } catch (err) {
+    // yaml refuses documents whose aliases expand past its limit (a "billion laughs").
+    issues.push({ file, path: '', message: `found aliases that expand too far (${(err as Error).message}), expected plain values: write the values out` });
+    return undefined;
+  }
+  return { file, value, lineOf: (path) => lineOf(doc, lines, path) };
 }
 
 /** Gives each issue about this file from `from` on that has no line the line of its field. */
