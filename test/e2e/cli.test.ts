@@ -1,5 +1,5 @@
 /** The command line's contract on loopback: check's report and exit codes, validate, usage errors. */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,27 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
       res({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     ),
   );
+}
+
+/**
+ * Runs the CLI with its stdout on a pipe whose reading end is closed at once, as
+ * `blockwatch … | head -1` leaves it once head has its line: every write fails with EPIPE.
+ */
+function runIntoClosedPipe(args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BLOCKWATCH_CONFIG: '' } });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      rej(new Error(`blockwatch ${args.join(' ')} did not end with its stdout closed: ${stderr}`));
+    }, 60_000);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      res({ code, signal, stderr });
+    });
+  });
 }
 
 const { ca, leaf } = testPki(['app.test']);
@@ -171,6 +192,21 @@ describe('blockwatch validate', () => {
           'or canaries: [] with canariesReason: "why none"; config/blockwatch.yaml is an example\n',
       );
     }
+  });
+
+  it('ends quietly, with its own exit code, when its reader has gone (| head -1)', { timeout: 180_000 }, async () => {
+    const bad = join(dir, 'bad-for-pipe.yaml');
+    writeFileSync(bad, 'probes: ./probes\nvantages: [ { id: lo } ]\nschedule: { timeout: soon }\n');
+    // Several runs: the write races the reader's close, which is what made 3 runs in 8 crash.
+    for (let i = 0; i < 3; i++) {
+      expect(await runIntoClosedPipe(['validate', '--config', config])).toEqual({ code: 0, signal: null, stderr: '' });
+      expect(await runIntoClosedPipe(['--help'])).toEqual({ code: 0, signal: null, stderr: '' });
+      expect(await runIntoClosedPipe(['--version'])).toEqual({ code: 0, signal: null, stderr: '' });
+    }
+    expect(await runIntoClosedPipe(['check', '--config', config, '--app', 'chat', '--format', 'json'])).toEqual({ code: 0, signal: null, stderr: '' });
+    const failing = await runIntoClosedPipe(['validate', '--config', bad]);
+    expect(failing.code).toBe(2);
+    expect(failing.stderr).toContain('schedule.timeout');
   });
 
   it('exits 2 on an unknown command or flag, and 0 for --version', async () => {
