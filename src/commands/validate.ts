@@ -1,11 +1,15 @@
 /** `blockwatch validate`: loads config, catalogues and fingerprints and reports every problem. */
 import { readConfig } from '../config/load.js';
 import { formatIssue } from '../config/issues.js';
+import { evidenceDirProblem } from '../evidence/folder.js';
 import { canariesOf, type Config } from '../model/index.js';
 
 export function validate(configPath: string, out: NodeJS.WritableStream, err: NodeJS.WritableStream): number {
   const { config, issues } = readConfig(configPath);
-  if (!config) {
+  // Judged as this user, without making the folder: the daemon may run as another one.
+  const unwritable = config?.evidence ? evidenceDirProblem(config.evidence.dir, { create: false }) : null;
+  if (unwritable) issues.push({ file: config!.file, path: 'evidence.dir', message: unwritable });
+  if (!config || unwritable) {
     err.write(`${issues.length} problem${issues.length === 1 ? '' : 's'} found:\n`);
     for (const i of issues) err.write(`  ${formatIssue(i)}\n`);
     return 2;
