@@ -75,7 +75,13 @@ export async function runDaemon(configPath: string, logger: Logger = makeLogger(
     logger.info({ apps: counts, probes: result.observations.length, confirmations, walled: result.report.vantages.filter((v) => v.state === 'walled').map((v) => v.id), offline: result.report.vantages.filter((v) => !v.online).map((v) => `${v.id} (${v.reason ?? 'unknown'})`) }, 'round done');
   };
 
-  const scheduler = new Scheduler(config, makeTransports(config), {
+  // A probe worker that dies is restarted after a wait that grows while they keep dying: said once each time.
+  const transportsOf = (c: Config) =>
+    makeTransports(c, {
+      onWorkerExit: ({ error, failedOnStart, restartInMs }) =>
+        logger.error({ err: error, restartInMs }, failedOnStart ? 'probe worker failed to start; restarting it later' : 'probe worker died; restarting it'),
+    });
+  const scheduler = new Scheduler(config, transportsOf(config), {
     onObservation,
     onRound,
     onSkipped: () => {
@@ -115,7 +121,7 @@ export async function runDaemon(configPath: string, logger: Logger = makeLogger(
     server.update(next.server);
     history.resize((next.server.page ?? DEFAULT_PAGE).history);
     history.retain({ vantages: next.vantages.map((v) => v.id), apps: next.apps });
-    scheduler.reconfigure(next, makeTransports(next));
+    scheduler.reconfigure(next, transportsOf(next));
     if (JSON.stringify(previous.evidence) !== JSON.stringify(next.evidence)) {
       const old = evidence;
       evidence = evidenceWriter(next);
