@@ -11,6 +11,7 @@ import { CONFIG_LIMITS } from './limits.js';
 import { fromZod } from './issue-path.js';
 import { configSchema, type RawConfig, type SecretRef } from './schema.js';
 import { readPem } from './targets.js';
+import { parseListen } from './transport.js';
 import { locateIssues, readYamlFile } from './yaml-file.js';
 
 export const DEFAULT_CONFIG = 'config/blockwatch.yaml';
@@ -186,10 +187,29 @@ function readSecret(ref: SecretRef, base: string, file: string, path: string, en
   }
 }
 
+/**
+ * Where the daemon listens when the config does not say: this host only. Its status page
+ * tells anyone who can reach it what is watched, which matters on a probe host inside a
+ * censored country. The container image sets $BLOCKWATCH_LISTEN to 0.0.0.0:9464, inside its
+ * own network.
+ */
+export const DEFAULT_LISTEN = '127.0.0.1:9464';
+
+function listenOf(raw: RawConfig, file: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[]): { host: string; port: number } {
+  if (raw.server.listen) return raw.server.listen;
+  const fromEnv = env.BLOCKWATCH_LISTEN;
+  const parsed = parseListen(fromEnv || DEFAULT_LISTEN);
+  if (parsed.ok) return parsed.value;
+  // Only an address from the environment can fail to parse here.
+  issues.push({ file, path: 'server.listen', message: `found BLOCKWATCH_LISTEN=${JSON.stringify(fromEnv)} in the environment (used as server.listen is not set), expected HOST:PORT such as 0.0.0.0:9464` });
+  return { host: '127.0.0.1', port: 9464 };
+}
+
 function resolveServer(raw: RawConfig, file: string, base: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[]): ServerConfig {
+  const listen = listenOf(raw, file, env, issues);
   const server: ServerConfig = {
-    host: raw.server.listen.host,
-    port: raw.server.listen.port,
+    host: listen.host,
+    port: listen.port,
     enableReload: raw.server.enableReload,
     page: { history: raw.server.page.history, refreshMs: raw.server.page.refresh },
     maxConnections: raw.server.maxConnections,

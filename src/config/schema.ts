@@ -199,7 +199,8 @@ export const configSchema = z.strictObject({
   tls: z.strictObject({ extraCA: z.union([z.string(), z.array(z.string())]).optional() }).prefault({}),
   server: z
     .strictObject({
-      listen: parsedBy(parseListen).default({ host: '0.0.0.0', port: 9464 }),
+      // Absent: $BLOCKWATCH_LISTEN, else loopback (load.ts: DEFAULT_LISTEN).
+      listen: parsedBy(parseListen).optional(),
       auth: z
         .union([
           z.strictObject({ bearerToken: secret }),

@@ -38,7 +38,7 @@ describe('config loading', () => {
     expect(config.vantages).toEqual([{ id: 'direct', resolver: { type: 'system' }, labels: {}, control: false }]);
     expect(config.schedule).toEqual({ cron: '* * * * *', jitterMs: 10_000, concurrency: 64, timeoutMs: 10_000 });
     expect(config.alerts.confirm).toEqual({ attempts: 2, spacingMs: 3000 });
-    expect(config.server).toMatchObject({ host: '0.0.0.0', port: 9464, enableReload: false });
+    expect(config.server).toMatchObject({ host: '127.0.0.1', port: 9464, enableReload: false });
     expect(config.limits).toEqual({ bodyBytes: 64_000, dnsReplyWindowMs: 300, stallMs: 5_000 });
   });
 
@@ -135,6 +135,18 @@ vantages:
     const config = loadConfig(fixture('probes: ./probes\nserver: { listen: "127.0.0.1:0", auth: { bearerToken: { env: BW_TOKEN } } }\n'), { BW_TOKEN: 's3cret' });
     expect(config.server.auth).toEqual({ type: 'bearer', token: 's3cret' });
     expect(config.server.port).toBe(0);
+  });
+
+  it('listens on loopback unless the config or $BLOCKWATCH_LISTEN says otherwise; the config wins', () => {
+    const listen = (yaml: string, env: NodeJS.ProcessEnv) => {
+      const { host, port } = loadConfig(fixture(`probes: ./probes\n${yaml}`), env).server;
+      return `${host}:${port}`;
+    };
+    expect(listen('', {})).toBe('127.0.0.1:9464');
+    expect(listen('', { BLOCKWATCH_LISTEN: '0.0.0.0:9464' })).toBe('0.0.0.0:9464');
+    expect(listen('server: { listen: "192.0.2.7:9100" }\n', { BLOCKWATCH_LISTEN: '0.0.0.0:9464' })).toBe('192.0.2.7:9100');
+    const [i] = issuesOf('probes: ./probes\n', undefined, { BLOCKWATCH_LISTEN: 'everywhere' });
+    expect(i).toMatchObject({ path: 'server.listen', message: expect.stringMatching(/^found BLOCKWATCH_LISTEN="everywhere" in the environment/) });
   });
 
   it('names a bad listen address and a bad receiver URL', () => {
