@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readConfig, loadConfig } from '../../../src/config/load.js';
 import { ConfigError, formatIssue } from '../../../src/config/issues.js';
+import { reloadRefusals } from '../../../src/config/reload.js';
 import { makeCA } from '../../support/pki.js';
 
 const APP = `id: chat
@@ -389,5 +390,21 @@ describe('durations and sizes that cannot work', () => {
       'evidence.maxBytes: found "100KB", expected at least 1MB: the evidence log keeps eight files of maxBytes/8; less than 1MB rotates on almost every line (default 256MB)',
       'limits.bodyBytes: found "10", expected at least 1KB: blockpages are told from the first bytes of a body (default 64KB)',
     ]);
+  });
+});
+
+describe('what a reload may not do', () => {
+  const withCanary = 'probes: ./probes\nvantages: [ { id: a } ]\ncanaries: [ { id: c, kind: tls, host: c.example } ]\n';
+
+  it('drop every canary, unless the new config says canaries: [] with a reason', () => {
+    const running = loadConfig(fixture(withCanary), {});
+    const without = loadConfig(fixture('probes: ./probes\nvantages: [ { id: a } ]\n'), {});
+    expect(reloadRefusals(running, without)).toEqual([
+      `${without.file}: the new configuration drops every canary (the running one has 1): without canaries an offline vantage reads as every app down; ` +
+        'put the canaries back, or write canaries: [] with canariesReason: "why" to run without them',
+    ]);
+    const said = loadConfig(fixture('probes: ./probes\nvantages: [ { id: a } ]\ncanaries: []\ncanariesReason: "moving the host"\n'), {});
+    expect(reloadRefusals(running, said)).toEqual([]);
+    expect(reloadRefusals(without, running)).toEqual([]);
   });
 });
