@@ -68,7 +68,11 @@ export function similar(a: string, b: string): boolean {
 function message(i: Issue): string {
   const input = (i as { input?: unknown }).input;
   const custom = !ZOD_DEFAULT.test(i.message);
-  if (custom) return /^expected /.test(i.message) && input !== undefined ? `found ${found(input)}, ${i.message}` : i.message;
+  if (custom) {
+    // Our own messages say the fix; each also says what was found, unless it quotes it already.
+    if (input === undefined || /^found /.test(i.message) || (typeof input === 'string' && i.message.includes(JSON.stringify(input)))) return i.message;
+    return /^expected /.test(i.message) ? `found ${found(input)}, ${i.message}` : `found ${found(input)}: ${i.message}`;
+  }
   switch (i.code) {
     case 'invalid_type':
       return `found ${found(input)}, expected ${expectedWords(i.expected)}${typeFix(i.expected, input)}`;

@@ -23,7 +23,7 @@ export function found(value: unknown): string {
   if (typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : `a list of ${value.length} item${value.length === 1 ? '' : 's'}`;
   if (value instanceof Date) return `the date ${value.toISOString().slice(0, 10)}`;
-  return 'a mapping';
+  return Object.keys(value as object).length === 0 ? 'an empty mapping' : 'a mapping';
 }
 
 /** Thrown by loaders when a config cannot be used; carries every issue found. */

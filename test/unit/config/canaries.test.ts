@@ -70,8 +70,8 @@ describe('canary scopes in the config', () => {
       'canaries[0].scope: found the text "local", expected foreign or domestic; domestic means a service inside the country of the vantages it applies to ' +
         '(it stays reachable under destination allowlisting); leave it out for foreign',
       'canaries[1].vantages[1]: found "tele2", expected a vantage of this file: mts, beeline, abroad',
-      'canaries[2].vantages: list at least one vantage id, or leave vantages out',
-      'canaries[3].vantageLabels: give at least one label, e.g. { country: RU }, or leave vantageLabels out to apply to every vantage',
+      'canaries[2].vantages: found an empty list: list at least one vantage id, or leave vantages out',
+      'canaries[3].vantageLabels: found an empty mapping: give at least one label, e.g. { country: RU }, or leave vantageLabels out to apply to every vantage',
       'canaries[4].url: found the text "http://e.example/", expected an https:// URL',
       'canaries[5].colour: unknown key "colour": remove it or check its spelling',
     ]);
