@@ -74,7 +74,7 @@ function fill(metrics: Metrics, config: Config): void {
         vantage: v.id,
         status: 'reachable',
         patterns: [],
-        targets: app.targets.map((t) => ({ id: t.id, kind: t.kind, input: '', status: 'ok', pattern: null, failure: null, operation: null, timings: TIMINGS, evidence: {} })),
+        targets: app.targets.map((t) => ({ id: t.id, kind: t.kind, input: '', status: 'ok', pattern: null, failure: null, operation: null, timings: TIMINGS, evidence: {}, diagnosis: null, basis: null, trials: { run: 1, blocked: 0 } })),
       };
       metrics.recordApp(verdict);
     }

@@ -3,6 +3,8 @@ import { hostPort, targetHostname, type DnsQuery, type Measurement } from '../mo
 import { canonicalAddress, isBogon } from './bogon.js';
 import { hostOfAddress, queryAddresses } from './control.js';
 import { handshakePattern } from './tls.js';
+import { appPattern } from './app.js';
+import { slowPhase } from './timing.js';
 import type { DiagnosisRequest } from './types.js';
 
 /** The innocuous name for an SNI swap, as OONI's sni_blocking uses: a reserved domain (RFC 2606) no censor lists. */
@@ -27,12 +29,17 @@ export function diagnosisInput(r: DiagnosisRequest): string {
       return `${hostPort(r.ip, 80)} ${r.url}`;
     case 'throughput':
       return r.url;
+    case 'transport_swap':
+    case 'transport_repeat':
+      return `${hostPort(r.ip, r.port)} transport=${r.transport}`;
+    case 'handshake_timing':
+      return `${hostPort(r.ip, r.port)} sni=${r.sni} vs ${r.innocuous}`;
   }
 }
 
 function targetPort(m: Measurement): number {
   const t = m.target;
-  if (t.kind === 'tcp' || t.kind === 'tls' || t.kind === 'udp' || t.kind === 'quic') return t.port;
+  if (t.kind === 'tcp' || t.kind === 'tls' || t.kind === 'udp' || t.kind === 'quic' || t.kind === 'mtproto') return t.port;
   if (t.kind === 'https') {
     const p = new URL(t.url).port;
     return p ? Number(p) : 443;
@@ -83,6 +90,22 @@ export function planDiagnosis(measurement: Measurement, controlQueries: DnsQuery
     // The same handshake once more: under packet loss a handshake can fail once and an SNI
     // swap succeed by chance, which must not read as a filter (nor, with a control, a block).
     if (last.server_name) out.push({ step: 'sni_repeat', ip, port, sni: last.server_name });
+  }
+
+  // A handshake or first byte that took seconds: is it the name that makes it slow?
+  const lastOk = m.tls_handshakes[m.tls_handshakes.length - 1];
+  if (slowPhase(m) !== null && lastOk?.server_name) {
+    out.push({ step: 'handshake_timing', ip: canonicalAddress(hostOfAddress(lastOk.address)), port, sni: lastOk.server_name, innocuous: INNOCUOUS_SNI, ttfb: m.target.kind === 'https' });
+  }
+
+  // MTProto unanswered or cut: is the same address answered in a transport a censor cannot read?
+  const apps = m.app_exchanges ?? [];
+  const lastApp = apps[apps.length - 1];
+  if (m.target.kind === 'mtproto' && lastApp && !apps.some((x) => x.response === 'res_pq') && appPattern(lastApp.failure) !== null) {
+    const ip = canonicalAddress(hostOfAddress(lastApp.address));
+    const dc = m.target.dc ?? 2;
+    if (lastApp.transport !== 'obfuscated2') out.push({ step: 'transport_swap', ip, port, transport: 'obfuscated2', dc });
+    out.push({ step: 'transport_repeat', ip, port, transport: lastApp.transport, dc });
   }
 
   // QUIC silence: does the same address answer an Initial naming something innocuous?

@@ -1,5 +1,5 @@
 /** The TLS step: reset, close or stall after ClientHello, SNI filtering (by SNI swap), and certificates that do not validate. */
-import type { DiagnosisStep, FailureString, Pattern } from '../model/index.js';
+import { handshakeReached, type DiagnosisStep, type FailureString, type Pattern } from '../model/index.js';
 import { canonicalAddress } from './bogon.js';
 import { hostOfAddress, stepIp, tlsControl } from './control.js';
 import { CERT_FAILURES } from './failures.js';
@@ -33,7 +33,7 @@ export function classifyTls(input: AnalysisInput): StepResult | null {
   const hs = input.measurement.tls_handshakes;
   if (hs.length === 0) return null;
   const evidence: Record<string, unknown> = { handshakes: hs.map(handshakeSummary) };
-  if (hs.some((h) => h.failure === null && h.validated)) return { finding: null, evidence };
+  if (hs.some(handshakeReached)) return { finding: null, evidence };
 
   const last = hs[hs.length - 1];
   const ctl = tlsControl(input.control);
@@ -58,7 +58,7 @@ export function classifyTls(input: AnalysisInput): StepResult | null {
   if (pattern !== null && repeated) {
     // Reached with the same name on a second try: the failure was transient, not a filter.
     return {
-      finding: { pattern: null, step: 'tls', control: 'none', controlSource: null, strength: 'none', reason: `the handshake failed once (${pattern}) and completed when repeated: a transient failure` },
+      finding: { pattern: null, step: 'tls', control: 'none', controlSource: null, strength: 'none', reason: `the handshake failed once (${pattern}) and completed when repeated: a transient failure`, diagnosis: 'sni_repeat' },
       evidence,
     };
   }
@@ -75,10 +75,15 @@ export function classifyTls(input: AnalysisInput): StepResult | null {
         controlSource: ctl.source,
         strength: 'signature',
         reason: `handshake with the name fails (${pattern}) while an innocuous SNI completes`,
+        diagnosis: 'sni_swap',
       },
       evidence,
     };
   }
+  // The innocuous name failed too, right after the named one and on the same address: every
+  // hello to the address is refused, or the first left a residual block behind (the GFW holds
+  // one 90–180 s) — the name cannot be shown to be the key, so no follow-up decides.
+  const tainted = pattern !== null && same.some((s) => !swapCompleted(s) && handshakePattern(s.failure) !== null);
   return {
     finding: {
       pattern,
@@ -86,7 +91,10 @@ export function classifyTls(input: AnalysisInput): StepResult | null {
       control: ctl.standing,
       controlSource: ctl.source,
       strength: 'none',
-      reason: ctl.standing === 'passed' ? 'handshake fails while the control completes it' : 'handshake fails',
+      reason: tainted
+        ? `handshake fails (${pattern}), and an innocuous SNI right after it on the same address fails too: an address-wide block or a residual one`
+        : ctl.standing === 'passed' ? 'handshake fails while the control completes it' : 'handshake fails',
+      ...(tainted ? { diagnosis: 'inconclusive' as const } : {}),
     },
     evidence,
   };

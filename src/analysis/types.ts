@@ -1,11 +1,14 @@
 /** What analysis takes in and gives back: inputs, step findings, and the follow-up probes it asks for. */
 import type {
+  DecidingDiagnosis,
   DiagnosisStep,
   DnsQuery,
   FingerprintDb,
   Measurement,
   Pattern,
+  MtprotoTransport,
   QueryType,
+  ThrottleBasis,
 } from '../model/index.js';
 
 export interface AnalysisInput {
@@ -20,6 +23,8 @@ export interface AnalysisInput {
   /** Follow-up probes already run (see DiagnosisRequest for what each one's `detail` carries). */
   diagnosis: DiagnosisStep[];
   fingerprints: FingerprintDb;
+  /** Controls that were configured but could not serve this round (e.g. `control vantage abroad: offline (link)`). */
+  controlsMissing?: string[];
 }
 
 /**
@@ -50,6 +55,16 @@ export interface AnalysisInput {
  *   detail.status: number, detail.headers: Record<string,string>,
  *   detail.body_sample: string, detail.title: string | null,
  *   detail.body_length?: number.
+ * - handshake_timing: TLS handshakes (and for https a GET's first byte) to ip:port with
+ *   `sni` and with the `innocuous` name, a few of each, one at a time in random order, from
+ *   the vantage and from the control vantage. detail.vantage / detail.control:
+ *   { named: TimingSample[], innocuous: TimingSample[] } (diagnosis/timing.ts); control null
+ *   without a control vantage.
+ * - transport_swap: MTProto's first exchange to ip:port in another `transport`
+ *   (obfuscated2, which a censor cannot read). outcome 'success' when a resPQ with our
+ *   nonce came back. detail.response: 'res_pq' | 'other' | null.
+ * - transport_repeat: the same exchange again in the target's own transport: passing, the
+ *   first failure was transient.
  * - throughput: the same transfer as the target's, from the control vantage
  *   (or, failing one, with an innocuous SNI to the same address).
  *   detail.bitsPerSecond: number, detail.bytes: number, detail.seconds: number,
@@ -63,7 +78,10 @@ export type DiagnosisRequest =
   | { step: 'quic_sni_swap'; ip: string; port: number; sni: string }
   | { step: 'answer_tls'; ip: string; port: number; sni: string }
   | { step: 'answer_http'; ip: string; url: string }
-  | { step: 'throughput'; url: string; bytes: number };
+  | { step: 'throughput'; url: string; bytes: number }
+  | { step: 'handshake_timing'; ip: string; port: number; sni: string; innocuous: string; ttfb: boolean }
+  | { step: 'transport_swap'; ip: string; port: number; transport: MtprotoTransport; dc: number }
+  | { step: 'transport_repeat'; ip: string; port: number; transport: MtprotoTransport; dc: number };
 
 /** How the control stands on the step that failed at the vantage. */
 export type ControlStanding =
@@ -79,7 +97,7 @@ export interface Finding {
   /** Null when the failure has no pattern in the closed set (then never `blocked`). */
   pattern: Pattern | null;
   /** The step it concerns. */
-  step: 'dns' | 'tcp' | 'tls' | 'http' | 'freeze' | 'throughput' | 'udp' | 'quic';
+  step: 'dns' | 'tcp' | 'tls' | 'http' | 'freeze' | 'throughput' | 'udp' | 'quic' | 'app';
   control: ControlStanding;
   /** Where the control evidence came from, e.g. `control_resolver`, `control_vantage`, `diagnosis:control_connect`. */
   controlSource: string | null;
@@ -92,6 +110,10 @@ export interface Finding {
   strength: 'definitive' | 'signature' | 'none';
   /** Why, in a few words, for people reading evidence. */
   reason: string;
+  /** The follow-up probe that decided the pattern (the verdict's `diagnosis`), or `inconclusive`. */
+  diagnosis?: DecidingDiagnosis;
+  /** For `throttled`: what was slow. */
+  basis?: ThrottleBasis;
 }
 
 /** A step classifier's result: its finding (null when the step is fine) and the evidence it read. */

@@ -8,6 +8,7 @@ export const CONFIG_LIMITS = {
   configBytes: 1024 * 1024,
   catalogueBytes: 2 * 1024 * 1024,
   fingerprintBytes: 2 * 1024 * 1024,
+  helloBytes: 256 * 1024,
   catalogues: 1000,
   targetsPerCatalogue: 20_000,
   targets: 100_000,

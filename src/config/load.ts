@@ -5,6 +5,7 @@ import type { AlertsConfig, App, Config, FingerprintDb, FingerprintSource, Recei
 import { parseCanaries } from './canaries.js';
 import { loadCatalogues, type Catalogues } from './catalogue.js';
 import { mergeFingerprints } from './fingerprints.js';
+import { shippedHelloProfiles } from './hellos.js';
 import { SHIPPED_FINGERPRINTS } from '../package-root.js';
 import { ConfigError, found, type ConfigIssue } from './issues.js';
 import { CONFIG_LIMITS } from './limits.js';
@@ -80,6 +81,8 @@ function resolveConfig(file: string, raw: RawConfig, env: NodeJS.ProcessEnv, iss
   const at = (p: string) => resolve(base, p);
   const probesDir = at(raw.probes);
 
+  // A shipped profile that does not load is a problem of every config (tls targets name them).
+  issues.push(...shippedHelloProfiles().issues);
   const catalogues = existsSync(probesDir) ? loadCatalogues(probesDir, issues, raw.apps) : { apps: [], known: [], broken: new Set<string>() };
   if (!existsSync(probesDir)) issues.push({ file, path: 'probes', message: `found no folder ${probesDir}: write the path of the catalogue folder, relative to this file` });
   const apps = selectApps(catalogues, raw.apps, file, issues);
@@ -133,6 +136,8 @@ function resolveConfig(file: string, raw: RawConfig, env: NodeJS.ProcessEnv, iss
       jitterMs: raw.schedule.jitter,
       concurrency: raw.schedule.concurrency,
       timeoutMs: raw.schedule.timeout,
+      trials: raw.schedule.trials,
+      trialSpacingMs: raw.schedule.trialSpacing,
       ...(raw.schedule.workers !== undefined ? { workers: raw.schedule.workers } : {}),
     },
     vantages,
@@ -145,7 +150,7 @@ function resolveConfig(file: string, raw: RawConfig, env: NodeJS.ProcessEnv, iss
     evidence: raw.evidence ? { dir: at(raw.evidence.dir), maxBytes: raw.evidence.maxBytes } : null,
     fingerprints,
     fingerprintSources,
-    limits: { bodyBytes: raw.limits.bodyBytes, dnsReplyWindowMs: raw.limits.dnsReplyWindow, stallMs: raw.limits.stall },
+    limits: { bodyBytes: raw.limits.bodyBytes, dnsReplyWindowMs: raw.limits.dnsReplyWindow, stallMs: raw.limits.stall, residualWaitMs: raw.limits.residualWait },
   };
 }
 

@@ -2,7 +2,8 @@
 import { isIP } from 'node:net';
 import cron from 'node-cron';
 import { z } from 'zod';
-import { DEFAULT_PAGE } from '../model/config.js';
+import { DEFAULT_PAGE, DEFAULT_TRIAL_SPACING_MS } from '../model/config.js';
+import { ECH_MODES, MTPROTO_TRANSPORTS } from '../model/target.js';
 import { parseListen, parseProxy, parseResolver, type Parsed } from './transport.js';
 import { CONFIG_LIMITS } from './limits.js';
 import { parseDuration, parseRate, parseSize } from './units.js';
@@ -92,6 +93,9 @@ export const tlsTarget = z.strictObject({
   sni: hostname().optional(),
   alpn: z.array(z.string().min(1)).optional(),
   ca: z.array(z.string()).optional(),
+  // A profile of probes/hellos/ (checked against the loaded ones in targets.ts); default node.
+  hello: id().optional(),
+  ech: z.enum(ECH_MODES).optional(),
 });
 
 export const httpsTarget = z.strictObject({
@@ -125,7 +129,30 @@ export const quicTarget = z.strictObject({
     .optional(),
 });
 
-export const targetSchemas = { dns: dnsTarget, tcp: tcpTarget, tls: tlsTarget, https: httpsTarget, udp: udpTarget, quic: quicTarget } as const;
+/**
+ * A data centre's id as MTProto writes it: 1–5, negative for a media DC, 10000 added for a
+ * test DC (core.telegram.org/mtproto/mtproto-transports, "Transport obfuscation"; auth_key, step 4).
+ */
+export function isDcId(dc: number): boolean {
+  const n = Math.abs(dc);
+  return (n >= 1 && n <= 5) || (n >= 10_001 && n <= 10_005);
+}
+
+/** MTProto's first exchange (req_pq_multi → resPQ) to host:port over TCP; dc goes into an obfuscated2 header. */
+export const mtprotoTarget = z.strictObject({
+  ...targetBase,
+  kind: z.literal('mtproto'),
+  host: hostname(),
+  port: port().default(443),
+  transport: z.enum(MTPROTO_TRANSPORTS).default('intermediate'),
+  dc: z
+    .number()
+    .int()
+    .refine(isDcId, 'expected a data centre id: 1 to 5, negative (-1 to -5) for a media DC, 10001 to 10005 (or their negatives) for a test DC')
+    .default(2),
+});
+
+export const targetSchemas = { dns: dnsTarget, tcp: tcpTarget, tls: tlsTarget, https: httpsTarget, udp: udpTarget, quic: quicTarget, mtproto: mtprotoTarget } as const;
 
 export const catalogueSchema = z.strictObject({
   id: id(),
@@ -173,6 +200,9 @@ export const configSchema = z.strictObject({
       // Probe worker threads; absent: one per core but the coordinator's, none on two cores or fewer; 0: probes run in the main thread.
       workers: z.number().int().min(0).max(64).optional(),
       timeout: duration({ ms: 100, why: 'a probe needs time to resolve, connect and finish a handshake; less fails every probe and reads as an offline vantage (default 10s)' }).default(10_000),
+      // Probes of each target per round, spaced, in random order across vantages (DESIGN §14).
+      trials: z.number().int().min(1).max(10).default(1),
+      trialSpacing: duration().default(DEFAULT_TRIAL_SPACING_MS),
     })
     .prefault({}),
   vantages: z
@@ -253,6 +283,8 @@ export const configSchema = z.strictObject({
       bodyBytes: size({ bytes: 1024, as: '1KB', why: 'blockpages are told from the first bytes of a body (default 64KB)' }).default(64_000),
       dnsReplyWindow: duration().default(300),
       stall: duration({ ms: 100, why: 'a body read this long without a byte is called frozen; less calls a slow network a freeze (default 5s)' }).default(5_000),
+      // Residual blocks outlast any sensible wait at the GFW (90–180 s); 0 asks no follow-up twice.
+      residualWait: duration().default(0),
     })
     .prefault({}),
 });

@@ -46,6 +46,11 @@ export interface Limits {
   dnsReplyWindowMs: number;
   /** A body read with no byte for this long has stalled: what a freeze looks like. */
   stallMs: number;
+  /**
+   * How long to wait before asking an innocuous follow-up again when it failed right after the
+   * blocked attempt (a residual block may have tainted it); absent or 0: not asked again.
+   */
+  residualWaitMs?: number;
 }
 
 /** The status page at / and /apps/<id>. */
@@ -56,6 +61,9 @@ export interface PageConfig {
   refreshMs: number;
 }
 
+/** Between two trials of one target in a round, when schedule.trialSpacing is not set. */
+export const DEFAULT_TRIAL_SPACING_MS = 2000;
+
 export const DEFAULT_PAGE: PageConfig = { history: 30, refreshMs: 60_000 };
 
 export interface Config {
@@ -63,8 +71,11 @@ export interface Config {
   file: string;
   probesDir: string;
   apps: App[];
-  /** workers: probe worker threads (0: probe in the main thread); absent: one per core. */
-  schedule: { cron: string; jitterMs: number; concurrency: number; timeoutMs: number; workers?: number };
+  /**
+   * workers: probe worker threads (0: probe in the main thread); absent: one per core.
+   * trials: probes of each target per round (absent: 1), trialSpacingMs apart (absent: DEFAULT_TRIAL_SPACING_MS).
+   */
+  schedule: { cron: string; jitterMs: number; concurrency: number; timeoutMs: number; workers?: number; trials?: number; trialSpacingMs?: number };
   vantages: Vantage[];
   control: { resolver: ResolverSpec };
   canaries: Canary[];

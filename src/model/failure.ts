@@ -26,8 +26,11 @@ export const FAILURES = [
 /** One of FAILURES, or `unknown_failure: <message>`. */
 export type FailureString = (typeof FAILURES)[number] | `unknown_failure: ${string}`;
 
-/** OONI's operations; `quic_handshake` is the QUIC Initial exchange, `read` also a UDP request's wait for its answer. */
-export const OPERATIONS = ['resolve', 'connect', 'tls_handshake', 'quic_handshake', 'http_round_trip', 'read', 'write'] as const;
+/**
+ * OONI's operations; `quic_handshake` is the QUIC Initial exchange, `mtproto_handshake` MTProto's
+ * first exchange (req_pq_multi → resPQ), `read` also a UDP request's wait for its answer.
+ */
+export const OPERATIONS = ['resolve', 'connect', 'tls_handshake', 'quic_handshake', 'mtproto_handshake', 'http_round_trip', 'read', 'write'] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
 export interface Failure {

@@ -87,6 +87,24 @@ export interface TlsHandshake {
   failure: FailureString | null;
   t0: number;
   t: number;
+  /** The hello profile that spoke: absent or `node` for node:tls; else a profile of probes/hellos/, judged at the ServerHello. */
+  hello?: string;
+  /** The ClientHello carried an ECH extension. */
+  ech?: boolean;
+  /** What answered a hand-written hello: a ServerHello, a HelloRetryRequest, an alert, or nothing (null). */
+  server_response?: 'server_hello' | 'hello_retry_request' | 'alert' | null;
+  /** The TLS alert that came back instead of a ServerHello, when one did (RFC 8446 §6). */
+  alert?: { level: number; description: number; name: string } | null;
+  /** The key exchange group a hand-written hello's ServerHello chose (or its HelloRetryRequest asks for); null before TLS 1.3. */
+  group?: string | null;
+}
+
+/**
+ * The handshake got as far as its engine takes it: node:tls completed it and the chain validated,
+ * or a hand-written hello got a ServerHello or HelloRetryRequest (no certificate is read then).
+ */
+export function handshakeReached(h: TlsHandshake): boolean {
+  return h.failure === null && (h.validated || h.server_response === 'server_hello' || h.server_response === 'hello_retry_request');
 }
 
 export interface HttpResponse {
@@ -164,6 +182,25 @@ export interface QuicHandshake {
   t: number;
 }
 
+/** The app protocol's first exchange with one address (mtproto: req_pq_multi → resPQ). */
+export interface AppExchange {
+  protocol: 'mtproto';
+  /** ip:port it went to. */
+  address: string;
+  transport: 'intermediate' | 'abridged' | 'obfuscated2';
+  /** Bytes written: transport header and the first message. */
+  sent: number;
+  /** Bytes read before the exchange ended. */
+  received: number;
+  /** The expected answer (resPQ with our nonce), something else, or nothing. */
+  response: 'res_pq' | 'other' | null;
+  /** What the answer carried (e.g. the server's key fingerprints); bounded. */
+  detail?: Record<string, unknown>;
+  failure: FailureString | null;
+  t0: number;
+  t: number;
+}
+
 export interface ThroughputSample {
   bytes: number;
   seconds: number;
@@ -196,6 +233,8 @@ export interface Measurement {
   udp_exchanges?: UdpExchange[];
   /** QUIC Initial exchanges (quic targets). */
   quic_handshakes?: QuicHandshake[];
+  /** App protocol exchanges (mtproto targets). */
+  app_exchanges?: AppExchange[];
   transfer?: ThroughputSample;
   /** The failure of the first step that failed, null when the probe succeeded. */
   failure: FailureString | null;

@@ -1,6 +1,6 @@
 /** Targets: the things a catalogue says to probe, one kind per engine. */
 
-export const TARGET_KINDS = ['dns', 'tcp', 'tls', 'https', 'udp', 'quic'] as const;
+export const TARGET_KINDS = ['dns', 'tcp', 'tls', 'https', 'udp', 'quic', 'mtproto'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 export type QueryType = 'A' | 'AAAA';
@@ -36,6 +36,34 @@ export interface TlsTarget extends TargetBase {
   alpn?: string[];
   /** Extra trust anchors (PEM text, already read from the catalogue's files). */
   ca?: string[];
+  /**
+   * The client whose ClientHello is sent: `node` (default) is Node's own full handshake;
+   * any other name is a profile in probes/hellos/, written byte for byte, judged at the ServerHello.
+   */
+  hello?: string;
+  /** `grease` adds a GREASE ECH extension (RFC 9849 §6.2) to a profile's hello, `none` removes it; absent: as the profile has it. */
+  ech?: EchMode;
+}
+
+export const ECH_MODES = ['grease', 'none'] as const;
+export type EchMode = (typeof ECH_MODES)[number];
+
+/** How MTProto's messages are framed on TCP (core.telegram.org/mtproto/mtproto-transports). */
+export const MTPROTO_TRANSPORTS = ['intermediate', 'abridged', 'obfuscated2'] as const;
+export type MtprotoTransport = (typeof MTPROTO_TRANSPORTS)[number];
+
+/**
+ * The first step of MTProto's key exchange (req_pq_multi) to a Telegram data centre over TCP;
+ * ok when a resPQ carrying our nonce comes back.
+ */
+export interface MtprotoTarget extends TargetBase {
+  kind: 'mtproto';
+  host: string;
+  port: number;
+  /** Default intermediate. */
+  transport?: MtprotoTransport;
+  /** The data centre's number, written into an obfuscated2 header (default 2). */
+  dc?: number;
 }
 
 export interface Transfer {
@@ -70,7 +98,7 @@ export interface QuicTarget extends TargetBase {
   alpn?: string[];
 }
 
-export type Target = DnsTarget | TcpTarget | TlsTarget | HttpsTarget | UdpTarget | QuicTarget;
+export type Target = DnsTarget | TcpTarget | TlsTarget | HttpsTarget | UdpTarget | QuicTarget | MtprotoTarget;
 
 /** The human-readable input of a target, as the report's `input` field. */
 export function targetInput(t: Target): string {
@@ -86,6 +114,8 @@ export function targetInput(t: Target): string {
       return t.url;
     case 'udp':
       return hostPort(t.host, t.port);
+    case 'mtproto':
+      return t.transport ? `${hostPort(t.host, t.port)} transport=${t.transport}` : hostPort(t.host, t.port);
   }
 }
 

@@ -38,16 +38,60 @@ export const PATTERNS = [
   'udp.refused',
   'quic.timeout',
   'quic.sni_filter',
+  'app.timeout',
+  'app.reset',
+  'app.dpi',
 ] as const;
 export type Pattern = (typeof PATTERNS)[number];
 
 /** One follow-up probe and what it found. */
 export interface DiagnosisStep {
-  step: 'control_resolve' | 'control_connect' | 'sni_swap' | 'sni_repeat' | 'quic_sni_swap' | 'answer_tls' | 'answer_http' | 'throughput' | 'control_vantage';
+  step:
+    | 'control_resolve'
+    | 'control_connect'
+    | 'sni_swap'
+    | 'sni_repeat'
+    | 'quic_sni_swap'
+    | 'answer_tls'
+    | 'answer_http'
+    | 'throughput'
+    | 'control_vantage'
+    | 'transport_swap'
+    | 'transport_repeat'
+    | 'handshake_timing';
   input: string;
   outcome: 'success' | 'failure';
   failure: FailureString | null;
   detail?: Record<string, unknown>;
+}
+
+/** What the `basis` of a `throttled` verdict is: a slow transfer, or a phase slow only with the target's name. */
+export const THROTTLE_BASES = ['throughput', 'handshake', 'ttfb'] as const;
+export type ThrottleBasis = (typeof THROTTLE_BASES)[number];
+
+/** The follow-up that decided a verdict (DESIGN §13), or `inconclusive` when a residual block may have tainted it. */
+export const DECIDING_DIAGNOSES = [
+  'control_resolve',
+  'control_connect',
+  'sni_swap',
+  'sni_repeat',
+  'hello_swap',
+  'ech_swap',
+  'transport_swap',
+  'transport_repeat',
+  'quic_sni_swap',
+  'answer_tls',
+  'answer_http',
+  'throughput',
+  'handshake_timing',
+  'inconclusive',
+] as const;
+export type DecidingDiagnosis = (typeof DECIDING_DIAGNOSES)[number];
+
+/** How many trials of a target a round ran, and how many of them were blocked. */
+export interface Trials {
+  run: number;
+  blocked: number;
 }
 
 export interface TargetVerdict {
@@ -61,6 +105,11 @@ export interface TargetVerdict {
   operation: Operation | null;
   timings: Timings;
   evidence: Record<string, unknown>;
+  /** The follow-up probe that decided, `inconclusive`, or null when none ran or none decided. */
+  diagnosis: DecidingDiagnosis | null;
+  /** For `throttled`: what was slow. Null otherwise. */
+  basis: ThrottleBasis | null;
+  trials: Trials;
 }
 
 export interface AppVerdict {
@@ -117,10 +166,23 @@ export interface VantageState {
   canaries?: CanaryOutcome[];
 }
 
+/**
+ * Whether the controls could serve the round. `reachable` for the trusted resolver when any
+ * of its lookups got a reply, `unreachable` when it was asked and none did (then the targets
+ * it was to judge are anomaly, never blocked or down), `unused` when nothing asked it.
+ */
+export interface ControlsState {
+  resolver: 'reachable' | 'unreachable' | 'unused';
+  /** Control vantages that were not online (offline or walled) this round, with their state. */
+  vantagesMissing: Array<{ id: string; state: VantageStateName }>;
+}
+
 export interface Report {
   schema: 'blockwatch.report/v1';
   startedAt: string;
   finishedAt: string;
   vantages: VantageState[];
   apps: AppVerdict[];
+  /** Absent in reports made before controls were tracked. */
+  controls?: ControlsState;
 }

@@ -11,7 +11,9 @@ export type CatalogueTarget =
   /** A STUN Binding request to a call relay. */
   | { id: string; kind: 'udp'; host: string; port: number; group?: string }
   /** A QUIC v1 Initial carrying a ClientHello with the SNI (default: host) and ALPN (default: h3). */
-  | { id: string; kind: 'quic'; host: string; port: number; sni?: string; alpn?: string[]; group?: string };
+  | { id: string; kind: 'quic'; host: string; port: number; sni?: string; alpn?: string[]; group?: string }
+  /** MTProto's first exchange (req_pq_multi) to a data centre, in a transport (default intermediate). */
+  | { id: string; kind: 'mtproto'; host: string; port: number; transport?: 'intermediate' | 'abridged' | 'obfuscated2'; dc?: number; group?: string };
 
 export type ExpectedTarget = readonly [TargetStatus, Pattern | null];
 

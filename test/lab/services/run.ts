@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { startAppHosts, type AppHosts, type AppHostsSpec, type HostRule } from './app-hosts.js';
 import { startCensorBoxes, type CensorBoxes, type CensorBoxesSpec } from './censor-boxes.js';
 import { startDnsServer, type DnsRule, type DnsServer, type DnsServerSpec } from './dns-server.js';
+import { startMtprotoPeer, type MtprotoPeer, type MtprotoPeerRule, type MtprotoPeerSpec } from './mtproto-peer.js';
 import type { Program } from './program.js';
 import { startProxies, type Proxies, type ProxiesSpec } from './proxies.js';
 import { startQuicPeer, type QuicPeerSpec } from './quic-peer.js';
@@ -28,6 +29,8 @@ export interface ServicesSpec {
   /** The HTTP/3 server (caddy). */
   quic?: QuicPeerSpec;
   quicSniBox?: QuicSniBoxSpec;
+  /** The Telegram data centres' MTProto peer. */
+  mtproto?: MtprotoPeerSpec;
 }
 
 const MAX_CONTROL_BYTES = 1024 * 1024;
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
   const proxies: Proxies | null = spec.proxies ? await startProxies(spec.proxies) : null;
   const sink: WebhookSink | null = spec.webhook ? await startWebhookSink(spec.webhook.address, spec.webhook.port) : null;
   const sniBox: QuicSniBox | null = spec.quicSniBox ? startQuicSniBox(spec.quicSniBox) : null;
+  const mtproto: MtprotoPeer | null = spec.mtproto ? await startMtprotoPeer(spec.mtproto) : null;
   // Real server programs, started last so that a failure above leaves none behind.
   const programs: Program[] = [];
   const stopPrograms = () => Promise.allSettled(programs.map((p) => p.stop()));
@@ -68,6 +72,12 @@ async function main(): Promise<void> {
     if (service === 'hosts' && hosts) {
       if (action === 'rule') hosts.setRule(body.host as string, (body.rule ?? null) as HostRule | null);
       else hosts.clearRules();
+      return 'ok';
+    }
+    if (service === 'mtproto' && mtproto) {
+      if (action === 'rule') mtproto.setRule(String(body.address), (body.rule ?? null) as MtprotoPeerRule | null);
+      else if (action === 'clear') mtproto.clearRules();
+      else throw new Error(`unknown mtproto action ${action}`);
       return 'ok';
     }
     if (service === 'proxies' && proxies) {
@@ -112,7 +122,7 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => control.listen(spec.control, () => resolve()));
 
   const stop = async () => {
-    await Promise.allSettled([...[...dns.values()].map((d) => d.close()), hosts?.close(), boxes?.close(), proxies?.close(), sink?.close(), sniBox?.close()]);
+    await Promise.allSettled([...[...dns.values()].map((d) => d.close()), hosts?.close(), boxes?.close(), proxies?.close(), sink?.close(), sniBox?.close(), mtproto?.close()]);
     await stopPrograms();
     process.exit(0);
   };
