@@ -101,7 +101,7 @@ describe('a catalogue mistake', () => {
   it('is one message for a wrong kind, not also "no target in its group"', () => {
     const kind = 'id: chat\nname: Chat\nsources: ["test"]\ntargets:\n  - { id: web, kind: htps, url: "https://web.chat.test/", group: web }\ngroups: { web: { essential: false } }\n';
     expect(problems('probes: ./probes\nvantages: [ { id: lo } ]\n', { chat: kind })).toEqual([
-      'probes/chat.yaml:5: targets[0].kind: found the text "htps", expected one of dns, tcp, tls, https, udp, quic',
+      'probes/chat.yaml:5: targets[0].kind: found the text "htps", expected one of dns, tcp, tls, https, udp, quic, mtproto',
     ]);
   });
 
