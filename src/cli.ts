@@ -8,6 +8,19 @@ import { ConfigError, formatIssue } from './config/issues.js';
 import { defaultConfigPath } from './config/load.js';
 import { VERSION } from './version.js';
 
+/**
+ * A reader that stops reading (`blockwatch validate | head -1`) closes the pipe: the next
+ * write fails with EPIPE. That is the reader's choice, not an error of ours: what is left
+ * to print goes nowhere, and the command ends with its own exit code, quietly.
+ */
+let outputClosed = false;
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    outputClosed = true;
+  });
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -60,8 +73,11 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
     // Done once the output is out (for run: after a clean shutdown, logs flushed):
     // nothing left open, a socket still closing or a timer, may keep the process alive.
-    if (process.stdout.writableLength === 0) process.exit(code);
-    else process.stdout.once('drain', () => process.exit(code));
+    if (outputClosed || process.stdout.writableLength === 0) process.exit(code);
+    else {
+      const exit = () => process.exit(code);
+      process.stdout.once('drain', exit).once('error', exit);
+    }
   },
   (err: unknown) => {
     if (err instanceof ConfigError) {

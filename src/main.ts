@@ -4,12 +4,14 @@
  */
 import type { Logger } from 'pino';
 import { Alerter } from './alerts/index.js';
-import { ConfigError, formatIssue } from './config/issues.js';
+import { ConfigError, formatIssue, type ConfigIssue } from './config/issues.js';
 import { loadConfig, readConfig } from './config/load.js';
+import { reloadRefusals } from './config/reload.js';
 import { EvidenceWriter } from './evidence/index.js';
+import { evidenceDirProblem } from './evidence/folder.js';
 import { makeLogger } from './logger.js';
 import { Metrics } from './metrics/index.js';
-import { DEFAULT_PAGE, type Report } from './model/index.js';
+import { DEFAULT_PAGE, type Config, type Report } from './model/index.js';
 import type { Observation, RoundResult } from './runner/round.js';
 import { makeTransports } from './runner/transports.js';
 import { Scheduler } from './schedule/scheduler.js';
@@ -19,14 +21,28 @@ import { VERSION } from './version.js';
 
 /** How long SIGTERM lets probes in flight finish before aborting them. */
 const DRAIN_MS = 3000;
+/** SIGTERM ends the process within this long, whatever still holds it (a disk that does not answer): README, "Signals". */
+const STOP_MS = 10_000;
+
+/** Null when the evidence folder of `config` takes files (made if need be); else the issue that says why not. */
+function evidenceIssue(config: Config): ConfigIssue | null {
+  const problem = config.evidence ? evidenceDirProblem(config.evidence.dir, { create: true }) : null;
+  return problem ? { file: config.file, path: 'evidence.dir', message: problem } : null;
+}
 
 export async function runDaemon(configPath: string, logger: Logger = makeLogger()): Promise<number> {
   let config = loadConfig(configPath);
+  // Evidence that cannot be written must stop the start, not be lost in silence for months.
+  const unwritable = evidenceIssue(config);
+  if (unwritable) throw new ConfigError([unwritable]);
   const metrics = new Metrics({ version: VERSION });
   metrics.configure(config);
   const alerter = new Alerter({ alerts: config.alerts, counter: metrics, logger: logger.child({ component: 'alerts' }) });
   alerter.start();
-  let evidence = config.evidence ? new EvidenceWriter(config.evidence) : null;
+  const evidenceLog = logger.child({ component: 'evidence' });
+  const evidenceWriter = (c: Config): EvidenceWriter | null =>
+    c.evidence ? new EvidenceWriter({ ...c.evidence, logger: evidenceLog, onWriteError: () => metrics.evidenceWriteError() }) : null;
+  let evidence = evidenceWriter(config);
   let latest: Report | null = null;
   const history = new History((config.server.page ?? DEFAULT_PAGE).history);
 
@@ -61,7 +77,13 @@ export async function runDaemon(configPath: string, logger: Logger = makeLogger(
     logger.info({ apps: counts, probes: result.observations.length, confirmations, walled: result.report.vantages.filter((v) => v.state === 'walled').map((v) => v.id), offline: result.report.vantages.filter((v) => !v.online).map((v) => `${v.id} (${v.reason ?? 'unknown'})`) }, 'round done');
   };
 
-  const scheduler = new Scheduler(config, makeTransports(config), {
+  // A probe worker that dies is restarted after a wait that grows while they keep dying: said once each time.
+  const transportsOf = (c: Config) =>
+    makeTransports(c, {
+      onWorkerExit: ({ error, failedOnStart, restartInMs }) =>
+        logger.error({ err: error, restartInMs }, failedOnStart ? 'probe worker failed to start; restarting it later' : 'probe worker died; restarting it'),
+    });
+  const scheduler = new Scheduler(config, transportsOf(config), {
     onObservation,
     onRound,
     onSkipped: () => {
@@ -82,8 +104,9 @@ export async function runDaemon(configPath: string, logger: Logger = makeLogger(
   };
   const applyReload = async (): Promise<{ ok: boolean; errors: string[] }> => {
     const { config: next, issues } = readConfig(configPath);
-    if (!next) {
-      const errors = issues.map(formatIssue);
+    const unwritableNext = next ? evidenceIssue(next) : null;
+    const errors = next ? [...reloadRefusals(config, next), ...(unwritableNext ? [formatIssue(unwritableNext)] : [])] : issues.map(formatIssue);
+    if (!next || errors.length > 0) {
       metrics.configReload(false);
       logger.error({ errors }, 'reload failed; the previous configuration keeps running');
       return { ok: false, errors };
@@ -100,10 +123,10 @@ export async function runDaemon(configPath: string, logger: Logger = makeLogger(
     server.update(next.server);
     history.resize((next.server.page ?? DEFAULT_PAGE).history);
     history.retain({ vantages: next.vantages.map((v) => v.id), apps: next.apps });
-    scheduler.reconfigure(next, makeTransports(next));
+    scheduler.reconfigure(next, transportsOf(next));
     if (JSON.stringify(previous.evidence) !== JSON.stringify(next.evidence)) {
       const old = evidence;
-      evidence = next.evidence ? new EvidenceWriter(next.evidence) : null;
+      evidence = evidenceWriter(next);
       await old?.close();
     }
     logger.info({ apps: next.apps.length, vantages: next.vantages.length }, 'configuration reloaded');
@@ -126,6 +149,7 @@ export async function runDaemon(configPath: string, logger: Logger = makeLogger(
     throw err;
   });
   logger.info({ address: server.address, version: VERSION, apps: config.apps.length, vantages: config.vantages.length }, 'blockwatch running');
+  if (config.canaries.length === 0) logger.warn({ reason: config.canariesReason ?? null }, 'no canaries: an offline vantage reads as every app down');
   scheduler.start();
 
   return new Promise<number>((resolve) => {
@@ -135,6 +159,12 @@ export async function runDaemon(configPath: string, logger: Logger = makeLogger(
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'shutting down');
+      // Whatever still holds the process then, it ends: a clean stop never takes this long.
+      setTimeout(() => {
+        logger.error({ waitedMs: STOP_MS }, 'shutdown took too long: exiting without a clean stop');
+        logger.flush?.();
+        process.exit(1);
+      }, STOP_MS).unref();
       process.off('SIGHUP', onHup);
       await scheduler.stop(DRAIN_MS);
       await evidence?.close();

@@ -2,12 +2,16 @@
 import { readConfig } from '../config/load.js';
 import { shippedHelloProfiles } from '../config/hellos.js';
 import { formatIssue } from '../config/issues.js';
+import { evidenceDirProblem } from '../evidence/folder.js';
 import { profileHasEch } from '../net/tls-hello/index.js';
 import { canariesOf, type Config } from '../model/index.js';
 
 export function validate(configPath: string, out: NodeJS.WritableStream, err: NodeJS.WritableStream): number {
   const { config, issues } = readConfig(configPath);
-  if (!config) {
+  // Judged as this user, without making the folder: the daemon may run as another one.
+  const unwritable = config?.evidence ? evidenceDirProblem(config.evidence.dir, { create: false }) : null;
+  if (unwritable) issues.push({ file: config!.file, path: 'evidence.dir', message: unwritable });
+  if (!config || unwritable) {
     err.write(`${issues.length} problem${issues.length === 1 ? '' : 's'} found:\n`);
     for (const i of issues) err.write(`  ${formatIssue(i)}\n`);
     return 2;
@@ -25,7 +29,10 @@ export function validate(configPath: string, out: NodeJS.WritableStream, err: No
     out.write('  note: the shipped fingerprint database is off: known blockpages and blockpage addresses are recognised only from your own files\n');
   }
   for (const line of helloLines()) out.write(`  ${line}\n`);
-  if (config.canaries.length === 0) out.write('  note: no canaries; an offline vantage cannot be told from a blocked app\n');
+  if (config.canaries.length === 0) {
+    const why = config.canariesReason === undefined ? '' : ` (${config.canariesReason})`;
+    out.write(`  note: no canaries${why}; an offline vantage cannot be told from a blocked app, and reads as every app down\n`);
+  }
   for (const c of config.canaries.filter((c) => c.target.kind === 'tcp' || c.target.kind === 'dns')) {
     out.write(`  note: canary "${c.target.id}" is a ${c.target.kind} check; captive portals and transparent proxies make those succeed offline: prefer https or tls\n`);
   }

@@ -1,7 +1,7 @@
 /** Validates the canaries: each a target, its scope (foreign or domestic) and the vantages it applies to. */
 import { z } from 'zod';
 import { CANARY_SCOPES, type Canary, type Target, type Vantage } from '../model/index.js';
-import type { ConfigIssue } from './issues.js';
+import { found, type ConfigIssue } from './issues.js';
 import { fromZod, joinPath } from './issue-path.js';
 import { id } from './schema.js';
 import { checkUniqueIds, parseTarget } from './targets.js';
@@ -11,7 +11,7 @@ const scopeSchema = z.object({
   scope: z
     .enum(CANARY_SCOPES, {
       error: (i) =>
-        `expected foreign or domestic, got ${JSON.stringify(i.input)}; domestic means a service inside the country of the vantages it applies to ` +
+        `found ${found(i.input)}, expected foreign or domestic; domestic means a service inside the country of the vantages it applies to ` +
         '(it stays reachable under destination allowlisting); leave it out for foreign',
     })
     .default('foreign'),
@@ -32,13 +32,13 @@ export function parseCanaries(raw: unknown[], vantages: readonly Vantage[], file
   raw.forEach((item, i) => {
     const path = `canaries[${i}]`;
     if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-      issues.push({ file, path, message: 'expected a canary such as { id: example, kind: https, url: "https://www.example.com/" }' });
+      issues.push({ file, path, message: `found ${found(item)}, expected a canary such as { id: example, kind: https, url: "https://www.example.com/" }` });
       return;
     }
     const fields: Record<string, unknown> = {};
     const targetFields: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(item)) ((SCOPE_KEYS as readonly string[]).includes(k) ? fields : targetFields)[k] = v;
-    const scope = scopeSchema.safeParse(fields);
+    const scope = scopeSchema.safeParse(fields, { reportInput: true });
     if (!scope.success) issues.push(...fromZod(file, path, scope.error));
     const target: Target | null = parseTarget(targetFields, file, path, caBase, issues);
     if (!scope.success || !target) return;
@@ -47,7 +47,7 @@ export function parseCanaries(raw: unknown[], vantages: readonly Vantage[], file
     listed?.forEach((v, j) => {
       if (known.includes(v)) return;
       sound = false;
-      issues.push({ file, path: joinPath(path, `vantages[${j}]`), message: `no vantage "${v}" in this file; configured: ${known.join(', ')}` });
+      issues.push({ file, path: joinPath(path, `vantages[${j}]`), message: `found "${v}", expected a vantage of this file: ${known.join(', ')}` });
     });
     if (!sound) return;
     canaries.push({ target, scope: scope.data.scope, vantages: listed, vantageLabels: scope.data.vantageLabels ?? null });

@@ -3,8 +3,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import type { Fingerprint, FingerprintDb, FingerprintLocation, FingerprintSource, PatternType } from '../model/index.js';
-import type { ConfigIssue } from './issues.js';
-import { parseYamlFile } from './yaml-file.js';
+import { found, type ConfigIssue } from './issues.js';
+import { CONFIG_LIMITS } from './limits.js';
+import { locateIssues, readYamlFile } from './yaml-file.js';
 
 type Kind = 'dns' | 'http';
 
@@ -33,16 +34,16 @@ function entry(kind: Kind, raw: unknown, at: string, file: string, issues: Confi
     issues.push({ file, path: field ? `${at}.${field}` : at, message });
   };
   if (!isRecord(raw)) {
-    issue('', `expected a mapping with keys ${KEYS[kind].join(', ')}`);
+    issue('', `found ${found(raw)}, expected a mapping with keys ${KEYS[kind].join(', ')}`);
     return null;
   }
   for (const k of Object.keys(raw))
-    if (!KEYS[kind].includes(k)) issue(k, `unknown key "${k}": expected one of ${KEYS[kind].join(', ')}`);
+    if (!KEYS[kind].includes(k)) issue(k, `unknown key "${k}": remove it or use one of ${KEYS[kind].join(', ')}`);
 
   const str = (k: string): string | null => {
     const v = raw[k];
-    if (v === undefined || v === null) issue(k, 'is required (expected a non-empty string)');
-    else if (typeof v !== 'string' || v.trim() === '') issue(k, 'expected a non-empty string');
+    if (v === undefined || v === null) issue(k, `is required and missing: add ${k}: (expected text)`);
+    else if (typeof v !== 'string' || v.trim() === '') issue(k, `found ${found(v)}, expected non-empty text`);
     else return v;
     return null;
   };
@@ -99,11 +100,28 @@ function loadFile(kind: Kind, dir: string, issues: ConfigIssue[]): Fingerprint[]
   const file = join(dir, `${kind}.yaml`);
   // A folder may hold only one of the two files.
   if (!existsSync(file)) return [];
-  const doc = parseYamlFile(file, issues);
-  if (doc === undefined) return [];
+  const before = issues.length;
+  const yaml = readYamlFile(file, issues, {
+    maxBytes: CONFIG_LIMITS.fingerprintBytes,
+    what: 'a fingerprint file',
+    fix: `keep it to ${CONFIG_LIMITS.fingerprints} fingerprints, the ones seen in the networks you watch`,
+  });
+  if (!yaml) return [];
+  try {
+    return entries(kind, yaml.value, file, issues);
+  } finally {
+    locateIssues(yaml, issues, before);
+  }
+}
+
+function entries(kind: Kind, doc: unknown, file: string, issues: ConfigIssue[]): Fingerprint[] {
   if (doc === null || (isRecord(doc) && Object.keys(doc).length === 0)) return [];
   if (!Array.isArray(doc)) {
-    issues.push({ file, path: '', message: 'expected a list of fingerprints' });
+    issues.push({ file, path: '', message: `found ${found(doc)}, expected a list of fingerprints (- { name: …, pattern: …, source: … })` });
+    return [];
+  }
+  if (doc.length > CONFIG_LIMITS.fingerprints) {
+    issues.push({ file, path: '', message: `found ${doc.length} fingerprints, expected at most ${CONFIG_LIMITS.fingerprints}: keep the ones seen in the networks you watch` });
     return [];
   }
   const out: Fingerprint[] = [];
@@ -114,7 +132,7 @@ function loadFile(kind: Kind, dir: string, issues: ConfigIssue[]): Fingerprint[]
     if (name !== null) {
       const first = seen.get(name);
       if (first !== undefined) {
-        issues.push({ file, path: `[${i}].name`, message: `duplicate name "${name}": already used by [${first}]` });
+        issues.push({ file, path: `[${i}].name`, message: `found "${name}" again (first at [${first}]), expected a unique name: rename one` });
         return;
       }
       seen.set(name, i);

@@ -7,7 +7,8 @@ import { basename, join } from 'node:path';
 import { profileFingerprint, validateProfile, type HelloProfile, type ProfileIssue } from '../net/tls-hello/index.js';
 import { SHIPPED_HELLOS } from '../package-root.js';
 import type { ConfigIssue } from './issues.js';
-import { parseYamlFile } from './yaml-file.js';
+import { CONFIG_LIMITS } from './limits.js';
+import { locateIssues, readYamlFile } from './yaml-file.js';
 
 export interface HelloProfiles {
   profiles: Map<string, HelloProfile>;
@@ -16,8 +17,17 @@ export interface HelloProfiles {
 
 /** One file; the profile when it has no problem. */
 export function loadHelloProfile(file: string, issues: ConfigIssue[]): HelloProfile | null {
-  const doc = parseYamlFile(file, issues);
-  if (doc === undefined) return null;
+  const before = issues.length;
+  const yaml = readYamlFile(file, issues, { maxBytes: CONFIG_LIMITS.helloBytes, what: 'a hello profile', fix: 'a ClientHello is a few kilobytes: is this the right file?' });
+  if (!yaml) return null;
+  try {
+    return profileOf(yaml.value, file, issues);
+  } finally {
+    locateIssues(yaml, issues, before);
+  }
+}
+
+function profileOf(doc: unknown, file: string, issues: ConfigIssue[]): HelloProfile | null {
   const found: ProfileIssue[] = [];
   const profile = validateProfile(doc, found);
   issues.push(...found.map((i) => ({ file, path: i.path, message: i.message })));

@@ -5,26 +5,44 @@ import { z } from 'zod';
 import { DEFAULT_PAGE, DEFAULT_TRIAL_SPACING_MS } from '../model/config.js';
 import { ECH_MODES, MTPROTO_TRANSPORTS } from '../model/target.js';
 import { parseListen, parseProxy, parseResolver, type Parsed } from './transport.js';
+import { CONFIG_LIMITS } from './limits.js';
 import { parseDuration, parseRate, parseSize } from './units.js';
 
 const ID = /^[a-z0-9][a-z0-9_-]*$/;
 export const id = () => z.string().regex(ID, 'expected an id of lower-case letters, digits, "-" and "_"');
 
-export const duration = () =>
+/** `500ms` as a person writes it back. */
+const asDuration = (ms: number): string => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
+
+/**
+ * A duration. `least` is the shortest that can work, with why (`0s` for a probe timeout
+ * makes every probe fail at once and the vantage read offline); `zero` allows 0 as "off".
+ */
+export const duration = (least?: { ms: number; why: string; zero?: string }) =>
   z.string().transform((s, ctx) => {
     const ms = parseDuration(s);
     if (ms === null) {
-      ctx.addIssue({ code: 'custom', message: `"${s}" is not a duration; write it like 500ms, 10s, 5m or 4h` });
+      const negative = /^\s*-/.test(s);
+      ctx.addIssue({ code: 'custom', message: `found "${s}", expected a ${negative ? 'positive ' : ''}duration: write it like 500ms, 10s, 5m or 4h` });
+      return z.NEVER;
+    }
+    if (least && ms < least.ms && !(ms === 0 && least.zero)) {
+      const off = least.zero ? `, or 0s ${least.zero}` : '';
+      ctx.addIssue({ code: 'custom', message: `found "${s}", expected at least ${asDuration(least.ms)}${off}: ${least.why}` });
       return z.NEVER;
     }
     return ms;
   });
 
-export const size = () =>
+export const size = (least?: { bytes: number; as: string; why: string }) =>
   z.union([z.string(), z.number()]).transform((s, ctx) => {
     const n = parseSize(s);
     if (n === null) {
-      ctx.addIssue({ code: 'custom', message: `"${s}" is not a size; write it like 512KB, 64MB or 1GiB` });
+      ctx.addIssue({ code: 'custom', message: `found "${s}", expected a size: write it like 512KB, 64MB or 1GiB` });
+      return z.NEVER;
+    }
+    if (least && n < least.bytes) {
+      ctx.addIssue({ code: 'custom', message: `found "${s}", expected at least ${least.as}: ${least.why}` });
       return z.NEVER;
     }
     return n;
@@ -34,7 +52,7 @@ export const rate = () =>
   z.string().transform((s, ctx) => {
     const n = parseRate(s);
     if (n === null) {
-      ctx.addIssue({ code: 'custom', message: `"${s}" is not a rate; write it like 1Mbit/s or 150kbit/s` });
+      ctx.addIssue({ code: 'custom', message: `found "${s}", expected a rate: write it like 1Mbit/s or 150kbit/s` });
       return z.NEVER;
     }
     return n;
@@ -87,7 +105,7 @@ export const httpsTarget = z.strictObject({
   ca: z.array(z.string()).optional(),
   transfer: z
     .strictObject({
-      bytes: size().refine((n) => n >= 100_000, 'a throughput check must move at least 100KB (censors freeze flows after 16–20KB)'),
+      bytes: size({ bytes: 100_000, as: '100KB', why: 'a throughput check must move more than censors let through before a freeze (16–20KB)' }),
       floor: rate().optional(),
     })
     .optional(),
@@ -141,7 +159,10 @@ export const catalogueSchema = z.strictObject({
   name: z.string().min(1),
   sources: z.array(z.string().min(1)).min(1, 'list where the endpoints come from'),
   closed: z.strictObject({ since: z.string(), note: z.string() }).optional(),
-  targets: z.array(z.unknown()).default([]),
+  targets: z
+    .array(z.unknown())
+    .max(CONFIG_LIMITS.targetsPerCatalogue, `expected at most ${CONFIG_LIMITS.targetsPerCatalogue} targets: group redundant hosts, or split the app`)
+    .default([]),
   groups: z.record(z.string(), z.strictObject({ essential: z.boolean().default(true) })).default({}),
 });
 
@@ -161,7 +182,11 @@ export const configSchema = z.strictObject({
       z.strictObject({ shipped: z.boolean().default(true), dirs: z.array(z.string()).default([]) }),
     ])
     .optional(),
-  apps: z.array(id()).optional(),
+  apps: z
+    .array(id())
+    .min(1, 'expected at least one app id: leave apps out to probe every catalogue')
+    .max(CONFIG_LIMITS.apps, `expected at most ${CONFIG_LIMITS.apps} app ids`)
+    .optional(),
   schedule: z
     .strictObject({
       cron: z
@@ -174,7 +199,7 @@ export const configSchema = z.strictObject({
       concurrency: z.number().int().min(1).max(10_000).default(64),
       // Probe worker threads; absent: one per core but the coordinator's, none on two cores or fewer; 0: probes run in the main thread.
       workers: z.number().int().min(0).max(64).optional(),
-      timeout: duration().default(10_000),
+      timeout: duration({ ms: 100, why: 'a probe needs time to resolve, connect and finish a handshake; less fails every probe and reads as an offline vantage (default 10s)' }).default(10_000),
       // Probes of each target per round, spaced, in random order across vantages (DESIGN §14).
       trials: z.number().int().min(1).max(10).default(1),
       trialSpacing: duration().default(DEFAULT_TRIAL_SPACING_MS),
@@ -192,13 +217,20 @@ export const configSchema = z.strictObject({
       }),
     )
     .min(1, 'configure at least one vantage, e.g. [{ id: direct }]')
+    .max(CONFIG_LIMITS.vantages, `expected at most ${CONFIG_LIMITS.vantages} vantages: split them over several hosts`)
     .default([{ id: 'direct', resolver: { type: 'system' }, labels: {}, control: false }]),
   control: z.strictObject({ resolver: parsedBy(parseResolver) }).optional(),
-  canaries: z.array(z.unknown()).default([]),
+  canaries: z
+    .array(z.unknown())
+    .max(CONFIG_LIMITS.canaries, `expected at most ${CONFIG_LIMITS.canaries} canaries: a few per vantage tell whether it is online`)
+    .optional(),
+  // Why a config has no canaries (`canaries: []`): without them an offline vantage reads as every app down.
+  canariesReason: z.string().trim().min(1, 'expected a sentence saying why this config has no canaries').optional(),
   tls: z.strictObject({ extraCA: z.union([z.string(), z.array(z.string())]).optional() }).prefault({}),
   server: z
     .strictObject({
-      listen: parsedBy(parseListen).default({ host: '0.0.0.0', port: 9464 }),
+      // Absent: $BLOCKWATCH_LISTEN, else loopback (load.ts: DEFAULT_LISTEN).
+      listen: parsedBy(parseListen).optional(),
       auth: z
         .union([
           z.strictObject({ bearerToken: secret }),
@@ -211,7 +243,10 @@ export const configSchema = z.strictObject({
       externalUrl: z.string().optional(),
       // The status page: rounds kept per target for its history strip, and how often it reloads itself (0s: never).
       page: z
-        .strictObject({ history: z.number().int().min(1).max(500).default(DEFAULT_PAGE.history), refresh: duration().default(DEFAULT_PAGE.refreshMs) })
+        .strictObject({
+          history: z.number().int().min(1).max(500).default(DEFAULT_PAGE.history),
+          refresh: duration({ ms: 1000, zero: 'to turn it off', why: 'a page that reloads faster cannot be read' }).default(DEFAULT_PAGE.refreshMs),
+        })
         .prefault({}),
     })
     .prefault({}),
@@ -221,8 +256,8 @@ export const configSchema = z.strictObject({
         .strictObject({ attempts: z.number().int().min(0).max(10).default(2), spacing: duration().default(3000) })
         .prefault({}),
       resolveAfter: z.number().int().min(1).default(2),
-      repeat: duration().default(4 * 3_600_000),
-      resend: duration().default(60_000),
+      repeat: duration({ ms: 1000, why: 'an alert re-sent more often floods its receivers (default 4h)' }).default(4 * 3_600_000),
+      resend: duration({ ms: 1000, why: 'Alertmanager is re-sent firing alerts at this interval (default 1m)' }).default(60_000),
       receivers: z
         .array(
           z.strictObject({
@@ -230,18 +265,24 @@ export const configSchema = z.strictObject({
             type: z.enum(['webhook', 'alertmanager']),
             url: z.string().refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'expected an http:// or https:// URL'),
             headers: z.record(z.string(), z.union([z.string(), secret])).default({}),
-            timeout: duration().default(10_000),
+            timeout: duration({ ms: 100, why: 'a receiver needs time to answer; less fails every delivery (default 10s)' }).default(10_000),
           }),
         )
+        .max(CONFIG_LIMITS.receivers, `expected at most ${CONFIG_LIMITS.receivers} receivers`)
         .default([]),
     })
     .prefault({}),
-  evidence: z.strictObject({ dir: z.string(), maxBytes: size().default(256_000_000) }).optional(),
+  evidence: z
+    .strictObject({
+      dir: z.string().min(1, 'expected the path of a folder the daemon may write to'),
+      maxBytes: size({ bytes: 1_000_000, as: '1MB', why: 'the evidence log keeps eight files of maxBytes/8; less than 1MB rotates on almost every line (default 256MB)' }).default(256_000_000),
+    })
+    .optional(),
   limits: z
     .strictObject({
-      bodyBytes: size().default(64_000),
+      bodyBytes: size({ bytes: 1024, as: '1KB', why: 'blockpages are told from the first bytes of a body (default 64KB)' }).default(64_000),
       dnsReplyWindow: duration().default(300),
-      stall: duration().default(5_000),
+      stall: duration({ ms: 100, why: 'a body read this long without a byte is called frozen; less calls a slow network a freeze (default 5s)' }).default(5_000),
       // Residual blocks outlast any sensible wait at the GFW (90–180 s); 0 asks no follow-up twice.
       residualWait: duration().default(0),
     })

@@ -2,37 +2,47 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TARGET_KINDS, type Target, type TlsTarget } from '../model/index.js';
-import type { ConfigIssue } from './issues.js';
+import { found, type ConfigIssue } from './issues.js';
 import { fromZod, joinPath } from './issue-path.js';
 import { shippedHelloProfiles } from './hellos.js';
 import { targetSchemas } from './schema.js';
 
-/** Reads a PEM file; pushes an issue when it cannot. */
-export function readPem(path: string, file: string, field: string, issues: ConfigIssue[]): string | null {
+/** PEM files already read in one file's loading, by path (null: it could not be, and that was said once). */
+export type PemCache = Map<string, string | null>;
+
+/** Reads a PEM file; pushes an issue when it cannot (once per path when given a cache). */
+export function readPem(path: string, file: string, field: string, issues: ConfigIssue[], cache?: PemCache): string | null {
+  if (cache?.has(path)) return cache.get(path)!;
+  const text = readPemOnce(path, file, field, issues);
+  cache?.set(path, text);
+  return text;
+}
+
+function readPemOnce(path: string, file: string, field: string, issues: ConfigIssue[]): string | null {
   try {
     const text = readFileSync(path, 'utf8');
     if (!text.includes('-----BEGIN CERTIFICATE-----')) {
-      issues.push({ file, path: field, message: `${path} holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)` });
+      issues.push({ file, path: field, message: `found no PEM certificate in ${path}, expected -----BEGIN CERTIFICATE-----: name a CA certificate file` });
       return null;
     }
     return text;
   } catch (err) {
-    issues.push({ file, path: field, message: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
+    issues.push({ file, path: field, message: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}; check the path (relative paths are relative to this file)` });
     return null;
   }
 }
 
-export function parseTarget(raw: unknown, file: string, path: string, caBase: string, issues: ConfigIssue[]): Target | null {
+export function parseTarget(raw: unknown, file: string, path: string, caBase: string, issues: ConfigIssue[], pems?: PemCache): Target | null {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    issues.push({ file, path, message: 'expected a target such as { id: web, kind: https, url: "https://…" }' });
+    issues.push({ file, path, message: `found ${found(raw)}, expected a target such as { id: web, kind: https, url: "https://…" }` });
     return null;
   }
   const kind = (raw as { kind?: unknown }).kind;
   if (!TARGET_KINDS.includes(kind as never)) {
-    issues.push({ file, path: joinPath(path, 'kind'), message: `expected one of ${TARGET_KINDS.join(', ')}; got ${JSON.stringify(kind)}` });
+    issues.push({ file, path: joinPath(path, 'kind'), message: `found ${found(kind)}, expected one of ${TARGET_KINDS.join(', ')}` });
     return null;
   }
-  const parsed = targetSchemas[kind as Target['kind']].safeParse(raw);
+  const parsed = targetSchemas[kind as Target['kind']].safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     issues.push(...fromZod(file, path, parsed.error));
     return null;
@@ -40,9 +50,9 @@ export function parseTarget(raw: unknown, file: string, path: string, caBase: st
   const t = parsed.data as Target & { ca?: string[] };
   if (t.kind === 'tls' && !helloKnown(t, file, path, issues)) return null;
   if ((t.kind === 'tls' || t.kind === 'https') && t.ca) {
-    const pems = t.ca.map((p, i) => readPem(resolve(caBase, p), file, joinPath(path, `ca[${i}]`), issues));
-    if (pems.some((p) => p === null)) return null;
-    t.ca = pems as string[];
+    const read = t.ca.map((p, i) => readPem(resolve(caBase, p), file, joinPath(path, `ca[${i}]`), issues, pems));
+    if (read.some((p) => p === null)) return null;
+    t.ca = read as string[];
   }
   return t;
 }
@@ -68,7 +78,7 @@ export function checkUniqueIds(targets: Target[], rawPaths: string[], file: stri
   const seen = new Map<string, number>();
   targets.forEach((t, i) => {
     const first = seen.get(t.id);
-    if (first !== undefined) issues.push({ file, path: joinPath(rawPaths[i], 'id'), message: `duplicate id "${t.id}" (also at ${rawPaths[first]})` });
+    if (first !== undefined) issues.push({ file, path: joinPath(rawPaths[i], 'id'), message: `found "${t.id}" again (first at ${rawPaths[first]}), expected a unique id: rename one` });
     else seen.set(t.id, i);
   });
 }

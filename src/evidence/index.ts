@@ -4,20 +4,27 @@
  * per file) and by day, the total capped at maxBytes by deleting the oldest.
  *
  * API:
- *   const ev = new EvidenceWriter({ dir, maxBytes, logger, now? });
+ *   const ev = new EvidenceWriter({ dir, maxBytes, logger, now?, onWriteError? });
  *   ev.write({ round, measurement, verdict })   // returns at once; the line is queued
- *   await ev.flush()                              // every queued line is on disk
+ *   await ev.flush()                              // every queued line is on disk (or, on a failing disk, given up for now)
  *   await ev.close()                              // flush, sync, close (SIGTERM)
  *
  * Lines are never torn: each is serialised whole before it is queued (JSON
  * escapes every newline), and whole lines go out in one write at a time to an
  * O_APPEND descriptor, from a single writer loop.
+ *
+ * A disk that fails (a folder it may not write, a full disk) costs little and is never
+ * silent: the lines of a failed attempt are lost and counted, the failure is logged (the
+ * first at once, then at most once a minute with what was lost meanwhile) and counted
+ * (`onWriteError`, blockwatch_evidence_write_errors_total), and the next attempt waits,
+ * 1 s doubling to a minute while lines queue (up to the queue's cap): no retry loop.
  */
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { Measurement, TargetVerdict } from '../model/index.js';
 import { dayOf, fileName, listFiles, prune } from './files.js';
+import { makeDir } from './folder.js';
 
 export { dayOf, fileName, listFiles } from './files.js';
 
@@ -55,7 +62,14 @@ export interface EvidenceOptions {
   fileBytes?: number;
   /** Queued bytes at most; beyond, new lines are dropped and counted. */
   maxQueueBytes?: number;
+  /** Called once per failed attempt to open or write a file (the daemon counts them). */
+  onWriteError?: () => void;
+  /** Back-off after a failed attempt: first and longest wait; default 1 s and 60 s. */
+  retry?: { firstMs: number; maxMs: number };
 }
+
+/** A failure is logged at once, then at most once in this long, with what was lost since. */
+const LOG_EVERY_MS = 60_000;
 
 /** Lines written together in one write, at most (bounded so a rotation is never far off). */
 const BATCH_BYTES = 256 * 1024;
@@ -78,9 +92,19 @@ export class EvidenceWriter {
   private pumping: Promise<void> | null = null;
   private closed = false;
   private file: { fh: FileHandle; name: string; day: string; index: number; size: number } | null = null;
+  private readonly onWriteError: () => void;
+  private readonly retry: { firstMs: number; maxMs: number };
+  /** Failed attempts in a row, the time the next may start, and the timer that starts it. */
+  private failures = 0;
+  private retryAt = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private lastLogAt = -Infinity;
+  private unlogged = { errors: 0, lines: 0 };
   /** Lines lost: queue full or a failed write. */
   dropped = 0;
   written = 0;
+  /** Failed attempts to open or write a file. */
+  errors = 0;
 
   constructor(o: EvidenceOptions) {
     this.dir = o.dir;
@@ -89,6 +113,8 @@ export class EvidenceWriter {
     this.maxQueueBytes = o.maxQueueBytes ?? 32 * 1024 * 1024;
     this.now = o.now ?? (() => new Date());
     this.logger = o.logger ?? pino({ enabled: false });
+    this.onWriteError = o.onWriteError ?? (() => undefined);
+    this.retry = o.retry ?? { firstMs: 1000, maxMs: 60_000 };
   }
 
   write(r: EvidenceRecord): void {
@@ -114,7 +140,13 @@ export class EvidenceWriter {
     }
     this.queue.push({ day: dayOf(this.now()), text, bytes });
     this.queuedBytes += bytes;
-    this.pumping ??= this.pump().finally(() => {
+    this.kick();
+  }
+
+  /** Starts the writer loop, unless it runs or waits for its next attempt. */
+  private kick(): void {
+    if (this.pumping || this.retryTimer) return;
+    this.pumping = this.pump().finally(() => {
       this.pumping = null;
     });
   }
@@ -126,6 +158,12 @@ export class EvidenceWriter {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.retryTimer) {
+      // The disk failed a moment ago: what waits for the next attempt is lost, and said so.
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      this.giveUp();
+    }
     await this.flush();
     const f = this.file;
     this.file = null;
@@ -137,12 +175,18 @@ export class EvidenceWriter {
 
   private async pump(): Promise<void> {
     while (this.queue.length > 0) {
+      const wait = this.retryAt - Date.now();
+      if (wait > 0) {
+        if (this.closed) this.giveUp();
+        else this.retryTimer = setTimeout(() => ((this.retryTimer = null), this.kick()), wait).unref();
+        return;
+      }
       const day = this.queue[0].day;
       const first = this.queue[0].bytes;
       try {
         await this.fileFor(day, first);
       } catch (err) {
-        // No file to write to: what is queued is lost (and counted) rather than retried in a spin.
+        // No file to write to: what is queued is lost (and counted) rather than retried at once.
         this.queuedBytes = 0;
         this.fail(err, this.queue.splice(0));
         continue;
@@ -164,7 +208,11 @@ export class EvidenceWriter {
         await writeAll(f.fh, Buffer.from(batch.map((p) => p.text).join('')));
         f.size += bytes;
         this.written += batch.length;
+        this.failures = 0;
       } catch (err) {
+        // The next attempt opens the file afresh.
+        this.file = null;
+        await f.fh.close().catch(() => undefined);
         this.fail(err, batch);
       }
     }
@@ -172,7 +220,28 @@ export class EvidenceWriter {
 
   private fail(err: unknown, lost: Pending[]): void {
     this.dropped += lost.length;
-    this.logger.error({ err, lines: lost.length, dir: this.dir }, 'evidence write failed: lines lost');
+    this.errors++;
+    this.onWriteError();
+    this.failures++;
+    const retryInMs = Math.min(this.retry.maxMs, this.retry.firstMs * 2 ** (this.failures - 1));
+    this.retryAt = Date.now() + retryInMs;
+    this.unlogged.errors++;
+    this.unlogged.lines += lost.length;
+    if (Date.now() - this.lastLogAt < LOG_EVERY_MS) return;
+    this.lastLogAt = Date.now();
+    const { errors, lines } = this.unlogged;
+    this.unlogged = { errors: 0, lines: 0 };
+    const code = (err as NodeJS.ErrnoException).code;
+    this.logger.error({ err, code, dir: this.dir, errors, lines, retryInMs }, 'evidence write failed: lines lost; the next attempt waits');
+  }
+
+  /** Drops what is queued (at shutdown, while the disk is failing), counted and said. */
+  private giveUp(): void {
+    const lost = this.queue.splice(0);
+    this.queuedBytes = 0;
+    if (lost.length === 0) return;
+    this.dropped += lost.length;
+    this.logger.error({ dir: this.dir, lines: lost.length }, 'evidence lines lost at shutdown: the evidence folder could not be written');
   }
 
   /** Makes the current file one that takes a line of `bytes` from `day`, rotating and pruning as needed. */
@@ -185,7 +254,7 @@ export class EvidenceWriter {
       index = f.index + 1;
     } else {
       // Continue today's last file after a restart, if it has room.
-      await mkdir(this.dir, { recursive: true });
+      await makeDir(this.dir);
       const today = (await listFiles(this.dir)).filter((x) => x.day === day);
       const last = today[today.length - 1];
       if (last) {

@@ -15,6 +15,7 @@
  *   m.alertSent(receiver, 'success' | 'failure')
  *   m.alertDropped(receiver, 'queue_full' | 'rejected')   // alerts_dropped_total: payloads given up
  *   m.configReload(ok)
+ *   m.evidenceWriteError()       // evidence_write_errors_total: a failed attempt to write the evidence log
  *   await m.render(); m.contentType
  *
  * Label values come only from configured ids, statuses, kinds, patterns and
@@ -91,6 +92,7 @@ export class Metrics {
   private readonly alertsDropped: Counter<string>;
   private readonly reloadSuccessful: Gauge<string>;
   private readonly roundsSkipped: Counter<string>;
+  private readonly evidenceWriteErrors: Counter<string>;
 
   /** What configure() last created, per metric, so a reload can remove what went away. */
   private series = emptySeries();
@@ -203,6 +205,12 @@ export class Metrics {
     this.roundsSkipped = new Counter({
       name: 'blockwatch_rounds_skipped_total',
       help: 'Rounds skipped because the previous round was still running.',
+      registers,
+    });
+    // Beyond the README's metric contract: evidence that cannot be written is never lost in silence.
+    this.evidenceWriteErrors = new Counter({
+      name: 'blockwatch_evidence_write_errors_total',
+      help: 'Failed attempts to write the evidence log (each loses the lines it carried; the log says why).',
       registers,
     });
     const buildInfo = new Gauge({
@@ -433,6 +441,11 @@ export class Metrics {
     if (!this.receivers.has(receiver)) return false;
     this.alertsDropped.inc({ receiver, reason });
     return true;
+  }
+
+  evidenceWriteError(): void {
+    this.changed();
+    this.evidenceWriteErrors.inc();
   }
 
   /** A failed reload sets 0 and keeps every series of the running config; a good one is configure(). */

@@ -79,6 +79,8 @@ export interface Config {
   vantages: Vantage[];
   control: { resolver: ResolverSpec };
   canaries: Canary[];
+  /** Why the config has no canaries (`canaries: []` with `canariesReason:`); absent otherwise. */
+  canariesReason?: string;
   tls: { extraCA: string[] };
   server: ServerConfig;
   alerts: AlertsConfig;

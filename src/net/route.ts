@@ -2,12 +2,15 @@
  * Route lookups: asks the host's own stack whether it can send towards an address,
  * without sending anything. connect(2) on a UDP socket only looks the route up, so
  * an interface that is down or a route that is gone shows here as network_unreachable
- * while a network that drops everything further on does not.
+ * while a network that drops everything further on does not. A route that goes out of an
+ * interface with no carrier is still handed back (marked linkdown): its link state is read
+ * too (net/link.ts), and no link is no route.
  */
 import { createSocket } from 'node:dgram';
 import { isIP } from 'node:net';
 import type { FailureString } from '../model/index.js';
 import { toRouteFailure } from './errors.js';
+import { egressInterface, linkDown } from './link.js';
 
 /** Any port: nothing is sent. 9 is the discard service (RFC 863). */
 const PORT = 9;
@@ -29,7 +32,13 @@ export function routeTo(ip: string, localAddress?: string): Promise<FailureStrin
       resolve(failure);
     };
     sock.on('error', (err) => finish(toRouteFailure(err)));
-    const connect = (): void => sock.connect(PORT, ip, (err?: Error) => finish(err ? toRouteFailure(err) : null));
+    const connect = (): void =>
+      sock.connect(PORT, ip, (err?: Error) => {
+        if (err) return finish(toRouteFailure(err));
+        void egressInterface(ip)
+          .then((dev) => (dev ? linkDown(dev) : false))
+          .then((down) => finish(down ? toRouteFailure(Object.assign(new Error(`no carrier on the route's interface`), { code: 'ENETDOWN' })) : null));
+      });
     if (localAddress) sock.bind({ address: localAddress, port: 0 }, connect);
     else connect();
   });

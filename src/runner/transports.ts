@@ -11,7 +11,7 @@ import { makeDatagramConnector } from '../net/datagram/index.js';
 import type { Connector, DatagramConnector, Resolver } from '../net/types.js';
 import { InlineExecutor, type Executor } from './executor.js';
 import { probeSetup, type ProbeSetup } from './jobs.js';
-import { WorkerPool } from './pool.js';
+import { WorkerPool, type PoolOptions } from './pool.js';
 
 export interface VantageTransport {
   vantage: Vantage;
@@ -46,7 +46,7 @@ export async function closeTransports(t: Transports): Promise<void> {
  * Transports for a config (or a worker's probe settings). With `workers` > 0 the network
  * work runs in that many probe workers; with 0 it runs in this thread.
  */
-export function makeTransports(config: Config | ProbeSetup, opts: { workers?: number } = {}): Transports {
+export function makeTransports(config: Config | ProbeSetup, opts: { workers?: number } & PoolOptions = {}): Transports {
   const setup = 'schedule' in config ? probeSetup(config) : config;
   const vantages = new Map<string, VantageTransport>();
   for (const vantage of setup.vantages) {
@@ -61,6 +61,6 @@ export function makeTransports(config: Config | ProbeSetup, opts: { workers?: nu
   const direct = makeConnector({});
   const control = makeResolver(setup.control.resolver, direct, setup.tls.extraCA, { replyWindowMs: setup.limits.dnsReplyWindowMs });
   const workers = opts.workers ?? ('schedule' in config ? workerCount(config) : 0);
-  const executor = workers > 0 ? new WorkerPool(setup, workers) : new InlineExecutor(setup, { vantages, control });
+  const executor = workers > 0 ? new WorkerPool(setup, workers, opts) : new InlineExecutor(setup, { vantages, control });
   return { vantages, control, executor };
 }

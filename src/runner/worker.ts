@@ -9,12 +9,17 @@ import { runJob } from './jobs.js';
 import { closeTransports, makeTransports } from './transports.js';
 
 export type ToWorker = { type: 'job'; id: number; job: Job } | { type: 'abort'; id: number } | { type: 'close' };
-export type FromWorker = { type: 'done'; id: number; value: unknown } | { type: 'fail'; id: number; error: { message: string; stack?: string } };
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'done'; id: number; value: unknown }
+  | { type: 'fail'; id: number; error: { message: string; stack?: string } };
 
 const setup = workerData as ProbeSetup;
 const transports = makeTransports(setup, { workers: 0 });
 const inflight = new Map<number, { ac: AbortController; done: Promise<void> }>();
 const port = parentPort!;
+// Set up: from here on a death is no failure to start (the pool's back-off tells them apart).
+port.postMessage({ type: 'ready' } satisfies FromWorker);
 
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'abort') {

@@ -1,5 +1,5 @@
 /** The command line's contract on loopback: check's report and exit codes, validate, usage errors. */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,27 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
       res({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     ),
   );
+}
+
+/**
+ * Runs the CLI with its stdout on a pipe whose reading end is closed at once, as
+ * `blockwatch … | head -1` leaves it once head has its line: every write fails with EPIPE.
+ */
+function runIntoClosedPipe(args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BLOCKWATCH_CONFIG: '' } });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      rej(new Error(`blockwatch ${args.join(' ')} did not end with its stdout closed: ${stderr}`));
+    }, 60_000);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      res({ code, signal, stderr });
+    });
+  });
 }
 
 const { ca, leaf } = testPki(['app.test']);
@@ -126,8 +147,8 @@ describe('blockwatch check', () => {
     writeFileSync(bad, 'probes: ./probes\nvantages: [ { id: lo, resolver: "dns://1.2.3.4" } ]\nschedule: { timeout: soon }\n');
     const r = await run(['check', '--config', bad]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${bad}: vantages[0].resolver:`);
-    expect(r.stderr).toContain(`${bad}: schedule.timeout:`);
+    expect(r.stderr).toContain(`${bad}:2: vantages[0].resolver:`);
+    expect(r.stderr).toContain(`${bad}:3: schedule.timeout:`);
     const u = await run(['check', '--config', config, '--app', 'nope']);
     expect(u.code).toBe(2);
     expect(u.stderr).toContain('--app nope: no such app');
@@ -151,11 +172,41 @@ describe('blockwatch validate', () => {
 
   it('reports every problem at once and exits 2', async () => {
     const bad = join(dir, 'worse.yaml');
-    writeFileSync(bad, 'probes: ./probes\nschedule: { cron: "soon", jitter: 1x }\nserver: { listen: "nowhere" }\nmystery: 1\n');
+    writeFileSync(bad, 'probes: ./probes\nvantages: [ { id: lo } ]\nschedule: { cron: "soon", jitter: 1x }\nserver: { listen: "nowhere" }\nmystery: 1\n');
     const r = await run(['validate', '--config', bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^4 problems found:/);
     for (const field of ['schedule.cron', 'schedule.jitter', 'server.listen', ': unknown key "mystery"']) expect(r.stderr).toContain(field);
+  });
+
+  it('refuses an empty file, naming it and what a config must say', async () => {
+    for (const text of ['', '# only a comment\n', '---\n']) {
+      const empty = join(dir, 'empty.yaml');
+      writeFileSync(empty, text);
+      const r = await run(['validate', '--config', empty]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(
+        `1 problem found:\n  ${empty}: found nothing (an empty file, only comments, or ---), expected a config that says what it watches from: ` +
+          'vantages: (where probes leave from, e.g. [ { id: direct } ]) and canaries: (targets that show a vantage is online), ' +
+          'or canaries: [] with canariesReason: "why none"; config/blockwatch.yaml is an example\n',
+      );
+    }
+  });
+
+  it('ends quietly, with its own exit code, when its reader has gone (| head -1)', { timeout: 180_000 }, async () => {
+    const bad = join(dir, 'bad-for-pipe.yaml');
+    writeFileSync(bad, 'probes: ./probes\nvantages: [ { id: lo } ]\nschedule: { timeout: soon }\n');
+    // Several runs: the write races the reader's close, which is what made 3 runs in 8 crash.
+    for (let i = 0; i < 3; i++) {
+      expect(await runIntoClosedPipe(['validate', '--config', config])).toEqual({ code: 0, signal: null, stderr: '' });
+      expect(await runIntoClosedPipe(['--help'])).toEqual({ code: 0, signal: null, stderr: '' });
+      expect(await runIntoClosedPipe(['--version'])).toEqual({ code: 0, signal: null, stderr: '' });
+    }
+    expect(await runIntoClosedPipe(['check', '--config', config, '--app', 'chat', '--format', 'json'])).toEqual({ code: 0, signal: null, stderr: '' });
+    const failing = await runIntoClosedPipe(['validate', '--config', bad]);
+    expect(failing.code).toBe(2);
+    expect(failing.stderr).toContain('schedule.timeout');
   });
 
   it('exits 2 on an unknown command or flag, and 0 for --version', async () => {

@@ -1,8 +1,8 @@
 /**
  * `blockwatch run` end to end on loopback: readiness, the contract metrics with
  * their values, the status API, an outage alerted as BlockwatchAppDown at every
- * vantage and resolved when it ends, a bad reload that keeps serving, and
- * SIGTERM with every evidence line whole.
+ * vantage and resolved when it ends, a bad reload that keeps serving, a reload
+ * that would drop every canary refused, and SIGTERM with every evidence line whole.
  */
 import { readdirSync, readFileSync, writeFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server } from 'node:https';
@@ -165,7 +165,36 @@ describe('blockwatch run', () => {
     await eventually(async () => resolved('BlockwatchAppDown', 'isp') && resolved('BlockwatchAppDown', 'abroad'), 20_000);
   });
 
+  it('refuses a reload of an emptied file, and of one that drops every canary, and probes on with the old canaries', async () => {
+    const refusals = () => daemon.logs.filter((l) => l.msg === 'reload failed; the previous configuration keeps running').map((l) => (l.errors as string[]).join('\n'));
+    const before = refusals().length;
+    // `: > live.yaml; kill -HUP PID`: what an editor or a deploy tool cut short leaves behind.
+    writeFileSync(configFile, '');
+    daemon.proc.kill('SIGHUP');
+    await eventually(async () => refusals().length > before, 10_000);
+    expect(refusals()[before]).toMatch(/blockwatch\.yaml: found nothing \(an empty file, only comments, or ---\), expected a config that says what it watches from/);
+    expect((await metrics()).get('blockwatch_config_last_reload_successful')).toBe(0);
+
+    writeFileSync(configFile, config.replace(/^canaries: .*\n/m, ''));
+    daemon.proc.kill('SIGHUP');
+    await eventually(async () => refusals().length > before + 1, 10_000);
+    expect(refusals()[before + 1]).toMatch(/the new configuration drops every canary \(the running one has 1\)/);
+    expect(daemon.logs.some((l) => l.msg === 'configuration reloaded')).toBe(false);
+
+    // Rounds go on with the old canaries: a vantage is still judged by them.
+    const reloadedAt = Date.now();
+    const report = await eventually(async () => {
+      const r = JSON.parse((await daemon.get('/api/v1/status')).text) as { finishedAt: string; vantages: Array<{ canaries: Array<{ id: string }> }> };
+      return Date.parse(r.finishedAt) > reloadedAt ? r : null;
+    }, 15_000);
+    expect(report.vantages.map((v) => v.canaries.map((c) => c.id))).toEqual([['canary'], ['canary']]);
+    expect((await metrics()).get('blockwatch_config_last_reload_successful')).toBe(0);
+  });
+
   it('keeps serving the old config after a bad reload, and takes a good one', async () => {
+    writeFileSync(configFile, config);
+    await fetch(`${daemon.url}/-/reload`, { method: 'POST' });
+    expect((await metrics()).get('blockwatch_config_last_reload_successful')).toBe(1);
     writeFileSync(configFile, config.replace('timeout: 2s', 'timeout: soon'));
     daemon.proc.kill('SIGHUP');
     await eventually(async () => (await metrics()).get('blockwatch_config_last_reload_successful') === 0, 10_000);

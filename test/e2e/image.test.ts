@@ -77,14 +77,21 @@ const envOf = (s: Stage): Record<string, string> => {
 };
 
 describe('Dockerfile', () => {
-  test('builds on a Node LTS slim image in two stages', () => {
+  test('builds and runs on the slim image of the Node LTS major the tests run on', () => {
     expect(stages).toHaveLength(2);
+    const tested = Number(process.versions.node.split('.')[0]);
+    const { engines } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
     for (const s of stages) {
       const m = /^node:(\d+)-bookworm-slim$/.exec(s.image);
       expect(m, s.image).not.toBeNull();
       expect(Number(m?.[1]) % 2, 'an even (LTS) Node major').toBe(0);
-      expect(Number(m?.[1])).toBeGreaterThanOrEqual(22);
+      expect(Number(m?.[1]), 'the Node major this suite runs on').toBe(tested);
+      expect(Number(m?.[1])).toBeGreaterThanOrEqual(Number(/(\d+)/.exec(engines.node)?.[1]));
     }
+  });
+
+  test('listens on every address inside the container, on the exposed port (a host install: loopback)', () => {
+    expect(envOf(runtime).BLOCKWATCH_LISTEN).toBe(`0.0.0.0:${one(runtime, 'EXPOSE')[0].args}`);
   });
 
   test('the build stage installs everything and compiles', () => {

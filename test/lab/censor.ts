@@ -22,6 +22,8 @@ export type CensorAction =
   | { do: 'deny-control'; destination: string }
   /** The client's own interface towards the censor goes down: the probe host loses that link. */
   | { do: 'link-down' }
+  /** The censor's end of the client's link goes down: the client's interface keeps its routes but loses its carrier (a modem switched off, a cable cut beyond the host). */
+  | { do: 'carrier-lost' }
   /** SNI-triggered freeze: CONNMARK the flow on its ClientHello, drop its server bytes past `afterBytes` (connbytes). */
   | { do: 'freeze'; sni: string; afterBytes: number }
   /** QUIC SNI filtering: UDP/443 of the address goes through the censor's QUIC relay, whose policy drops Initials naming `sni`. */
@@ -98,6 +100,7 @@ export const T = {
   routesWithdrawn: () => fwd(['-s', A.CLIENT_ISP, '-j', 'REJECT', '--reject-with', 'icmp-net-unreachable']),
   /** The client's interface to the censor is set down: its routes go with it, and nothing leaves that way. */
   linkDown: (): CensorAction => ({ do: 'link-down' }),
+  carrierLost: (): CensorAction => ({ do: 'carrier-lost' }),
 
   // The UDP era: calls, QUIC, freezes.
   /** UDP to the call relay vanishes. */

@@ -229,6 +229,10 @@ export class Lab {
         await nsMust(this.ns.client, 'ip', ['link', 'set', 'dev', 'cen0', on ? 'down' : 'up']);
         if (!on) await routeClientViaCensor(this.ns);
         return;
+      case 'carrier-lost':
+        // The other end of the veth: the client's cen0 stays up, with its routes, and no carrier.
+        await nsMust(this.ns.censor, 'ip', ['link', 'set', 'dev', 'cli0', on ? 'down' : 'up']);
+        return;
       case 'freeze': {
         const [mark, drop] = freezeRules(a);
         if (on) {

@@ -34,7 +34,7 @@ describe('walled-vantage scenarios', () => {
 
   it('never expect a verdict other than unknown from an offline vantage, nor an app alert there', () => {
     const offline = WALLED_SCENARIOS.filter((s) => s.expectVantage?.isp?.state === 'offline');
-    expect(offline.map((s) => `${s.name}:${s.expectVantage?.isp?.reason}`)).toEqual(['shutdown:shutdown', 'shutdown-routes:shutdown', 'link-down:link']);
+    expect(offline.map((s) => `${s.name}:${s.expectVantage?.isp?.reason}`)).toEqual(['shutdown:shutdown', 'shutdown-routes:shutdown', 'link-down:link', 'carrier-lost:link']);
     for (const s of offline) {
       expect(s.expect.isp.app, s.name).toBe('unknown');
       for (const [status] of Object.values(s.expect.isp.targets)) expect(status, s.name).toBe('unknown');

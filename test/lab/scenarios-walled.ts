@@ -1,7 +1,7 @@
 /**
  * Lab scenarios for walled vantages, shutdowns and link loss: a destination allowlist
  * (only the domestic canary, the ISP resolver and a domestic app answer), a full shutdown,
- * a shutdown by withdrawn routes, and a probe host whose own link goes down. Each states
+ * a shutdown by withdrawn routes, and a probe host whose own link goes down or loses its carrier. Each states
  * the vantage state blockwatch must report besides the verdicts; all run exclusive, as
  * each touches every app.
  */
@@ -48,6 +48,7 @@ const ALLOWLIST_WHY =
 const shutdownTargets: CatalogueTarget[] = [web('shutdown.lab'), { id: 'dc', kind: 'tcp', host: addr(208), port: 443 }];
 const routesTargets: CatalogueTarget[] = [web('noroute.lab'), { id: 'dc', kind: 'tcp', host: addr(210), port: 443 }];
 const linkTargets: CatalogueTarget[] = [web('linkdown.lab'), { id: 'dc', kind: 'tcp', host: addr(212), port: 443 }];
+const carrierTargets: CatalogueTarget[] = [web('nocarrier.lab'), { id: 'dc', kind: 'tcp', host: addr(214), port: 443 }];
 
 export const WALLED_SCENARIOS: Scenario[] = [
   {
@@ -115,5 +116,15 @@ export const WALLED_SCENARIOS: Scenario[] = [
     censor: [T.linkDown()], exclusive: true,
     expectVantage: { isp: { state: 'offline', reason: 'link' }, abroad: { state: 'online' } },
     expect: { isp: allUnknown(linkTargets), abroad: allOk(linkTargets) },
+  },
+  {
+    name: 'carrier-lost',
+    description: "The probe host's link loses its carrier: the far end of the client's interface goes down, the interface and its routes stay.",
+    why: "Linux still hands back the routes of an interface with no carrier (marked linkdown); its link state shows nothing can leave: offline, reason link, not shutdown",
+    hosts: { 'nocarrier.lab': addr(213) },
+    targets: carrierTargets,
+    censor: [T.carrierLost()], exclusive: true,
+    expectVantage: { isp: { state: 'offline', reason: 'link' }, abroad: { state: 'online' } },
+    expect: { isp: allUnknown(carrierTargets), abroad: allOk(carrierTargets) },
   },
 ];

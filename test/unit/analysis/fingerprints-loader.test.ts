@@ -55,7 +55,7 @@ describe('loadFingerprints', () => {
       [http, '[5]'],
     ]);
     expect(errors[0].message).toMatch(/IPv4.*IPv6/);
-    expect(errors[3].message).toMatch(/duplicate name "ok": already used by \[0\]/);
+    expect(errors[3].message).toBe('found "ok" again (first at [0]), expected a unique name: rename one');
     expect(db.dns.map((f) => f.name)).toEqual(['ok']);
     expect(db.http.map((f) => f.name)).toEqual(['good']);
     expect(db.http[0].pattern).toBe('451');
@@ -64,7 +64,7 @@ describe('loadFingerprints', () => {
   it('reports a file that is not a list, and YAML that does not parse', () => {
     const dir = folder({ 'dns.yaml': 'name: x\n', 'http.yaml': '- [unclosed\n' });
     const { errors } = loadFingerprints(dir);
-    expect(errors[0]).toEqual({ file: join(dir, 'dns.yaml'), path: '', message: 'expected a list of fingerprints' });
+    expect(errors[0]).toEqual({ file: join(dir, 'dns.yaml'), line: 1, path: '', message: 'found a mapping, expected a list of fingerprints (- { name: …, pattern: …, source: … })' });
     expect(errors[1].file).toBe(join(dir, 'http.yaml'));
     expect(errors[1].message).toMatch(/not valid YAML/);
   });

@@ -67,19 +67,19 @@ describe('canary scopes in the config', () => {
   - { id: a, kind: https, url: "https://a2.example/" }
 `),
     ).toEqual([
-      'canaries[0].scope: expected foreign or domestic, got "local"; domestic means a service inside the country of the vantages it applies to ' +
+      'canaries[0].scope: found the text "local", expected foreign or domestic; domestic means a service inside the country of the vantages it applies to ' +
         '(it stays reachable under destination allowlisting); leave it out for foreign',
-      'canaries[1].vantages[1]: no vantage "tele2" in this file; configured: mts, beeline, abroad',
-      'canaries[2].vantages: list at least one vantage id, or leave vantages out',
-      'canaries[3].vantageLabels: give at least one label, e.g. { country: RU }, or leave vantageLabels out to apply to every vantage',
-      'canaries[4].url: expected an https:// URL',
-      'canaries[5]: unknown key "colour": remove it or check its spelling',
+      'canaries[1].vantages[1]: found "tele2", expected a vantage of this file: mts, beeline, abroad',
+      'canaries[2].vantages: found an empty list: list at least one vantage id, or leave vantages out',
+      'canaries[3].vantageLabels: found an empty mapping: give at least one label, e.g. { country: RU }, or leave vantageLabels out to apply to every vantage',
+      'canaries[4].url: found the text "http://e.example/", expected an https:// URL',
+      'canaries[5].colour: unknown key "colour": remove it or check its spelling',
     ]);
   });
 
   it('reports a duplicate canary id with where the first one is', () => {
     expect(issues(`canaries:\n  - { id: a, kind: tls, host: a.example, port: 443 }\n  - { id: a, kind: tls, host: b.example, port: 443, scope: domestic }\n`)).toEqual([
-      'canaries[1].id: duplicate id "a" (also at canaries[0])',
+      'canaries[1].id: found "a" again (first at canaries[0]), expected a unique id: rename one',
     ]);
   });
 

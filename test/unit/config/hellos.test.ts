@@ -33,8 +33,8 @@ describe('hello profile files', () => {
   it('say which JA3 and JA4 to write when a file states none or another', () => {
     const issues = issuesOf(edit('ja4: t13d1516h2_8daaf6152771_e5627efa2ab1\n', 'ja4: t13d1516h2_000000000000_000000000000\n').replace(/ja3: .*\n/, ''));
     expect(issues).toEqual([
-      { file: expect.any(String), path: 'ja3', message: 'missing: the JA3 this profile sends (of the order listed): write ja3: 07ea0565b243f05bdd96c34cc7d46a55' },
-      { file: expect.any(String), path: 'ja4', message: '"t13d1516h2_000000000000_000000000000" is not the JA4 this profile sends: write ja4: t13d1516h2_8daaf6152771_e5627efa2ab1' },
+      { file: expect.any(String), line: expect.any(Number), path: 'ja3', message: 'missing: the JA3 this profile sends (of the order listed): write ja3: 07ea0565b243f05bdd96c34cc7d46a55' },
+      { file: expect.any(String), line: expect.any(Number), path: 'ja4', message: '"t13d1516h2_000000000000_000000000000" is not the JA4 this profile sends: write ja4: t13d1516h2_8daaf6152771_e5627efa2ab1' },
     ]);
   });
 

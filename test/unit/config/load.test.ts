@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readConfig, loadConfig } from '../../../src/config/load.js';
 import { ConfigError, formatIssue } from '../../../src/config/issues.js';
+import { reloadRefusals } from '../../../src/config/reload.js';
 import { makeCA } from '../../support/pki.js';
 
 const APP = `id: chat
@@ -14,12 +15,15 @@ targets:
   - { id: dns, kind: dns, host: chat.test }
 `;
 
+/** Said at the end of a config that names neither vantages nor canaries: every config must say what it watches from. */
+const NO_CANARIES = 'canaries: []\ncanariesReason: "a unit test: nothing is probed"\n';
+
 /** A folder with a config file and a probes/ folder holding the given catalogues. */
 function fixture(config: string, catalogues: Record<string, string> = { chat: APP }): string {
   const dir = mkdtempSync(join(tmpdir(), 'bw-config-'));
   mkdirSync(join(dir, 'probes'));
   for (const [name, text] of Object.entries(catalogues)) writeFileSync(join(dir, 'probes', `${name}.yaml`), text);
-  writeFileSync(join(dir, 'blockwatch.yaml'), config);
+  writeFileSync(join(dir, 'blockwatch.yaml'), config.startsWith('probes:') && !/^(vantages|canaries):/m.test(config) ? config + NO_CANARIES : config);
   return join(dir, 'blockwatch.yaml');
 }
 
@@ -35,7 +39,7 @@ describe('config loading', () => {
     expect(config.vantages).toEqual([{ id: 'direct', resolver: { type: 'system' }, labels: {}, control: false }]);
     expect(config.schedule).toEqual({ cron: '* * * * *', jitterMs: 10_000, concurrency: 64, timeoutMs: 10_000, trials: 1, trialSpacingMs: 2000 });
     expect(config.alerts.confirm).toEqual({ attempts: 2, spacingMs: 3000 });
-    expect(config.server).toMatchObject({ host: '0.0.0.0', port: 9464, enableReload: false });
+    expect(config.server).toMatchObject({ host: '127.0.0.1', port: 9464, enableReload: false });
     expect(config.limits).toEqual({ bodyBytes: 64_000, dnsReplyWindowMs: 300, stallMs: 5_000, residualWaitMs: 0 });
   });
 
@@ -69,7 +73,7 @@ evidence: { dir: ./ev, maxBytes: 64MiB }
 
   it('names an unknown key and its path', () => {
     expect(issuesOf('probes: ./probes\nschedule: { cronn: "* * * * *" }\n')).toEqual([
-      { file: 'blockwatch.yaml', path: 'schedule', message: 'unknown key "cronn": remove it or check its spelling' },
+      { file: 'blockwatch.yaml', line: 2, path: 'schedule.cronn', message: 'unknown key "cronn": remove it or check its spelling' },
     ]);
   });
 
@@ -98,35 +102,52 @@ vantages:
 
   it('names a duplicate vantage id', () => {
     const issues = issuesOf('probes: ./probes\nvantages: [ { id: a }, { id: a } ]\n');
-    expect(issues).toEqual([{ file: 'blockwatch.yaml', path: 'vantages[1].id', message: 'duplicate id "a"' }]);
+    expect(issues).toEqual([{ file: 'blockwatch.yaml', line: 2, path: 'vantages[1].id', message: 'found "a" again, expected a unique id: rename one' }]);
   });
 
   it('names an app that has no catalogue, listing the known ones', () => {
     const [i] = issuesOf('probes: ./probes\napps: [chat, telegam]\n');
-    expect(i).toEqual({ file: 'blockwatch.yaml', path: 'apps[1]', message: 'no catalogue "telegam" in the probes folder; known: chat' });
+    expect(i).toEqual({ file: 'blockwatch.yaml', line: 2, path: 'apps[1]', message: 'found "telegam", expected an app of the probes folder: chat' });
   });
 
   it('names a missing probes folder', () => {
     const [i] = issuesOf('probes: ./nowhere\n');
     expect(i.path).toBe('probes');
-    expect(i.message).toContain('does not exist');
+    expect(i.message).toMatch(/^found no folder .*nowhere: write the path/);
   });
 
-  it('reports YAML syntax errors with the line', () => {
-    const [i] = issuesOf('probes: ./probes\nschedule: { cron: "* * * * *"\n');
-    expect(i.path).toMatch(/^line \d+$/);
-    expect(i.message).toContain('not valid YAML');
+  it('reports YAML syntax errors on the line of the mistake', () => {
+    const [i] = issuesOf('probes: ./probes\nschedule: { cron: "* * * * *"\nvantages: [ { id: a } ]\n');
+    expect(i).toMatchObject({ line: 2, path: '' });
+    expect(i.message).toMatch(/^not valid YAML: the "\{" opened on this line is never closed/);
   });
 
   it('names a missing secret environment variable without revealing anything', () => {
     const [i] = issuesOf('probes: ./probes\nserver: { auth: { bearerToken: { env: BW_TOKEN } } }\n');
-    expect(i).toEqual({ file: 'blockwatch.yaml', path: 'server.auth.bearerToken', message: 'environment variable BW_TOKEN is not set' });
+    expect(i).toEqual({
+      file: 'blockwatch.yaml',
+      line: 2,
+      path: 'server.auth.bearerToken',
+      message: 'found no environment variable BW_TOKEN: set it, or read the secret from a file with { file: PATH }',
+    });
   });
 
   it('reads a bearer token from the environment', () => {
     const config = loadConfig(fixture('probes: ./probes\nserver: { listen: "127.0.0.1:0", auth: { bearerToken: { env: BW_TOKEN } } }\n'), { BW_TOKEN: 's3cret' });
     expect(config.server.auth).toEqual({ type: 'bearer', token: 's3cret' });
     expect(config.server.port).toBe(0);
+  });
+
+  it('listens on loopback unless the config or $BLOCKWATCH_LISTEN says otherwise; the config wins', () => {
+    const listen = (yaml: string, env: NodeJS.ProcessEnv) => {
+      const { host, port } = loadConfig(fixture(`probes: ./probes\n${yaml}`), env).server;
+      return `${host}:${port}`;
+    };
+    expect(listen('', {})).toBe('127.0.0.1:9464');
+    expect(listen('', { BLOCKWATCH_LISTEN: '0.0.0.0:9464' })).toBe('0.0.0.0:9464');
+    expect(listen('server: { listen: "192.0.2.7:9100" }\n', { BLOCKWATCH_LISTEN: '0.0.0.0:9464' })).toBe('192.0.2.7:9100');
+    const [i] = issuesOf('probes: ./probes\n', undefined, { BLOCKWATCH_LISTEN: 'everywhere' });
+    expect(i).toMatchObject({ path: 'server.listen', message: expect.stringMatching(/^found BLOCKWATCH_LISTEN="everywhere" in the environment/) });
   });
 
   it('names a bad listen address and a bad receiver URL', () => {
@@ -153,8 +174,8 @@ vantages:
     }
     expect(caught).toBeInstanceOf(ConfigError);
     const lines = (caught as ConfigError).issues.map(formatIssue);
-    expect(lines.some((l) => l.startsWith(`${file}: vantages[0].id:`))).toBe(true);
-    expect(lines.some((l) => l.startsWith(`${file}: schedule.concurrency:`))).toBe(true);
+    expect(lines).toContain(`${file}:2: vantages[0].id: found the text "Bad Id", expected an id of lower-case letters, digits, "-" and "_"`);
+    expect(lines).toContain(`${file}:3: schedule.concurrency: found the number 0, expected at least 1`);
   });
 });
 
@@ -201,8 +222,8 @@ targets:
       ['chat.yaml', 'targets[2].kind'],
       ['chat.yaml', 'targets[3].transfer.bytes'],
     ]);
-    expect(issues[0].message).toBe('expected an https:// URL');
-    expect(issues[2].message).toBe('expected one of dns, tcp, tls, https, udp, quic, mtproto; got "ftp"');
+    expect(issues[0].message).toBe('found the text "http://web.chat.test/", expected an https:// URL');
+    expect(issues[2].message).toBe('found the text "ftp", expected one of dns, tcp, tls, https, udp, quic, mtproto');
     expect(issues[3].message).toContain('at least 100KB');
   });
 
@@ -289,7 +310,101 @@ describe('the fingerprint database', () => {
 
   it('names a configured folder that does not exist', () => {
     expect(issuesOf('probes: ./probes\nfingerprints: { dirs: [./nowhere] }\n')).toEqual([
-      { file: 'blockwatch.yaml', path: 'fingerprints.dirs[0]', message: expect.stringMatching(/folder .*nowhere does not exist/) },
+      { file: 'blockwatch.yaml', line: 2, path: 'fingerprints.dirs[0]', message: expect.stringMatching(/^found no folder .*nowhere: write the path/) },
     ]);
+  });
+});
+
+describe('a config says what it watches from', () => {
+  const WANTS = /expected a config that says what it watches from: vantages: .* and canaries: .*, or canaries: \[\] with canariesReason: "why none"/;
+
+  it('is an error when the file is empty, only comments, or only ---, naming the file and what it must say', () => {
+    for (const text of ['', '# cut here\n# nothing else\n', '---\n', '---\n...\n']) {
+      const issues = issuesOf(text);
+      expect(issues).toHaveLength(1);
+      expect(issues[0]).toMatchObject({ file: 'blockwatch.yaml', path: '' });
+      expect(issues[0].message).toMatch(/^found nothing \(an empty file, only comments, or ---\), /);
+      expect(issues[0].message).toMatch(WANTS);
+    }
+  });
+
+  it('is an error when the file names neither vantages nor canaries (a file cut short after probes: or schedule:)', () => {
+    const file = fixture('vantages: [ { id: a } ]\n');
+    writeFileSync(file, 'probes: ./probes\nschedule: { cron: "* * * * *" }\n');
+    const { config, issues } = readConfig(file, {});
+    expect(config).toBeNull();
+    expect(issues).toHaveLength(1);
+    expect(issues[0].message).toMatch(/^found neither vantages: nor canaries:, /);
+    expect(issues[0].message).toMatch(WANTS);
+  });
+
+  it('takes canaries: [] only with a reason, and a reason only without canaries', () => {
+    expect(issuesOf('probes: ./probes\nvantages: [ { id: a } ]\ncanaries: []\n')).toEqual([
+      {
+        file: 'blockwatch.yaml',
+        line: 3,
+        path: 'canaries',
+        message: 'found an empty list, expected canaries, or canariesReason: "why none" beside it: without canaries an offline vantage reads as every app down',
+      },
+    ]);
+    const config = loadConfig(fixture('probes: ./probes\nvantages: [ { id: a } ]\ncanaries: []\ncanariesReason: "the lab has no uplink to check"\n'), {});
+    expect([config.canaries, config.canariesReason]).toEqual([[], 'the lab has no uplink to check']);
+    expect(issuesOf('probes: ./probes\ncanaries: [ { id: c, kind: tls, host: c.example } ]\ncanariesReason: "none"\n').map((i) => `${i.line} ${i.path}: ${i.message}`)).toEqual([
+      '3 canariesReason: found a reason for having no canaries beside 1: remove canariesReason',
+    ]);
+    expect(issuesOf('probes: ./probes\nvantages: [ { id: a } ]\ncanaries: []\ncanariesReason: "  "\n').map((i) => i.path)).toEqual(['canariesReason']);
+  });
+
+  it('is an error when it leaves nothing to probe', () => {
+    expect(issuesOf('probes: ./probes\nvantages: [ { id: a } ]\napps: []\n').map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'apps: found an empty list, expected at least one app id: leave apps out to probe every catalogue',
+    ]);
+    const [i] = issuesOf('probes: ./probes\nvantages: [ { id: a } ]\n', {});
+    expect(i).toMatchObject({ path: 'probes', message: expect.stringMatching(/^found no catalogue to probe in \S+\/probes, expected probes\/<id>\.yaml files/) });
+  });
+});
+
+describe('durations and sizes that cannot work', () => {
+  const problem = (yaml: string) => issuesOf(`probes: ./probes\nvantages: [ { id: a } ]\n${yaml}`).map((i) => `${i.path}: ${i.message}`);
+
+  it('rejects a probe timeout of 0s, a negative one and one too short for a handshake, with the fix', () => {
+    expect(problem('schedule: { timeout: 0s }\n')).toEqual([
+      'schedule.timeout: found "0s", expected at least 100ms: a probe needs time to resolve, connect and finish a handshake; less fails every probe and reads as an offline vantage (default 10s)',
+    ]);
+    expect(problem('schedule: { timeout: -5s }\n')).toEqual(['schedule.timeout: found "-5s", expected a positive duration: write it like 500ms, 10s, 5m or 4h']);
+    expect(problem('schedule: { timeout: 20ms }\n')).toHaveLength(1);
+    expect(loadConfig(fixture('probes: ./probes\nvantages: [ { id: a } ]\nschedule: { timeout: 100ms }\n'), {}).schedule.timeoutMs).toBe(100);
+  });
+
+  it('rejects a stall, receiver timeout, repeat, resend and page refresh too short to work; 0s still turns the refresh off', () => {
+    expect(
+      problem(
+        'limits: { stall: 10ms }\nalerts: { repeat: 0s, resend: 200ms, receivers: [ { name: a, type: webhook, url: "http://127.0.0.1:1/", timeout: 0s } ] }\nserver: { page: { refresh: 500ms } }\n',
+      ).map((l) => l.split(':')[0]),
+    ).toEqual(['server.page.refresh', 'alerts.repeat', 'alerts.resend', 'alerts.receivers[0].timeout', 'limits.stall']);
+    expect(loadConfig(fixture('probes: ./probes\nvantages: [ { id: a } ]\nserver: { page: { refresh: 0s } }\n'), {}).server.page?.refreshMs).toBe(0);
+  });
+
+  it('rejects an evidence cap and a body cap too small to use', () => {
+    expect(problem('evidence: { dir: ./ev, maxBytes: 100KB }\nlimits: { bodyBytes: 10 }\n')).toEqual([
+      'evidence.maxBytes: found "100KB", expected at least 1MB: the evidence log keeps eight files of maxBytes/8; less than 1MB rotates on almost every line (default 256MB)',
+      'limits.bodyBytes: found "10", expected at least 1KB: blockpages are told from the first bytes of a body (default 64KB)',
+    ]);
+  });
+});
+
+describe('what a reload may not do', () => {
+  const withCanary = 'probes: ./probes\nvantages: [ { id: a } ]\ncanaries: [ { id: c, kind: tls, host: c.example } ]\n';
+
+  it('drop every canary, unless the new config says canaries: [] with a reason', () => {
+    const running = loadConfig(fixture(withCanary), {});
+    const without = loadConfig(fixture('probes: ./probes\nvantages: [ { id: a } ]\n'), {});
+    expect(reloadRefusals(running, without)).toEqual([
+      `${without.file}: the new configuration drops every canary (the running one has 1): without canaries an offline vantage reads as every app down; ` +
+        'put the canaries back, or write canaries: [] with canariesReason: "why" to run without them',
+    ]);
+    const said = loadConfig(fixture('probes: ./probes\nvantages: [ { id: a } ]\ncanaries: []\ncanariesReason: "moving the host"\n'), {});
+    expect(reloadRefusals(running, said)).toEqual([]);
+    expect(reloadRefusals(without, running)).toEqual([]);
   });
 });

@@ -32,7 +32,7 @@ describe('mtproto targets', () => {
     expect(issues({ transport: 'full' }).map((i) => i.path)).toEqual(['targets[0].transport']);
     for (const dc of [0, 6, -6, 10000, 10006, 2.5]) expect(issues({ dc }).map((i) => i.path), String(dc)).toEqual(['targets[0].dc']);
     expect(issues({ dc: 7 })[0].message).toMatch(/1 to 5.*media.*test/);
-    expect(issues({ sni: 'x.test' }).map((i) => i.path)).toEqual(['targets[0]']);
+    expect(issues({ sni: 'x.test' }).map((i) => i.path)).toEqual(['targets[0].sni']);
     expect(issues({ port: 70000 }).map((i) => i.path)).toEqual(['targets[0].port']);
   });
 });

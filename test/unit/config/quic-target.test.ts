@@ -31,7 +31,7 @@ describe('quic targets', () => {
     expect(paths({ alpn: ['x'.repeat(256)] })).toEqual(['targets[0].alpn[0]']);
     // 128 characters, 256 bytes.
     expect(paths({ alpn: ['é'.repeat(128)] })).toEqual(['targets[0].alpn[0]']);
-    expect(paths({ url: 'https://a.test/' })).toEqual(['targets[0]']);
+    expect(paths({ url: 'https://a.test/' })).toEqual(['targets[0].url']);
     expect(paths({ port: 0 })).toEqual(['targets[0].port']);
   });
 });

@@ -34,7 +34,7 @@ describe('udp target', () => {
       port: 3478,
     });
     expect(parseTarget({ id: 's', kind: 'udp', host: 'h', port: 3479, sni: 'x' }, 'app.yaml', 'targets[1]', '.', issues)).toBeNull();
-    expect(issues.map((i) => i.path)).toEqual(['targets[1]']);
+    expect(issues.map((i) => i.path)).toEqual(['targets[1].sni']);
     expect(targetInput(udp('2001:db8::1', 3478))).toBe('[2001:db8::1]:3478');
     expect(PHASES_OF_KIND.udp).toEqual(['dns', 'ttfb', 'total']);
   });

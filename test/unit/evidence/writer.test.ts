@@ -1,5 +1,5 @@
-/** The evidence log: lines, rotation by size and day, the cap, never a torn line. */
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+/** The evidence log: lines, rotation by size and day, the cap, never a torn line; a disk that fails costs little and is said. */
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -138,5 +138,62 @@ describe('EvidenceWriter', () => {
     w.write(record('late'));
     expect(w.dropped).toBe(1);
     expect(readdirSync(d)).toEqual([]);
+  });
+});
+
+/** CPU time (user + system, every thread) this process has used, in seconds, as the kernel counts it (proc(5): utime, stime). */
+function cpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 of the line; the slice starts at field 3.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+describe('EvidenceWriter on a folder it cannot write', () => {
+  it('on /proc/evidence: counts and logs the loss, idles (CPU time over a window), and closes at once', async () => {
+    const logged: Array<Record<string, unknown>> = [];
+    const log = pino({ level: 'error' }, { write: (l: string) => void logged.push(JSON.parse(l) as Record<string, unknown>) });
+    let errors = 0;
+    const w = new EvidenceWriter({ dir: '/proc/evidence', maxBytes: 1 << 20, logger: log, onWriteError: () => errors++ });
+    w.write(record('r0'));
+    await w.flush();
+    // Node's own recursive mkdir never settles here and spins a thread at a full core.
+    const before = cpuSeconds();
+    const until = Date.now() + 3000;
+    for (let i = 1; Date.now() < until; i++) {
+      w.write(record(`r${i}`));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const used = cpuSeconds() - before;
+    expect(used).toBeLessThan(1);
+    // One attempt, then a second after its back-off (1 s, then 2 s): the rest waits.
+    expect(errors).toBeGreaterThanOrEqual(1);
+    expect(errors).toBeLessThanOrEqual(3);
+    expect(w.errors).toBe(errors);
+    // The first failure is logged at once, with the code; the next only a minute later.
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ msg: 'evidence write failed: lines lost; the next attempt waits', code: 'ENOENT', dir: '/proc/evidence', errors: 1, lines: 1 });
+    await w.close();
+    expect(w.written).toBe(0);
+    expect(w.dropped).toBeGreaterThan(40);
+  });
+
+  it('under a regular file: ENOTDIR, retried after its back-off, and written once the folder can be made', async () => {
+    const d = dir();
+    writeFileSync(join(d, 'blocker'), 'not a folder');
+    let errors = 0;
+    const w = new EvidenceWriter({ dir: join(d, 'blocker', 'evidence'), maxBytes: 1 << 20, logger, onWriteError: () => errors++, retry: { firstMs: 200, maxMs: 400 } });
+    w.write(record('lost'));
+    await w.flush();
+    expect([errors, w.dropped]).toEqual([1, 1]);
+    // Fixed while the writer waits: the next attempt, after the back-off, writes.
+    rmSync(join(d, 'blocker'));
+    w.write(record('kept'));
+    await new Promise((r) => setTimeout(r, 600));
+    await w.flush();
+    await w.close();
+    expect(errors).toBe(1);
+    const [file] = readdirSync(join(d, 'blocker', 'evidence'));
+    expect(lines(join(d, 'blocker', 'evidence'), file).map((l) => JSON.parse(l).round)).toEqual(['kept']);
   });
 });

@@ -236,6 +236,7 @@ describe('Metrics', () => {
       blockwatch_alerts_dropped_total: 'counter',
       blockwatch_config_last_reload_successful: 'gauge',
       blockwatch_rounds_skipped_total: 'counter',
+      blockwatch_evidence_write_errors_total: 'counter',
       blockwatch_build_info: 'gauge',
     });
   });

@@ -23,7 +23,7 @@ describe('a control resolver that cannot be reached', () => {
       controlDnsPort: silent.port,
       timeout: '1500ms',
       targets: '  - { id: gone, kind: dns, host: gone.test, queryTypes: [A] }',
-      extra: 'canaries: []\n',
+      extra: 'canaries: []\ncanariesReason: "a loopback test: no uplink to check"\n',
     });
     const transports = makeTransports(config);
     try {
@@ -38,7 +38,7 @@ describe('a control resolver that cannot be reached', () => {
   });
 
   it('says the resolver was reachable when it answered', async () => {
-    const config = loopbackConfig({ dnsPort: lying.port, targets: '  - { id: gone, kind: dns, host: gone.test, queryTypes: [A] }', extra: 'canaries: []\n' });
+    const config = loopbackConfig({ dnsPort: lying.port, targets: '  - { id: gone, kind: dns, host: gone.test, queryTypes: [A] }', extra: 'canaries: []\ncanariesReason: "a loopback test: no uplink to check"\n' });
     const transports = makeTransports(config);
     try {
       const r = await runRound(config, transports);

@@ -1,12 +1,12 @@
-// Probe workers: jobs run in worker threads give what the same jobs give in this thread; aborts, a dying worker, closing.
+// Probe workers: jobs run in worker threads give what the same jobs give in this thread; aborts, a dying worker, one that fails on start, closing.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/model/index.js';
-import { probeSetup } from '../../../src/runner/jobs.js';
-import { WorkerPool } from '../../../src/runner/pool.js';
+import { probeSetup, type ProbeSetup } from '../../../src/runner/jobs.js';
+import { WorkerPool, type WorkerExit } from '../../../src/runner/pool.js';
 import { runRound } from '../../../src/runner/round.js';
 import { closeTransports, makeTransports } from '../../../src/runner/transports.js';
 import { acceptSilently, closedPort, type Listener } from '../../support/tcp-servers.js';
@@ -85,6 +85,34 @@ describe('probe workers', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it('restart a worker that fails on start after a wait that doubles, never in a loop, and fail the jobs meanwhile with its error', async () => {
+    // Settings the worker cannot set itself up from: it throws before it takes a job, every time.
+    const broken = { ...probeSetup(config), vantages: null } as unknown as ProbeSetup;
+    const exits: WorkerExit[] = [];
+    let started = 0;
+    const count = (): void => void started++;
+    process.on('worker', count);
+    const pool = new WorkerPool(broken, 1, { onWorkerExit: (e) => exits.push(e) });
+    try {
+      const job = pool.run({ kind: 'control_dns', hostname: 'app.test' }, new AbortController().signal);
+      await expect(job).rejects.toThrow(/vantages|iterable/);
+      await new Promise((r) => setTimeout(r, 3200));
+      // Started at 0, then 0.5, 1.5 and 3.5 s: a loop would have started hundreds by now.
+      expect(started).toBeGreaterThanOrEqual(2);
+      expect(started).toBeLessThanOrEqual(4);
+      expect(exits.every((e) => e.failedOnStart)).toBe(true);
+      expect(exits.map((e) => e.restartInMs)).toEqual([500, 1000, 2000].slice(0, exits.length));
+      // A job that comes while none runs waits for the next start, and fails with what killed it.
+      await expect(pool.run({ kind: 'control_dns', hostname: 'app.test' }, new AbortController().signal)).rejects.toThrow(/vantages|iterable/);
+    } finally {
+      await pool.close();
+      process.off('worker', count);
+    }
+    const after = started;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(started).toBe(after);
   });
 
   it('refuse new jobs once closed', async () => {

@@ -41,7 +41,7 @@ async function verdict(residualWait: string) {
     dnsPort: dns.port,
     ca: pki.ca.cert,
     targets: `  - { id: api, kind: tls, host: 127.0.0.1, port: ${server.port}, sni: blocked.test }`,
-    extra: `canaries: []\nlimits: { residualWait: ${residualWait} }\n`,
+    extra: `canaries: []\ncanariesReason: "a loopback test: no uplink to check"\nlimits: { residualWait: ${residualWait} }\n`,
   });
   const transports = makeTransports(config);
   try {

@@ -62,7 +62,7 @@ describe('trials in a round, on loopback', () => {
       controlDnsPort: truthful.port,
       targets: '  - { id: flaky, kind: dns, host: flaky.test, queryTypes: [A] }',
       schedule: 'trials: 3, trialSpacing: 20ms',
-      extra: 'canaries: []\n',
+      extra: 'canaries: []\ncanariesReason: "a loopback test: no uplink to check"\n',
     });
     const transports = makeTransports(config);
     const trialVerdicts: string[] = [];
@@ -84,7 +84,7 @@ describe('trials in a round, on loopback', () => {
       controlDnsPort: truthful.port,
       targets,
       schedule: 'concurrency: 3',
-      extra: 'canaries: []\nalerts: { confirm: { attempts: 2, spacing: 10ms } }\nlimits: { dnsReplyWindow: 10ms }\n',
+      extra: 'canaries: []\ncanariesReason: "a loopback test: no uplink to check"\nalerts: { confirm: { attempts: 2, spacing: 10ms } }\nlimits: { dnsReplyWindow: 10ms }\n',
     });
     const transports = makeTransports(config);
     try {
