@@ -3,7 +3,6 @@
  * probes, so a round uses every core while the coordinator keeps the schedule, the
  * controls, analysis and the outputs. Jobs go to the worker with the fewest in flight.
  */
-import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -22,7 +21,7 @@ interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
   worker: Slot;
-  detach: () => void;
+  parent: AbortSignal;
 }
 
 interface Slot {
@@ -35,6 +34,8 @@ export class WorkerPool implements Executor {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
+  /** Jobs in flight by the signal that aborts them: one listener per signal (for its life), not one per job. */
+  private readonly byParent = new WeakMap<AbortSignal, Set<number>>();
 
   constructor(
     private readonly setup: ProbeSetup,
@@ -73,7 +74,7 @@ export class WorkerPool implements Executor {
 
   private settle(id: number, p: Pending): void {
     this.pending.delete(id);
-    p.detach();
+    this.byParent.get(p.parent)?.delete(id);
     p.worker.inflight--;
     if (p.worker.inflight === 0) p.worker.worker.unref();
   }
@@ -83,15 +84,27 @@ export class WorkerPool implements Executor {
     const slot = this.slots.reduce((a, b) => (b.inflight < a.inflight ? b : a));
     const id = this.nextId++;
     return new Promise<JobResult[J['kind']]>((resolve, reject) => {
-      const onAbort = (): void => slot.worker.postMessage({ type: 'abort', id } satisfies ToWorker);
-      // Every job in flight listens on the round's signal: hundreds is its normal state.
-      setMaxListeners(0, parent);
-      if (parent.aborted) onAbort();
-      else parent.addEventListener('abort', onAbort, { once: true });
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, worker: slot, detach: () => parent.removeEventListener('abort', onAbort) });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, worker: slot, parent });
       if (slot.inflight++ === 0) slot.worker.ref();
       slot.worker.postMessage({ type: 'job', id, job } satisfies ToWorker);
+      if (parent.aborted) return slot.worker.postMessage({ type: 'abort', id } satisfies ToWorker);
+      let ids = this.byParent.get(parent);
+      if (!ids) {
+        const mine = new Set<number>();
+        ids = mine;
+        this.byParent.set(parent, mine);
+        parent.addEventListener('abort', () => this.abortAll(parent), { once: true });
+      }
+      ids.add(id);
     });
+  }
+
+  /** The parent aborted: every job under it is told, each in its worker. */
+  private abortAll(parent: AbortSignal): void {
+    for (const id of this.byParent.get(parent) ?? []) {
+      const p = this.pending.get(id);
+      if (p) p.worker.worker.postMessage({ type: 'abort', id } satisfies ToWorker);
+    }
   }
 
   async close(): Promise<void> {
