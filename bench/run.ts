@@ -14,6 +14,8 @@ import { makeCA } from '../test/support/pki.js';
 import { accuracy } from './accuracy.js';
 import { alertLatency } from './alert-latency.js';
 import { compare } from './compare.js';
+import { daemonBench } from './daemon.js';
+import { parts } from './parts.js';
 import { wholeCheck } from './whole-check.js';
 import { renderBench } from './metrics-render.js';
 import { startBlackbox, startProber, startTarget, type Child } from './processes.js';
@@ -22,7 +24,7 @@ import { scale } from './scale.js';
 import { soak, writeSoak } from './soak.js';
 import { PROFILES, type Profile } from './profiles.js';
 
-const SECTIONS = ['check', 'compare', 'accuracy', 'scale', 'metrics', 'alerts', 'soak'] as const;
+const SECTIONS = ['check', 'daemon', 'parts', 'compare', 'accuracy', 'scale', 'metrics', 'alerts', 'soak'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values, positionals } = parseArgs({
@@ -63,6 +65,23 @@ try {
     results.sections.check = await wholeCheck(blackbox, dir, { ...profile.check, url: `https://127.0.0.1:${target.port}/`, ca: ca.cert, caFile: ca.certFile, log });
     await target.stop();
     await blackbox.stop();
+  }
+  if (only.has('daemon')) {
+    const blackbox = await startBlackbox(dir, ca.certFile);
+    children.push(blackbox);
+    const target = await startTarget(leaf.certFile, leaf.keyFile);
+    children.push(target);
+    log(`daemon: blockwatch run, warm, over ${profile.daemon.n} HTTPS targets at concurrency ${profile.daemon.concurrency}, ${profile.daemon.pairs} rounds each paired with blackbox_exporter`);
+    results.sections.daemon = await daemonBench(blackbox, dir, { ...profile.daemon, url: `https://127.0.0.1:${target.port}/`, ca: ca.cert, caFile: ca.certFile, log });
+    await target.stop();
+    await blackbox.stop();
+  }
+  if (only.has('parts')) {
+    const target = await startTarget(leaf.certFile, leaf.keyFile);
+    children.push(target);
+    log(`parts: a handshake and a GET, ${profile.parts.blocks} blocks of ${profile.parts.n} each way`);
+    results.sections.parts = await parts({ ...profile.parts, port: target.port, ca: ca.cert, log });
+    await target.stop();
   }
   if (only.has('compare') || only.has('accuracy')) {
     const prober = await startProber();

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Leaf } from '../test/support/pki.js';
 import { freePort, httpGet, startTarget, waitHttp } from './processes.js';
 import { cpuSeconds, peakRss, rss } from './proc.js';
+import { metricSum } from './daemon.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js');
 
@@ -33,6 +34,8 @@ export interface ScaleResult {
   /** V8 heap in use and memory outside it (buffers, TLS), from the daemon's own process metrics at the end. */
   heapUsedBytes: number;
   externalBytes: number;
+  /** Where the resident set goes at the end: V8's heap as reserved and per space in use, and memory outside it (buffers, TLS). */
+  memory: { heapTotalBytes: number; spacesUsedBytes: Record<string, number> };
   /** Probes whose verdict was not ok over the whole run (loopback targets should all be ok). */
   notOk: number;
 }
@@ -73,13 +76,11 @@ export function writeScaleConfig(dir: string, o: { targets: number; apps: number
   return config;
 }
 
-/** Sum of every sample of a metric family in Prometheus text. */
-function sum(text: string, name: string, filter = ''): number {
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if ((line.startsWith(`${name}{`) || line.startsWith(`${name} `)) && line.includes(filter)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
+/** nodejs_heap_space_size_used_bytes by space. */
+function heapSpaces(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^nodejs_heap_space_size_used_bytes\{space="([^"]+)"\} (\S+)$/gm)) out[m[1]] = Number(m[2]);
+  return out;
 }
 
 export async function scale(
@@ -110,7 +111,7 @@ export async function scale(
     // At least observeSeconds, and until `rounds` whole rounds have run since the start.
     const until = t0 + o.observeSeconds * 1000;
     const cap = t0 + (o.rounds + 2) * o.intervalSeconds * 1000 + o.observeSeconds * 1000;
-    const roundsDone = async () => Math.floor(sum((await httpGet(`${base}/metrics`, 30_000)).body, 'blockwatch_probes_total') / o.targets);
+    const roundsDone = async () => Math.floor(metricSum((await httpGet(`${base}/metrics`, 30_000)).body, 'blockwatch_probes_total') / o.targets);
     while (performance.now() < cap && (performance.now() < until || (await roundsDone()) < o.rounds)) {
       await new Promise((r) => setTimeout(r, 5_000));
       o.log?.(`  ${((performance.now() - t0) / 1000).toFixed(0)} s: RSS ${(rss(pid) / 1e6).toFixed(0)} MB, peak ${(peakRss(pid) / 1e6).toFixed(0)} MB`);
@@ -118,7 +119,7 @@ export async function scale(
     const cpu = cpuSeconds(pid) - cpu0;
     const observed = (performance.now() - t0) / 1000;
     const last = (await httpGet(`${base}/metrics`, 30_000)).body;
-    const probes = sum(last, 'blockwatch_probes_total') - sum(m0, 'blockwatch_probes_total');
+    const probes = metricSum(last, 'blockwatch_probes_total') - metricSum(m0, 'blockwatch_probes_total');
     const result: ScaleResult = {
       targets: o.targets,
       apps: o.apps,
@@ -130,11 +131,12 @@ export async function scale(
       cpuFraction: cpu / observed,
       cpuPerProbe: probes > 0 ? cpu / probes : NaN,
       probes,
-      rounds: Math.floor(sum(last, 'blockwatch_probes_total') / o.targets),
-      roundsSkipped: sum(last, 'blockwatch_rounds_skipped_total'),
-      heapUsedBytes: sum(last, 'nodejs_heap_size_used_bytes'),
-      externalBytes: sum(last, 'nodejs_external_memory_bytes'),
-      notOk: sum(last, 'blockwatch_probes_total') - sum(last, 'blockwatch_probes_total', 'status="ok"'),
+      rounds: Math.floor(metricSum(last, 'blockwatch_probes_total') / o.targets),
+      roundsSkipped: metricSum(last, 'blockwatch_rounds_skipped_total'),
+      heapUsedBytes: metricSum(last, 'nodejs_heap_size_used_bytes'),
+      memory: { heapTotalBytes: metricSum(last, 'nodejs_heap_size_total_bytes'), spacesUsedBytes: heapSpaces(last) },
+      externalBytes: metricSum(last, 'nodejs_external_memory_bytes'),
+      notOk: metricSum(last, 'blockwatch_probes_total') - metricSum(last, 'blockwatch_probes_total', 'status="ok"'),
     };
     o.log?.(`  ${probes} probes in ${observed.toFixed(0)} s, CPU ${(result.cpuFraction * 100).toFixed(1)}% of a core, peak RSS ${(result.peakRssBytes / 1e6).toFixed(0)} MB (heap ${(result.heapUsedBytes / 1e6).toFixed(0)} MB, external ${(result.externalBytes / 1e6).toFixed(0)} MB), not ok ${result.notOk}`);
     return result;
