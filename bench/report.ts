@@ -22,6 +22,8 @@ export interface Machine {
   kernel: string;
   node: string;
   blockwatch: string;
+  /** The commit measured, and whether the work tree had changes on top of it. */
+  commit: string;
   blackboxExporter: string;
 }
 
@@ -53,6 +55,15 @@ function blackboxVersion(): string {
   }
 }
 
+function gitCommit(): string {
+  try {
+    const git = (args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return `${git(['rev-parse', '--short', 'HEAD'])}${git(['status', '--porcelain', '--untracked-files=no']) ? ' (with local changes)' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
 export function machine(): Machine {
   return {
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -61,6 +72,7 @@ export function machine(): Machine {
     kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
     node: process.version,
     blockwatch: VERSION,
+    commit: gitCommit(),
     blackboxExporter: blackboxVersion(),
   };
 }
@@ -76,7 +88,7 @@ export function markdown(r: BenchResults): string {
     '# blockwatch benchmark results',
     '',
     `Profile \`${r.profile}\`, ${r.startedAt} – ${r.finishedAt ?? ''}.`,
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}; Node ${m.node}; blockwatch ${m.blockwatch}; blackbox_exporter ${m.blackboxExporter}.`,
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}; Node ${m.node}; blockwatch ${m.blockwatch} (commit ${m.commit ?? 'unknown'}); blackbox_exporter ${m.blackboxExporter}.`,
     '',
   ];
   const w = r.sections.check;
