@@ -46,8 +46,8 @@ async function readCapped(body: Body, cap: number): Promise<Buffer> {
 export class DohResolver implements Resolver {
   readonly address: string;
   private readonly url: URL;
-  /** Made on the first query: undici is loaded only by a process that asks a DoH server. */
-  private agent: Promise<Agent> | undefined;
+  /** undici is loaded only by a process that has a DoH resolver, from the moment it is made. */
+  private readonly agent: Promise<Agent>;
   /** Aborts connections still being opened when the resolver is closed. */
   private readonly closing = new AbortController();
 
@@ -58,11 +58,8 @@ export class DohResolver implements Resolver {
   ) {
     this.address = url;
     this.url = new URL(url);
-  }
-
-  private pool(): Promise<Agent> {
-    this.agent ??= import('undici').then(({ Agent }) => this.makeAgent(Agent));
-    return this.agent;
+    // Started now, not at the first query: loading a module is no part of a query's deadline.
+    this.agent = import('undici').then(({ Agent }) => this.makeAgent(Agent));
   }
 
   private makeAgent(Agent: typeof import('undici').Agent): Agent {
@@ -117,7 +114,7 @@ export class DohResolver implements Resolver {
     try {
       // The pool may be busy connecting to a server that never finishes its handshake: the
       // query's own deadline ends the wait whatever undici does with the queued request.
-      const pending = this.pool().then((agent) => agent.request({
+      const pending = this.agent.then((agent) => agent.request({
         origin: this.url.origin,
         path: this.url.pathname + this.url.search,
         method: 'POST',
@@ -156,6 +153,6 @@ export class DohResolver implements Resolver {
   /** Drops the pooled connections and any still opening (on reload or shutdown): queries in flight end as interrupted. */
   close(): Promise<void> {
     this.closing.abort(new Error('resolver closed'));
-    return this.agent ? this.agent.then((a) => a.destroy()) : Promise.resolve();
+    return this.agent.then((a) => a.destroy());
   }
 }
