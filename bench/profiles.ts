@@ -29,7 +29,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     name: 'full',
     sections: ['check', 'daemon', 'parts', 'compare', 'accuracy', 'scale', 'metrics', 'alerts'],
     check: { n: 2000, concurrency: 50, repetitions: 5 },
-    daemon: { n: 2000, concurrency: 50, pairs: 5, intervalSeconds: 20 },
+    daemon: { n: 2000, concurrency: 50, pairs: 5, intervalSeconds: 30 },
     parts: { n: 300, concurrency: 10, blocks: 7 },
     compare: { n: 2000, concurrency: 50, repetitions: 5 },
     accuracy: {
@@ -48,7 +48,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     name: 'quick',
     sections: ['check', 'daemon', 'parts', 'compare', 'accuracy', 'scale', 'metrics'],
     check: { n: 2000, concurrency: 50, repetitions: 3 },
-    daemon: { n: 2000, concurrency: 50, pairs: 3, intervalSeconds: 20 },
+    daemon: { n: 2000, concurrency: 50, pairs: 3, intervalSeconds: 30 },
     parts: { n: 300, concurrency: 10, blocks: 5 },
     compare: { n: 1000, concurrency: 50, repetitions: 3 },
     accuracy: {

@@ -8,9 +8,8 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'nod
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Leaf } from '../test/support/pki.js';
-import { freePort, httpGet, startTarget, waitHttp } from './processes.js';
+import { freePort, httpGet, startTarget, stopper, waitHttp } from './processes.js';
 import { cpuSeconds, peakRss, rss } from './proc.js';
-import { metricSum } from './daemon.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js');
 
@@ -43,6 +42,29 @@ export interface ScaleResult {
 /** Extra node flags for the daemon, for profiling: BENCH_DAEMON_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/p". */
 const nodeFlags = (): string[] => (process.env.BENCH_DAEMON_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
+/** Sum of every sample of a metric family in Prometheus text (optionally only lines holding `filter`). */
+export function metricSum(text: string, name: string, filter = ''): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if ((line.startsWith(`${name}{`) || line.startsWith(`${name} `)) && line.includes(filter)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}
+
+/** A daemon's config: the catalogues in `probes`, a round every intervalSeconds, one local vantage trusting `caFile`, the listener on loopback. */
+export function daemonYaml(o: { probes: string; intervalSeconds: number; concurrency: number; caFile: string; listen: number; workers?: number }): string {
+  return [
+    `probes: ${o.probes}`,
+    // Six fields, seconds first: a round every intervalSeconds (spread over half of it when the targets outnumber the concurrency).
+    `schedule: { cron: "*/${o.intervalSeconds} * * * * *", jitter: 0s, concurrency: ${o.concurrency}, timeout: 10s${o.workers === undefined ? '' : `, workers: ${o.workers}`} }`,
+    'vantages: [{ id: local }]',
+    'control: { resolver: system }',
+    `tls: { extraCA: ${o.caFile} }`,
+    `server: { listen: "127.0.0.1:${o.listen}" }`,
+    '',
+  ].join('\n');
+}
+
 /** Writes catalogues and a config for `targets` loopback targets over `apps` catalogues. */
 export function writeScaleConfig(dir: string, o: { targets: number; apps: number; concurrency: number; port: number; listen: number; caFile: string; intervalSeconds: number; workers?: number }): string {
   const probes = join(dir, 'scale-probes');
@@ -60,19 +82,7 @@ export function writeScaleConfig(dir: string, o: { targets: number; apps: number
     writeFileSync(join(probes, `bench${a}.yaml`), `${lines.join('\n')}\n`);
   }
   const config = join(dir, 'scale.yaml');
-  writeFileSync(
-    config,
-    [
-      `probes: ${probes}`,
-      // Six fields, seconds first: a round every intervalSeconds.
-      `schedule: { cron: "*/${o.intervalSeconds} * * * * *", jitter: 0s, concurrency: ${o.concurrency}, timeout: 10s${o.workers === undefined ? '' : `, workers: ${o.workers}`} }`,
-      'vantages: [{ id: local }]',
-      'control: { resolver: system }',
-      `tls: { extraCA: ${o.caFile} }`,
-      `server: { listen: "127.0.0.1:${o.listen}" }`,
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(config, daemonYaml({ ...o, probes }));
   return config;
 }
 
@@ -141,15 +151,8 @@ export async function scale(
     o.log?.(`  ${probes} probes in ${observed.toFixed(0)} s, CPU ${(result.cpuFraction * 100).toFixed(1)}% of a core, peak RSS ${(result.peakRssBytes / 1e6).toFixed(0)} MB (heap ${(result.heapUsedBytes / 1e6).toFixed(0)} MB, external ${(result.externalBytes / 1e6).toFixed(0)} MB), not ok ${result.notOk}`);
     return result;
   } finally {
-    await new Promise<void>((res) => {
-      if (daemon.exitCode !== null) return res();
-      const timer = setTimeout(() => daemon.kill('SIGKILL'), 8000);
-      daemon.once('exit', () => {
-        clearTimeout(timer);
-        res();
-      });
-      daemon.kill('SIGTERM');
-    });
+    // The daemon drains for up to 3 s on SIGTERM: it gets 8 before SIGKILL.
+    await stopper(daemon, 8000)();
     await target.stop();
   }
 }
