@@ -20,11 +20,12 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-function stopper(proc: ChildProcess): () => Promise<void> {
+/** Stops a child: SIGTERM, then SIGKILL if it has not exited within 3 s (or `graceMs`). */
+export function stopper(proc: ChildProcess, graceMs = 3000): () => Promise<void> {
   return () =>
     new Promise((res) => {
       if (proc.exitCode !== null || proc.signalCode !== null) return res();
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
+      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
       proc.once('exit', () => {
         clearTimeout(timer);
         res();

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import type { AccuracyResult } from './accuracy.js';
 import type { AlertResult } from './alert-latency.js';
 import type { CompareResult } from './compare.js';
+import type { DaemonPair, DaemonResult } from './daemon.js';
+import type { PartsResult } from './parts.js';
 import type { WholeCheckResult } from './whole-check.js';
 import type { MetricsResult } from './metrics-render.js';
 import { BLACKBOX_BIN } from './processes.js';
@@ -20,6 +22,8 @@ export interface Machine {
   kernel: string;
   node: string;
   blockwatch: string;
+  /** The commit measured, and whether the work tree had changes on top of it. */
+  commit: string;
   blackboxExporter: string;
 }
 
@@ -31,6 +35,8 @@ export interface BenchResults {
   machine: Machine;
   sections: {
     check?: WholeCheckResult;
+    daemon?: DaemonResult;
+    parts?: PartsResult;
     compare?: CompareResult;
     accuracy?: AccuracyResult;
     scale?: ScaleResult;
@@ -49,6 +55,15 @@ function blackboxVersion(): string {
   }
 }
 
+function gitCommit(): string {
+  try {
+    const git = (args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return `${git(['rev-parse', '--short', 'HEAD'])}${git(['status', '--porcelain', '--untracked-files=no']) ? ' (with local changes)' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
 export function machine(): Machine {
   return {
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -57,6 +72,7 @@ export function machine(): Machine {
     kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
     node: process.version,
     blockwatch: VERSION,
+    commit: gitCommit(),
     blackboxExporter: blackboxVersion(),
   };
 }
@@ -72,7 +88,7 @@ export function markdown(r: BenchResults): string {
     '# blockwatch benchmark results',
     '',
     `Profile \`${r.profile}\`, ${r.startedAt} – ${r.finishedAt ?? ''}.`,
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}; Node ${m.node}; blockwatch ${m.blockwatch}; blackbox_exporter ${m.blackboxExporter}.`,
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}; Node ${m.node}; blockwatch ${m.blockwatch} (commit ${m.commit ?? 'unknown'}); blackbox_exporter ${m.blackboxExporter}.`,
     '',
   ];
   const w = r.sections.check;
@@ -86,10 +102,39 @@ export function markdown(r: BenchResults): string {
       '',
       '| figure | blockwatch check | without start-up | blackbox_exporter | ratio (whole) | ratio (without start-up) | target | |',
       '|---|---|---|---|---|---|---|---|',
-      `| CPU per probe | ${ms(med((p) => p.blockwatch.cpuPerProbe))} | ${ms(med((p) => p.blockwatchNoStartup.cpuPerProbe))} | ${ms(med((p) => p.blackbox.cpuPerProbe))} | ${x(w.ratios.cpuPerProbe)} | ${x(w.ratios.cpuPerProbeNoStartup)} | ≤ 0.80× | ${verdict(w.ratios.cpuPerProbe <= 0.8)} |`,
-      `| probes per second | ${med((p) => p.blockwatch.probesPerSecond).toFixed(0)} | ${med((p) => p.blockwatchNoStartup.probesPerSecond).toFixed(0)} | ${med((p) => p.blackbox.probesPerSecond).toFixed(0)} | ${x(w.ratios.probesPerSecond)} | ${x(w.ratios.probesPerSecondNoStartup)} | ≥ 1.20× | ${verdict(w.ratios.probesPerSecond >= 1.2)} |`,
+      `| CPU per probe | ${ms(med((p) => p.blockwatch.cpuPerProbe))} | ${ms(med((p) => p.blockwatchNoStartup.cpuPerProbe))} | ${ms(med((p) => p.blackbox.cpuPerProbe))} | ${x(w.ratios.cpuPerProbe)} | ${x(w.ratios.cpuPerProbeNoStartup)} | ≤ 1.00× | ${verdict(w.ratios.cpuPerProbe <= 1)} |`,
+      `| probes per second | ${med((p) => p.blockwatch.probesPerSecond).toFixed(0)} | ${med((p) => p.blockwatchNoStartup.probesPerSecond).toFixed(0)} | ${med((p) => p.blackbox.probesPerSecond).toFixed(0)} | ${x(w.ratios.probesPerSecond)} | ${x(w.ratios.probesPerSecondNoStartup)} | ≥ 1.00× | ${verdict(w.ratios.probesPerSecond >= 1)} |`,
       `| peak RSS | ${MB(Math.max(...w.pairs.map((p) => p.blockwatch.peakRssBytes)))} | | | | | — | |`,
       `| successful probes | ${med((p) => p.blockwatch.ok)}/${w.n} | | ${med((p) => p.blackbox.ok)}/${w.n} | | | | |`,
+      '',
+    );
+  }
+  const d = r.sections.daemon;
+  if (d) {
+    const med = (f: (p: DaemonPair) => number) => median(d.pairs.map(f));
+    out.push(
+      `## The daemon, warm, against blackbox_exporter (N = ${d.n} HTTPS targets every ${d.intervalSeconds} s, concurrency ${d.concurrency}, ${d.pairs.length} rounds, medians)`,
+      '',
+      "Each pair: the CPU of the whole `blockwatch run` process from the end of one round to the end of the next (its /metrics polled once a second), then blackbox_exporter's CPU for the same N probes in the gap before the next round.",
+      '',
+      '| figure | blockwatch run | blackbox_exporter | ratio | target | |',
+      '|---|---|---|---|---|---|',
+      `| CPU per probe | ${ms(med((p) => p.blockwatch.cpuPerProbe))} | ${ms(med((p) => p.blackbox.cpuPerProbe))} | ${x(d.ratio)} | ≤ 0.80× | ${verdict(d.ratio <= 0.8)} |`,
+      `| peak RSS | ${MB(d.peakRssBytes)} | | | | |`,
+      `| probes not ok (all targets are up) | ${d.notOk} | | | 0 | |`,
+      '',
+    );
+  }
+  const pt = r.sections.parts;
+  if (pt) {
+    const f = (v: number) => `${v.toFixed(3)} ms`;
+    out.push(
+      `## The parts of a probe (CPU of the prober's process per operation, ${pt.blocks} blocks of ${pt.n} at concurrency ${pt.concurrency}, medians)`,
+      '',
+      '| operation | as Node does it by default / with an undici Client | as blockwatch does it | saved |',
+      '|---|---|---|---|',
+      `| TLS handshake with chain and name validation | ${f(pt.ms.handshake_node_default)} | ${f(pt.ms.handshake_blockwatch)} | ${f(pt.ms.handshake_node_default - pt.ms.handshake_blockwatch)} |`,
+      `| handshake, then GET and a 1 KiB body | ${f(pt.ms.get_undici_client)} | ${f(pt.ms.get_blockwatch)} | ${f(pt.ms.get_undici_client - pt.ms.get_blockwatch)} |`,
       '',
     );
   }
@@ -143,7 +188,8 @@ export function markdown(r: BenchResults): string {
       '| figure | value | target | |',
       '|---|---|---|---|',
       `| peak RSS (VmHWM) | ${MB(s.peakRssBytes)} | < 150 MB | ${verdict(s.peakRssBytes < 150e6)} |`,
-      `| RSS at the end | ${MB(s.endRssBytes)} (V8 heap used ${MB(s.heapUsedBytes)}, external ${MB(s.externalBytes)}) | | |`,
+      `| RSS at the end | ${MB(s.endRssBytes)} (V8 heap used ${MB(s.heapUsedBytes)} of ${MB(s.memory?.heapTotalBytes ?? NaN)} reserved, external ${MB(s.externalBytes)}) | | |`,
+      `| V8 heap in use by space at the end | ${Object.entries(s.memory?.spacesUsedBytes ?? {}).map(([k, v]) => `${k} ${MB(v)}`).join(', ')} | | |`,
       `| CPU, steady state | ${(s.cpuFraction * 100).toFixed(1)}% of one core over ${s.observedSeconds.toFixed(0)} s | | |`,
       `| CPU per probe | ${ms(s.cpuPerProbe)} | | |`,
       `| probes done / rounds | ${s.probes} / ${s.rounds} | | |`,

@@ -4,7 +4,8 @@
  * `-- --quick` for a short run, `-- --only compare,accuracy` to pick sections,
  * `-- --out DIR` to write elsewhere, `-- --loss-minutes M` for a longer run under loss.
  * `-- soak` (or `--only soak`) runs only the soak, `--soak-minutes M` long, and writes
- * bench/results/soak.{json,md}; it is in no profile's default sections.
+ * bench/results/soak.{json,md}; it is in no profile's default sections. `-- --workers N` runs the
+ * check and scale sections with N probe workers instead of the default for this machine.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,8 @@ import { makeCA } from '../test/support/pki.js';
 import { accuracy } from './accuracy.js';
 import { alertLatency } from './alert-latency.js';
 import { compare } from './compare.js';
+import { daemonBench } from './daemon.js';
+import { parts } from './parts.js';
 import { wholeCheck } from './whole-check.js';
 import { renderBench } from './metrics-render.js';
 import { startBlackbox, startProber, startTarget, type Child } from './processes.js';
@@ -22,7 +25,7 @@ import { scale } from './scale.js';
 import { soak, writeSoak } from './soak.js';
 import { PROFILES, type Profile } from './profiles.js';
 
-const SECTIONS = ['check', 'compare', 'accuracy', 'scale', 'metrics', 'alerts', 'soak'] as const;
+const SECTIONS = ['check', 'daemon', 'parts', 'compare', 'accuracy', 'scale', 'metrics', 'alerts', 'soak'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values, positionals } = parseArgs({
@@ -34,6 +37,8 @@ const { values, positionals } = parseArgs({
     out: { type: 'string' },
     'loss-minutes': { type: 'string' },
     'soak-minutes': { type: 'string' },
+    /** Probe workers for the check and scale sections (default: the daemon's own default on this machine). */
+    workers: { type: 'string' },
   },
 });
 const profile: Profile = PROFILES[values.smoke ? 'smoke' : values.quick ? 'quick' : 'full'];
@@ -42,6 +47,7 @@ const only = new Set<Section>(picked.length ? picked : profile.sections);
 for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`unknown section ${s}; expected ${SECTIONS.join(', ')}`);
 if (values['loss-minutes']) profile.alerts.lossMinutes = Number(values['loss-minutes']);
 if (values['soak-minutes']) profile.soak.minutes = Number(values['soak-minutes']);
+const workers = values.workers === undefined ? {} : { workers: Number(values.workers) };
 const outDir = values.out ?? join(process.cwd(), 'bench', 'results');
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -60,9 +66,26 @@ try {
     const target = await startTarget(leaf.certFile, leaf.keyFile);
     children.push(target);
     log(`check: the whole blockwatch check over ${profile.check.n} HTTPS targets at concurrency ${profile.check.concurrency}, ${profile.check.repetitions} pairs`);
-    results.sections.check = await wholeCheck(blackbox, dir, { ...profile.check, url: `https://127.0.0.1:${target.port}/`, ca: ca.cert, caFile: ca.certFile, log });
+    results.sections.check = await wholeCheck(blackbox, dir, { ...profile.check, ...workers, url: `https://127.0.0.1:${target.port}/`, ca: ca.cert, caFile: ca.certFile, log });
     await target.stop();
     await blackbox.stop();
+  }
+  if (only.has('daemon')) {
+    const blackbox = await startBlackbox(dir, ca.certFile);
+    children.push(blackbox);
+    const target = await startTarget(leaf.certFile, leaf.keyFile);
+    children.push(target);
+    log(`daemon: blockwatch run, warm, over ${profile.daemon.n} HTTPS targets at concurrency ${profile.daemon.concurrency}, ${profile.daemon.pairs} rounds each paired with blackbox_exporter`);
+    results.sections.daemon = await daemonBench(blackbox, dir, { ...profile.daemon, url: `https://127.0.0.1:${target.port}/`, ca: ca.cert, caFile: ca.certFile, log });
+    await target.stop();
+    await blackbox.stop();
+  }
+  if (only.has('parts')) {
+    const target = await startTarget(leaf.certFile, leaf.keyFile);
+    children.push(target);
+    log(`parts: a handshake and a GET, ${profile.parts.blocks} blocks of ${profile.parts.n} each way`);
+    results.sections.parts = await parts({ ...profile.parts, port: target.port, ca: ca.cert, log });
+    await target.stop();
   }
   if (only.has('compare') || only.has('accuracy')) {
     const prober = await startProber();
@@ -92,7 +115,7 @@ try {
   }
   if (only.has('scale')) {
     log(`scale: blockwatch run with ${profile.scale.targets} targets`);
-    results.sections.scale = await scale(dir, leaf, ca.certFile, { ...profile.scale, log });
+    results.sections.scale = await scale(dir, leaf, ca.certFile, { ...profile.scale, ...workers, log });
   }
   if (only.has('alerts')) {
     log(`alerts: ${profile.alerts.trials} trials in the lab`);

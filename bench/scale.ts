@@ -8,7 +8,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'nod
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Leaf } from '../test/support/pki.js';
-import { freePort, httpGet, startTarget, waitHttp } from './processes.js';
+import { freePort, httpGet, startTarget, stopper, waitHttp } from './processes.js';
 import { cpuSeconds, peakRss, rss } from './proc.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js');
@@ -33,12 +33,37 @@ export interface ScaleResult {
   /** V8 heap in use and memory outside it (buffers, TLS), from the daemon's own process metrics at the end. */
   heapUsedBytes: number;
   externalBytes: number;
+  /** Where the resident set goes at the end: V8's heap as reserved and per space in use, and memory outside it (buffers, TLS). */
+  memory: { heapTotalBytes: number; spacesUsedBytes: Record<string, number> };
   /** Probes whose verdict was not ok over the whole run (loopback targets should all be ok). */
   notOk: number;
 }
 
 /** Extra node flags for the daemon, for profiling: BENCH_DAEMON_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/p". */
 const nodeFlags = (): string[] => (process.env.BENCH_DAEMON_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
+/** Sum of every sample of a metric family in Prometheus text (optionally only lines holding `filter`). */
+export function metricSum(text: string, name: string, filter = ''): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if ((line.startsWith(`${name}{`) || line.startsWith(`${name} `)) && line.includes(filter)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}
+
+/** A daemon's config: the catalogues in `probes`, a round every intervalSeconds, one local vantage trusting `caFile`, the listener on loopback. */
+export function daemonYaml(o: { probes: string; intervalSeconds: number; concurrency: number; caFile: string; listen: number; workers?: number }): string {
+  return [
+    `probes: ${o.probes}`,
+    // Six fields, seconds first: a round every intervalSeconds (spread over half of it when the targets outnumber the concurrency).
+    `schedule: { cron: "*/${o.intervalSeconds} * * * * *", jitter: 0s, concurrency: ${o.concurrency}, timeout: 10s${o.workers === undefined ? '' : `, workers: ${o.workers}`} }`,
+    'vantages: [{ id: local }]',
+    'control: { resolver: system }',
+    `tls: { extraCA: ${o.caFile} }`,
+    `server: { listen: "127.0.0.1:${o.listen}" }`,
+    '',
+  ].join('\n');
+}
 
 /** Writes catalogues and a config for `targets` loopback targets over `apps` catalogues. */
 export function writeScaleConfig(dir: string, o: { targets: number; apps: number; concurrency: number; port: number; listen: number; caFile: string; intervalSeconds: number; workers?: number }): string {
@@ -57,29 +82,15 @@ export function writeScaleConfig(dir: string, o: { targets: number; apps: number
     writeFileSync(join(probes, `bench${a}.yaml`), `${lines.join('\n')}\n`);
   }
   const config = join(dir, 'scale.yaml');
-  writeFileSync(
-    config,
-    [
-      `probes: ${probes}`,
-      // Six fields, seconds first: a round every intervalSeconds.
-      `schedule: { cron: "*/${o.intervalSeconds} * * * * *", jitter: 0s, concurrency: ${o.concurrency}, timeout: 10s${o.workers === undefined ? '' : `, workers: ${o.workers}`} }`,
-      'vantages: [{ id: local }]',
-      'control: { resolver: system }',
-      `tls: { extraCA: ${o.caFile} }`,
-      `server: { listen: "127.0.0.1:${o.listen}" }`,
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(config, daemonYaml({ ...o, probes }));
   return config;
 }
 
-/** Sum of every sample of a metric family in Prometheus text. */
-function sum(text: string, name: string, filter = ''): number {
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if ((line.startsWith(`${name}{`) || line.startsWith(`${name} `)) && line.includes(filter)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
+/** nodejs_heap_space_size_used_bytes by space. */
+function heapSpaces(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^nodejs_heap_space_size_used_bytes\{space="([^"]+)"\} (\S+)$/gm)) out[m[1]] = Number(m[2]);
+  return out;
 }
 
 export async function scale(
@@ -110,7 +121,7 @@ export async function scale(
     // At least observeSeconds, and until `rounds` whole rounds have run since the start.
     const until = t0 + o.observeSeconds * 1000;
     const cap = t0 + (o.rounds + 2) * o.intervalSeconds * 1000 + o.observeSeconds * 1000;
-    const roundsDone = async () => Math.floor(sum((await httpGet(`${base}/metrics`, 30_000)).body, 'blockwatch_probes_total') / o.targets);
+    const roundsDone = async () => Math.floor(metricSum((await httpGet(`${base}/metrics`, 30_000)).body, 'blockwatch_probes_total') / o.targets);
     while (performance.now() < cap && (performance.now() < until || (await roundsDone()) < o.rounds)) {
       await new Promise((r) => setTimeout(r, 5_000));
       o.log?.(`  ${((performance.now() - t0) / 1000).toFixed(0)} s: RSS ${(rss(pid) / 1e6).toFixed(0)} MB, peak ${(peakRss(pid) / 1e6).toFixed(0)} MB`);
@@ -118,7 +129,7 @@ export async function scale(
     const cpu = cpuSeconds(pid) - cpu0;
     const observed = (performance.now() - t0) / 1000;
     const last = (await httpGet(`${base}/metrics`, 30_000)).body;
-    const probes = sum(last, 'blockwatch_probes_total') - sum(m0, 'blockwatch_probes_total');
+    const probes = metricSum(last, 'blockwatch_probes_total') - metricSum(m0, 'blockwatch_probes_total');
     const result: ScaleResult = {
       targets: o.targets,
       apps: o.apps,
@@ -130,24 +141,18 @@ export async function scale(
       cpuFraction: cpu / observed,
       cpuPerProbe: probes > 0 ? cpu / probes : NaN,
       probes,
-      rounds: Math.floor(sum(last, 'blockwatch_probes_total') / o.targets),
-      roundsSkipped: sum(last, 'blockwatch_rounds_skipped_total'),
-      heapUsedBytes: sum(last, 'nodejs_heap_size_used_bytes'),
-      externalBytes: sum(last, 'nodejs_external_memory_bytes'),
-      notOk: sum(last, 'blockwatch_probes_total') - sum(last, 'blockwatch_probes_total', 'status="ok"'),
+      rounds: Math.floor(metricSum(last, 'blockwatch_probes_total') / o.targets),
+      roundsSkipped: metricSum(last, 'blockwatch_rounds_skipped_total'),
+      heapUsedBytes: metricSum(last, 'nodejs_heap_size_used_bytes'),
+      memory: { heapTotalBytes: metricSum(last, 'nodejs_heap_size_total_bytes'), spacesUsedBytes: heapSpaces(last) },
+      externalBytes: metricSum(last, 'nodejs_external_memory_bytes'),
+      notOk: metricSum(last, 'blockwatch_probes_total') - metricSum(last, 'blockwatch_probes_total', 'status="ok"'),
     };
     o.log?.(`  ${probes} probes in ${observed.toFixed(0)} s, CPU ${(result.cpuFraction * 100).toFixed(1)}% of a core, peak RSS ${(result.peakRssBytes / 1e6).toFixed(0)} MB (heap ${(result.heapUsedBytes / 1e6).toFixed(0)} MB, external ${(result.externalBytes / 1e6).toFixed(0)} MB), not ok ${result.notOk}`);
     return result;
   } finally {
-    await new Promise<void>((res) => {
-      if (daemon.exitCode !== null) return res();
-      const timer = setTimeout(() => daemon.kill('SIGKILL'), 8000);
-      daemon.once('exit', () => {
-        clearTimeout(timer);
-        res();
-      });
-      daemon.kill('SIGTERM');
-    });
+    // The daemon drains for up to 3 s on SIGTERM: it gets 8 before SIGKILL.
+    await stopper(daemon, 8000)();
     await target.stop();
   }
 }

@@ -98,6 +98,8 @@ export function requestSummary(r: HttpRequest): Record<string, unknown> {
     method: r.request.method,
     failure: r.failure,
     response: r.response ? responseSummary(r.response) : null,
+    ...(r.stalled ? { stalled: true } : {}),
+    ...(r.wire_bytes !== undefined ? { wire_bytes: r.wire_bytes } : {}),
   };
 }
 

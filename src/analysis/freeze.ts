@@ -9,10 +9,10 @@ import { NO_CONTROL, type Standing } from './control.js';
 import { FREEZE_BAND } from './throughput.js';
 import type { AnalysisInput, StepResult } from './types.js';
 
-/** The last request of a measurement, when its body read stalled. */
+/** The last request of a measurement, when its read stalled: in the body, or before a head it never got. */
 function stalledRead(m: Measurement): HttpRequest | null {
   const last = m.requests[m.requests.length - 1];
-  return last?.response?.stalled ? last : null;
+  return last?.response?.stalled || last?.stalled ? last : null;
 }
 
 /**
@@ -24,18 +24,19 @@ function freezeControl(c: Measurement | null): Standing {
   if (!c || c.requests.length === 0) return NO_CONTROL;
   const last = c.requests[c.requests.length - 1];
   if (last.response && last.failure === null) return { standing: 'passed', source: 'control_vantage' };
-  if (last.response?.stalled) return { standing: 'shared', source: 'control_vantage' };
+  if (last.response?.stalled || last.stalled) return { standing: 'shared', source: 'control_vantage' };
   return NO_CONTROL;
 }
 
 /** Classifies a stalled body read; null when the last read did not stall. A stall outside the band is left to the HTTP step. */
 export function classifyFreeze(input: AnalysisInput): StepResult | null {
   const req = stalledRead(input.measurement);
-  if (!req?.response) return null;
-  const wire = req.response.wire_bytes;
+  if (!req) return null;
+  // Wire bytes count the whole exchange: a freeze inside the record carrying the head leaves no response.
+  const wire = req.response ? req.response.wire_bytes : req.wire_bytes;
   const inBand = wire !== undefined && wire >= FREEZE_BAND[0] && wire <= FREEZE_BAND[1];
   const evidence: Record<string, unknown> = {
-    stalledAfterBodyBytes: req.response.body_length,
+    stalledAfterBodyBytes: req.response?.body_length ?? 0,
     wireBytes: wire ?? null,
     freezeBand: FREEZE_BAND,
     inFreezeBand: inBand,

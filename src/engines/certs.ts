@@ -1,6 +1,5 @@
 /** Certificate summaries for measurements: subject, issuer, SANs, validity and SHA-256, leaf first. */
-import type { X509Certificate } from 'node:crypto';
-import type { DetailedPeerCertificate, PeerCertificate, TLSSocket } from 'node:tls';
+import { TLSSocket, type DetailedPeerCertificate, type PeerCertificate } from 'node:tls';
 import type { CertificateSummary } from '../model/index.js';
 
 function dn(name: PeerCertificate['subject'] | undefined): string {
@@ -38,41 +37,55 @@ export function summarize(c: PeerCertificate): CertificateSummary {
   };
 }
 
-/** X509Certificate names are one attribute a line; measurements join them like dn(). */
-const joinDn = (name: string): string => name.split('\n').join(', ');
-
-function summarizeX509(c: X509Certificate): CertificateSummary {
-  return {
-    subject: joinDn(c.subject),
-    issuer: joinDn(c.issuer),
-    san: sans(c.subjectAltName),
-    notBefore: iso(c.validFrom),
-    notAfter: iso(c.validTo),
-    sha256: c.fingerprint256.replace(/:/g, '').toLowerCase(),
-  };
-}
-
 /**
- * The chain the server sent (and Node completed), leaf first; at most 8 certificates.
- * A validated handshake records only its leaf, read lazily through X509Certificate:
- * getPeerCertificate(true) turns every certificate of the chain into a JS object (key,
- * raw DER, three fingerprints) and cost a third of a probe's CPU. A handshake that did not
- * validate, where the chain is the evidence (tls.mitm), still records the whole chain.
+ * The peer's certificates as a handshake reads them. Node 20's onConnectSecure calls
+ * getPeerCertificate(true) to check the name, and that converts the whole chain to JS objects
+ * and looks up its issuers in the trust store: ~0.6 ms a handshake, twenty times the cost of
+ * converting the leaf alone (`npm run bench -- certs`). Node's tls.checkServerIdentity reads
+ * only the leaf's `subject` and `subjectaltname`, so while `watch()` is on, the socket answers
+ * that call with the leaf alone: the name is checked by Node's own function on the same fields.
+ * getPeerX509Certificate() is not used: in Node 20 it takes the leaf off a client's peer chain,
+ * after which getPeerCertificate(true) finds nothing.
  */
-export function peerChain(sock: TLSSocket): { summaries: CertificateSummary[]; leaf: X509Certificate | PeerCertificate | null } {
-  if (sock.authorized) {
-    const x = sock.getPeerX509Certificate();
-    return x ? { summaries: [summarizeX509(x)], leaf: x } : { summaries: [], leaf: null };
+export class PeerCertificates {
+  private leafObject: PeerCertificate | undefined;
+
+  constructor(private readonly sock: TLSSocket) {}
+
+  /** Until `restore()`, getPeerCertificate(true) gives the leaf alone, converted once. */
+  watch(): void {
+    this.sock.getPeerCertificate = ((): PeerCertificate => this.leaf()) as TLSSocket['getPeerCertificate'];
   }
-  const leaf = sock.getPeerCertificate(true) as DetailedPeerCertificate;
-  if (!leaf || !leaf.raw) return { summaries: [], leaf: null };
-  const out: CertificateSummary[] = [];
-  const seen = new Set<string>();
-  let c: DetailedPeerCertificate | undefined = leaf;
-  while (c && c.raw && out.length < 8 && !seen.has(c.fingerprint256)) {
-    seen.add(c.fingerprint256);
-    out.push(summarize(c));
-    c = c.issuerCertificate;
+
+  restore(): void {
+    delete (this.sock as Partial<Pick<TLSSocket, 'getPeerCertificate'>>).getPeerCertificate;
   }
-  return { summaries: out, leaf };
+
+  private leaf(): PeerCertificate {
+    this.leafObject ??= TLSSocket.prototype.getPeerCertificate.call(this.sock, false);
+    return this.leafObject;
+  }
+
+  /**
+   * The chain the server sent (and Node completed), leaf first; at most 8 certificates.
+   * A validated handshake records only its leaf. A handshake that did not validate, where the
+   * chain is the evidence (tls.mitm), records the whole chain.
+   */
+  chain(): { summaries: CertificateSummary[]; leaf: PeerCertificate | null } {
+    if (this.sock.authorized) {
+      const leaf = this.leaf();
+      return leaf?.raw ? { summaries: [summarize(leaf)], leaf } : { summaries: [], leaf: null };
+    }
+    const leaf = TLSSocket.prototype.getPeerCertificate.call(this.sock, true) as DetailedPeerCertificate;
+    if (!leaf || !leaf.raw) return { summaries: [], leaf: null };
+    const out: CertificateSummary[] = [];
+    const seen = new Set<string>();
+    let c: DetailedPeerCertificate | undefined = leaf;
+    while (c && c.raw && out.length < 8 && !seen.has(c.fingerprint256)) {
+      seen.add(c.fingerprint256);
+      out.push(summarize(c));
+      c = c.issuerCertificate;
+    }
+    return { summaries: out, leaf };
+  }
 }

@@ -12,7 +12,7 @@ import { since } from '../net/clock.js';
 import { unheardError } from '../net/connectors/direct.js';
 import { toFailure } from '../net/errors.js';
 import { joinCA, trustContext } from '../net/trust.js';
-import { peerChain } from './certs.js';
+import { PeerCertificates } from './certs.js';
 import type { ProbeContext } from './types.js';
 
 type StepContext = Pick<ProbeContext, 'resolver' | 'connector' | 'signal' | 'extraCA'>;
@@ -84,7 +84,8 @@ export interface TlsStepResult {
 /**
  * A TLS handshake on a connected socket. The handshake is not rejected on a bad certificate,
  * so a MITM or wrong-name certificate is recorded: the chain is checked against Node's roots
- * plus ctx.extraCA and `ca`, the name by Node's tls.checkServerIdentity during the handshake.
+ * plus ctx.extraCA and `ca`, the name by Node's tls.checkServerIdentity on the leaf during the
+ * handshake (engines/certs.ts).
  */
 export function tlsStep(
   socket: Socket,
@@ -111,19 +112,23 @@ export function tlsStep(
       secureContext: trustContext(joinCA(ctx.extraCA, ca)),
       rejectUnauthorized: false,
     });
+    // Node checks the name on the leaf alone: the chain is converted only when it is evidence.
+    const peer = new PeerCertificates(tls);
+    peer.watch();
     let settled = false;
     const detach = whenAborted(ctx.signal, (reason) => tls.destroy(reason as Error));
     tls.once('secureConnect', () => {
       if (settled) return;
       settled = true;
       detach();
+      peer.restore();
       tls.removeListener('error', onError);
       // Later errors (after the handshake) belong to whoever reads next.
       tls.on('error', () => {});
       record.tls_version = tls.getProtocol();
       record.cipher_suite = tls.getCipher()?.standardName ?? null;
       record.negotiated_protocol = tls.alpnProtocol || null;
-      const { summaries, leaf } = peerChain(tls);
+      const { summaries, leaf } = peer.chain();
       record.peer_certificates = summaries;
       let problem: unknown = tls.authorized ? undefined : tls.authorizationError;
       if (!problem && !leaf) problem = new Error('no peer certificate');
@@ -136,6 +141,7 @@ export function tlsStep(
       if (settled) return;
       settled = true;
       detach();
+      peer.restore();
       // A reset that reached the TCP socket before the handshake began shows here only as
       // "disconnected before secure TLS connection": the socket's own error says what it was.
       record.failure = toFailure(unheardError(socket) ?? err, 'tls_handshake').failure;

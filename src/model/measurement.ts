@@ -127,6 +127,13 @@ export interface HttpRequest {
   request: { url: string; method: string; headers: Record<string, string> };
   response: HttpResponse | null;
   failure: FailureString | null;
+  /**
+   * No response head came, bytes had come back on the wire after the request, and then none came
+   * for limits.stall: a response frozen inside a TLS record that never completed looks like this.
+   */
+  stalled?: boolean;
+  /** Bytes read from the connection (TLS records included) when an exchange with no response head ended. */
+  wire_bytes?: number;
   t0: number;
   t: number;
 }

@@ -8,7 +8,7 @@ import { probe } from '../engines/registry.js';
 import type { ProbeContext } from '../engines/types.js';
 import type { DiagnosisRequest } from '../analysis/index.js';
 import type { Config, DiagnosisStep, DnsQuery, Measurement, Target } from '../model/index.js';
-import { withDeadline } from '../net/deadline.js';
+import { deadline, type Deadline } from '../net/deadline.js';
 import { repliesSettled } from '../net/resolvers/udp.js';
 import type { Transports, VantageTransport } from './transports.js';
 
@@ -57,32 +57,48 @@ function vantageOf(transports: Transports, id: string): VantageTransport {
  * could not run; a probe that saw a block returns its measurement. The throughput step of
  * diagnosis reads the control's measurement and stays with the coordinator.
  */
-export async function runJob<J extends Job>(job: J, setup: ProbeSetup, transports: Transports, parent: AbortSignal): Promise<JobResult[J['kind']]> {
-  return withDeadline(setup.timeoutMs, parent, async (signal): Promise<JobResult[J['kind']]> => {
-    switch (job.kind) {
-      case 'probe': {
-        const t = vantageOf(transports, job.vantage);
-        return (await probe(job.target, probeContext(setup, t, job.app, signal))) as unknown as JobResult[J['kind']];
-      }
-      case 'control_dns': {
-        const resolver = transports.control;
-        const origin = performance.now();
-        const qs = await Promise.all([resolver.query(job.hostname, 'A', { signal, origin }), resolver.query(job.hostname, 'AAAA', { signal, origin })]);
-        await Promise.all(qs.map(repliesSettled));
-        return qs as unknown as JobResult[J['kind']];
-      }
-      case 'diagnose': {
-        const t = vantageOf(transports, job.vantage);
-        const c = job.control ? vantageOf(transports, job.control) : null;
-        const steps = await runDiagnosis(job.requests, {
-          vantage: probeContext(setup, t, job.app, signal),
-          control: c ? probeContext(setup, c, job.app, signal) : null,
-          controlResolver: transports.control,
-          controlMeasurement: async () => null,
-          budgetMs: setup.timeoutMs,
-        });
-        return steps as unknown as JobResult[J['kind']];
-      }
+export async function runJob<J extends Job>(
+  job: J,
+  setup: ProbeSetup,
+  transports: Transports,
+  parent: AbortSignal,
+  /** Given the job's deadline as it starts, so one job can be interrupted on its own. */
+  hold?: (d: Deadline) => void,
+): Promise<JobResult[J['kind']]> {
+  // The parent's clock (net/deadline.ts) times every job under it with one timer.
+  const d = deadline(setup.timeoutMs, parent);
+  hold?.(d);
+  try {
+    return await runUnder(job, setup, transports, d.signal);
+  } finally {
+    d.dispose();
+  }
+}
+
+async function runUnder<J extends Job>(job: J, setup: ProbeSetup, transports: Transports, signal: AbortSignal): Promise<JobResult[J['kind']]> {
+  switch (job.kind) {
+    case 'probe': {
+      const t = vantageOf(transports, job.vantage);
+      return (await probe(job.target, probeContext(setup, t, job.app, signal))) as unknown as JobResult[J['kind']];
     }
-  });
+    case 'control_dns': {
+      const resolver = transports.control;
+      const origin = performance.now();
+      const qs = await Promise.all([resolver.query(job.hostname, 'A', { signal, origin }), resolver.query(job.hostname, 'AAAA', { signal, origin })]);
+      await Promise.all(qs.map(repliesSettled));
+      return qs as unknown as JobResult[J['kind']];
+    }
+    case 'diagnose': {
+      const t = vantageOf(transports, job.vantage);
+      const c = job.control ? vantageOf(transports, job.control) : null;
+      const steps = await runDiagnosis(job.requests, {
+        vantage: probeContext(setup, t, job.app, signal),
+        control: c ? probeContext(setup, c, job.app, signal) : null,
+        controlResolver: transports.control,
+        controlMeasurement: async () => null,
+        budgetMs: setup.timeoutMs,
+      });
+      return steps as unknown as JobResult[J['kind']];
+    }
+  }
 }

@@ -3,7 +3,6 @@
  * probes, so a round uses every core while the coordinator keeps the schedule, the
  * controls, analysis and the outputs. Jobs go to the worker with the fewest in flight.
  */
-import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -22,7 +21,7 @@ interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
   worker: Slot;
-  detach: () => void;
+  parent: AbortSignal;
 }
 
 interface Slot {
@@ -59,6 +58,8 @@ const STABLE_MS = 60_000;
 export class WorkerPool implements Executor {
   private readonly slots: Slot[] = [];
   private readonly pending = new Map<number, Pending>();
+  /** Jobs in flight by the signal that aborts them: one listener per signal (for its life), not one per job. */
+  private readonly byParent = new WeakMap<AbortSignal, Set<number>>();
   /** Jobs that came while no worker was running: they go to the next one that starts. */
   private readonly waiting = new Set<{ go: () => void; stop: (e: Error) => void }>();
   private readonly backoff: { firstMs: number; maxMs: number };
@@ -127,7 +128,7 @@ export class WorkerPool implements Executor {
 
   private settle(id: number, p: Pending): void {
     this.pending.delete(id);
-    p.detach();
+    this.byParent.get(p.parent)?.delete(id);
     p.worker.inflight--;
     if (p.worker.inflight === 0) p.worker.worker?.unref();
   }
@@ -140,15 +141,27 @@ export class WorkerPool implements Executor {
     const worker = slot.worker!;
     const id = this.nextId++;
     return new Promise<JobResult[J['kind']]>((resolve, reject) => {
-      const onAbort = (): void => worker.postMessage({ type: 'abort', id } satisfies ToWorker);
-      // Every job in flight listens on the round's signal: hundreds is its normal state.
-      setMaxListeners(0, parent);
-      if (parent.aborted) onAbort();
-      else parent.addEventListener('abort', onAbort, { once: true });
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, worker: slot, detach: () => parent.removeEventListener('abort', onAbort) });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, worker: slot, parent });
       if (slot.inflight++ === 0) worker.ref();
       worker.postMessage({ type: 'job', id, job } satisfies ToWorker);
+      if (parent.aborted) return worker.postMessage({ type: 'abort', id } satisfies ToWorker);
+      let ids = this.byParent.get(parent);
+      if (!ids) {
+        const mine = new Set<number>();
+        ids = mine;
+        this.byParent.set(parent, mine);
+        parent.addEventListener('abort', () => this.abortAll(parent), { once: true });
+      }
+      ids.add(id);
     });
+  }
+
+  /** The parent aborted: every job under it is told, each in its worker. */
+  private abortAll(parent: AbortSignal): void {
+    for (const id of this.byParent.get(parent) ?? []) {
+      const p = this.pending.get(id);
+      if (p) p.worker.worker?.postMessage({ type: 'abort', id } satisfies ToWorker);
+    }
   }
 
   /** Resolves when the next worker starts; rejects when the round is aborted or the pool closes first. */

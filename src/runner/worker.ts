@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Job, ProbeSetup } from './jobs.js';
 import { runJob } from './jobs.js';
+import type { Deadline } from '../net/deadline.js';
 import { closeTransports, makeTransports } from './transports.js';
 
 export type ToWorker = { type: 'job'; id: number; job: Job } | { type: 'abort'; id: number } | { type: 'close' };
@@ -16,26 +17,30 @@ export type FromWorker =
 
 const setup = workerData as ProbeSetup;
 const transports = makeTransports(setup, { workers: 0 });
-const inflight = new Map<number, { ac: AbortController; done: Promise<void> }>();
+const inflight = new Map<number, { deadline?: Deadline; done: Promise<void> }>();
 const port = parentPort!;
+/** Every job's deadline hangs off this one signal, so the worker's jobs share one clock (net/deadline.ts). */
+const closing = new AbortController();
+
 // Set up: from here on a death is no failure to start (the pool's back-off tells them apart).
 port.postMessage({ type: 'ready' } satisfies FromWorker);
 
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'abort') {
-    inflight.get(msg.id)?.ac.abort(new Error('shutdown'));
+    inflight.get(msg.id)?.deadline?.interrupt();
     return;
   }
   if (msg.type === 'close') {
     // Jobs in flight end as interrupted and are answered before the transports and the port close.
-    for (const j of inflight.values()) j.ac.abort(new Error('shutdown'));
+    closing.abort(new Error('shutdown'));
     void Promise.all([...inflight.values()].map((j) => j.done))
       .then(() => closeTransports(transports))
       .finally(() => port.close());
     return;
   }
-  const ac = new AbortController();
-  const done = runJob(msg.job, setup, transports, ac.signal)
+  const entry: { deadline?: Deadline; done: Promise<void> } = { done: Promise.resolve() };
+  inflight.set(msg.id, entry);
+  entry.done = runJob(msg.job, setup, transports, closing.signal, (d) => (entry.deadline = d))
     .then(
       (value) => port.postMessage({ type: 'done', id: msg.id, value } satisfies FromWorker),
       (err: unknown) => {
@@ -44,5 +49,4 @@ port.on('message', (msg: ToWorker) => {
       },
     )
     .finally(() => inflight.delete(msg.id));
-  inflight.set(msg.id, { ac, done });
 });

@@ -21,7 +21,7 @@ describe.skipIf(!HAVE_BLACKBOX && !CI)('npm run bench -- --smoke', () => {
 
   test('runs and writes latest.json and latest.md', () => {
     expect(existsSync(RUN), `${RUN} is missing: run npm run build first`).toBe(true);
-    const r = spawnSync(process.execPath, [RUN, '--smoke', '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 90_000 });
+    const r = spawnSync(process.execPath, [RUN, '--smoke', '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
     results = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as BenchResults;
     expect(results.schema).toBe('blockwatch.bench/v1');
@@ -31,7 +31,9 @@ describe.skipIf(!HAVE_BLACKBOX && !CI)('npm run bench -- --smoke', () => {
     expect(md).toContain('## Timing accuracy');
     expect(md).toContain('## /metrics render');
     expect(md).toContain('## Scale');
-  }, 100_000);
+    expect(md).toContain('## The daemon, warm, against blackbox_exporter');
+    expect(md).toContain('## The parts of a probe');
+  }, 130_000);
 
   test('the whole check probed every target, and its start-up was measured beside', () => {
     const w = results.sections.check!;
@@ -77,5 +79,20 @@ describe.skipIf(!HAVE_BLACKBOX && !CI)('npm run bench -- --smoke', () => {
     expect(s.rounds).toBeGreaterThanOrEqual(1);
     expect(s.notOk).toBe(0);
     expect(s.peakRssBytes).toBeGreaterThan(0);
+  });
+
+  test('the warm daemon probed every target of its counted rounds, and blackbox_exporter the same', () => {
+    const d = results.sections.daemon!;
+    expect(d.pairs.length).toBeGreaterThanOrEqual(1);
+    for (const p of d.pairs) {
+      expect(p.blockwatch.probes).toBeGreaterThanOrEqual(d.n);
+      expect(p.blackbox.ok).toBe(d.n);
+    }
+    expect(d.notOk).toBe(0);
+  });
+
+  test('every part of a probe was timed', () => {
+    const p = results.sections.parts!;
+    for (const v of Object.values(p.ms)) expect(v).toBeGreaterThan(0);
   });
 });

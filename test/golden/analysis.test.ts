@@ -1,4 +1,4 @@
-// Golden files: recorded measurements with their controls and diagnosis, and the verdict each must get.
+// Golden files: generated measurements (by hand and by test/golden/make/), with their controls and diagnosis, and the verdict each must get.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -27,6 +27,11 @@ const quicSniTargets = [h3('h3sni.lab')];
 const quicOutageTargets = [h3('h3down.lab')];
 const freezeTargets = [web('freeze.lab', BIG_PAGE), web('freeze.lab', '/', 'small')];
 const freezeOutageTargets = [web('freezedown.lab', BIG_PAGE)];
+/** The big page in 16 KB TLS records, as nginx sends it: the head travels in the first record with 16 KB of body. */
+export const BIG_PAGE_16K_RECORDS = `${BIG_PAGE}&records=16384`;
+/** Where the large-record freeze cuts (IP bytes from the server): inside the first 16 KB record, yet past the band's 12 KB. */
+export const FREEZE_IN_RECORD_BYTES = 14 * 1024;
+const freezeRecordTargets = [web('freeze16k.lab', BIG_PAGE_16K_RECORDS)];
 
 export const UDP_SCENARIOS: Scenario[] = [
   {
@@ -79,6 +84,13 @@ export const UDP_SCENARIOS: Scenario[] = [
     why: 'the 48 KB page stops inside the 12–24 KB band while the control reads it whole; the small page of the same host ends before the cut, so it is ok',
     hosts: { 'freeze.lab': addr(107) }, targets: freezeTargets, censor: [T.freeze('freeze.lab')],
     expect: { isp: { app: 'blocked', targets: { web: blocked('tls.freeze'), small: ok } }, abroad: allOk(freezeTargets) },
+  },
+  {
+    name: 'tls-freeze-large-records',
+    description: 'The freeze of tls-freeze against an origin that sends 16 KB TLS records: the cut (14 KB of server packets) falls inside the record carrying the response head.',
+    why: 'nothing of the response decrypts, yet ~13 KB came off the wire after the request and then none: the wire bytes of the whole exchange are in the band while the control reads the page whole',
+    hosts: { 'freeze16k.lab': addr(109) }, targets: freezeRecordTargets, censor: [T.freeze('freeze16k.lab', FREEZE_IN_RECORD_BYTES)],
+    expect: { isp: { app: 'blocked', targets: { web: blocked('tls.freeze') } }, abroad: allOk(freezeRecordTargets) },
   },
   {
     name: 'freeze-outage', description: 'The HTTPS host itself stops sending after 16 KB of its page body, to everyone.',

@@ -18,6 +18,10 @@ export interface IssueOptions {
   days?: number;
   /** Fixed validity instead of `days` from now, as openssl ca's -startdate/-enddate (YYYYMMDDHHMMSSZ): an expired certificate. */
   validity?: { from: string; to: string };
+  /** The subject, as openssl req -subj takes it (default /CN= the first name or address). */
+  subject?: string;
+  /** subjectAltName as openssl's extension syntax, instead of one built from names and ips; null for none. */
+  rawSan?: string | null;
 }
 
 export interface TestCA {
@@ -88,10 +92,10 @@ export function makeCA(name = 'blockwatch test CA', dir = mkdtempSync(join(tmpdi
     chain,
     issue(names, opts = {}) {
       const base = `leaf${serial++}`;
-      const san = [...names.map((n) => `DNS:${n}`), ...(opts.ips ?? []).map((ip) => `IP:${ip}`)].join(',');
-      writeFileSync(join(dir, `${base}.ext`), `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
+      const san = opts.rawSan !== undefined ? opts.rawSan : [...names.map((n) => `DNS:${n}`), ...(opts.ips ?? []).map((ip) => `IP:${ip}`)].join(',');
+      writeFileSync(join(dir, `${base}.ext`), `${san === null ? '' : `subjectAltName=${san}\n`}basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
       openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${base}.key`], dir);
-      openssl(['req', '-new', '-key', `${base}.key`, '-subj', `/CN=${names[0] ?? opts.ips?.[0] ?? 'leaf'}`, '-out', `${base}.csr`], dir);
+      openssl(['req', '-new', '-key', `${base}.key`, '-subj', opts.subject ?? `/CN=${names[0] ?? opts.ips?.[0] ?? 'leaf'}`, ...(opts.subject ? ['-multivalue-rdn'] : []), '-out', `${base}.csr`], dir);
       sign(dir, `${base}.csr`, `${base}.ext`, `${base}.pem`, opts);
       const certFile = join(dir, `${base}.pem`);
       const keyFile = join(dir, `${base}.key`);

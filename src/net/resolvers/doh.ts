@@ -2,7 +2,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { Agent, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import type { DnsQuery, QueryType } from '../../model/index.js';
 import type { Connector, QueryOptions, Resolver } from '../types.js';
 import { deadline } from '../deadline.js';
@@ -46,15 +46,26 @@ async function readCapped(body: Body, cap: number): Promise<Buffer> {
 export class DohResolver implements Resolver {
   readonly address: string;
   private readonly url: URL;
-  private readonly agent: Agent;
+  /** undici is loaded only by a process that has a DoH resolver, from the moment it is made. */
+  private readonly agent: Promise<Agent>;
   /** Aborts connections still being opened when the resolver is closed. */
   private readonly closing = new AbortController();
 
-  constructor(url: string, connector: Connector, extraCA: readonly string[]) {
+  constructor(
+    url: string,
+    private readonly connector: Connector,
+    private readonly extraCA: readonly string[],
+  ) {
     this.address = url;
     this.url = new URL(url);
-    const secureContext = trustContext(extraCA);
-    this.agent = new Agent({
+    // Started now, not at the first query: loading a module is no part of a query's deadline.
+    this.agent = import('undici').then(({ Agent }) => this.makeAgent(Agent));
+  }
+
+  private makeAgent(Agent: typeof import('undici').Agent): Agent {
+    const connector = this.connector;
+    const secureContext = trustContext(this.extraCA);
+    return new Agent({
       connections: 4,
       // The connection is opened by the vantage's connector, so a control vantage's proxy carries DoH too.
       connect: (opts, cb) => {
@@ -103,7 +114,7 @@ export class DohResolver implements Resolver {
     try {
       // The pool may be busy connecting to a server that never finishes its handshake: the
       // query's own deadline ends the wait whatever undici does with the queued request.
-      const pending = this.agent.request({
+      const pending = this.agent.then((agent) => agent.request({
         origin: this.url.origin,
         path: this.url.pathname + this.url.search,
         method: 'POST',
@@ -111,7 +122,7 @@ export class DohResolver implements Resolver {
         // RFC 8484 §4.1: id 0 in DoH.
         body: encodeQuery(hostname, type, 0),
         signal: opts.signal,
-      });
+      }));
       const res = await raceAbort(pending, opts.signal, (late) => discard(late.body));
       if (res.statusCode !== 200) {
         discard(res.body);
@@ -142,6 +153,6 @@ export class DohResolver implements Resolver {
   /** Drops the pooled connections and any still opening (on reload or shutdown): queries in flight end as interrupted. */
   close(): Promise<void> {
     this.closing.abort(new Error('resolver closed'));
-    return this.agent.destroy();
+    return this.agent.then((a) => a.destroy());
   }
 }

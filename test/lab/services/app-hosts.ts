@@ -80,10 +80,22 @@ export function sizedPage(host: string, size: number): string {
   return head + filler + tail;
 }
 
-function requestedSize(req: IncomingMessage): number | null {
-  const raw = new URL(req.url ?? '/', 'https://lab').searchParams.get('size');
+function requestedNumber(req: IncomingMessage, name: string): number | null {
+  const raw = new URL(req.url ?? '/', 'https://lab').searchParams.get(name);
   const n = raw === null ? NaN : Number(raw);
   return Number.isInteger(n) && n > 0 ? n : null;
+}
+
+const requestedSize = (req: IncomingMessage): number | null => requestedNumber(req, 'size');
+
+/**
+ * TLS plaintext per record for a sized page: SMALL_RECORD_BYTES, or `?records=N` (512 to 16384).
+ * `?records=16384` is what nginx and most origins send: the response head and the first 16 KB of
+ * body travel in one record, which a freeze before ~20 KB leaves incomplete.
+ */
+function recordBytes(req: IncomingMessage): number {
+  const n = requestedNumber(req, 'records');
+  return n === null ? SMALL_RECORD_BYTES : Math.min(16_384, Math.max(512, n));
 }
 
 export async function startAppHosts(spec: AppHostsSpec): Promise<AppHosts> {
@@ -137,7 +149,7 @@ export async function startAppHosts(spec: AppHostsSpec): Promise<AppHosts> {
       return;
     }
     const size = requestedSize(req);
-    if (size !== null) (req.socket as TLSSocket).setMaxSendFragment(SMALL_RECORD_BYTES);
+    if (size !== null) (req.socket as TLSSocket).setMaxSendFragment(recordBytes(req));
     const body = size === null ? page(host) : sizedPage(host, size);
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
   }

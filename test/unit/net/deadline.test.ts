@@ -79,3 +79,41 @@ describe('a probe whose parent aborts', () => {
     inner.dispose();
   });
 });
+
+describe('one clock per parent signal', () => {
+  it('holds one abort listener on the parent however many deadlines and waits hang off it', async () => {
+    const { getEventListeners } = await import('node:events');
+    const { sleep: wait } = await import('../../../src/schedule/sleep.js');
+    const parent = new AbortController();
+    const ds = Array.from({ length: 100 }, () => deadline(60_000, parent.signal));
+    const waits = Array.from({ length: 100 }, (_, i) => wait(60_000 + i, parent.signal));
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(1);
+    parent.abort(new Error('shutdown'));
+    // Every wait ends at once, and every probe reads as interrupted.
+    await Promise.all(waits);
+    expect(ds.map((d) => toFailure(d.signal.reason, 'connect').failure)).toEqual(Array(100).fill('interrupted'));
+  });
+
+  it('fires deadlines of different lengths in order of their time, and none that was disposed of', async () => {
+    const fired: number[] = [];
+    const lengths = [60, 20, 40, 30, 10];
+    const ds = lengths.map((ms) => {
+      const d = deadline(ms);
+      d.signal.addEventListener('abort', () => fired.push(ms));
+      return d;
+    });
+    ds[2].dispose();
+    await sleep(150);
+    expect(fired).toEqual([10, 20, 30, 60]);
+  });
+
+  it('interrupts one job on its own', () => {
+    const parent = new AbortController();
+    const a = deadline(60_000, parent.signal);
+    const b = deadline(60_000, parent.signal);
+    a.interrupt();
+    expect(toFailure(a.signal.reason, 'connect').failure).toBe('interrupted');
+    expect(b.signal.aborted).toBe(false);
+    b.dispose();
+  });
+});

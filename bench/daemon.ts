@@ -1,0 +1,104 @@
+/**
+ * The daemon, warm, side by side with blackbox_exporter: `blockwatch run` with N loopback HTTPS
+ * targets on a schedule (a round spread over half the interval, as the daemon spreads any round
+ * with more targets than its concurrency); once a first round is done, each pair measures one of its rounds (CPU of
+ * the whole process from the last round's end to this one's, from /proc) and then blackbox_exporter
+ * answering the same N probes at the same concurrency in the gap before the next round.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runBlackbox } from './blackbox-driver.js';
+import { freePort, httpGet, stopper, waitHttp, type BlackboxProcess } from './processes.js';
+import { daemonYaml, metricSum } from './scale.js';
+import { writeHttpsCatalogues } from './whole-check.js';
+import { cpuSeconds, median, peakRss } from './proc.js';
+
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js');
+
+export interface DaemonPair {
+  blockwatch: { cpuSeconds: number; probes: number; cpuPerProbe: number };
+  blackbox: { cpuSeconds: number; probes: number; cpuPerProbe: number; ok: number };
+}
+
+export interface DaemonResult {
+  n: number;
+  concurrency: number;
+  intervalSeconds: number;
+  pairs: DaemonPair[];
+  peakRssBytes: number;
+  /** Median over pairs of blockwatch's CPU per probe / blackbox_exporter's. */
+  ratio: number;
+  notOk: number;
+}
+
+function writeDaemonConfig(dir: string, o: { n: number; concurrency: number; url: string; caFile: string; intervalSeconds: number; listen: number }): string {
+  const probes = writeHttpsCatalogues(join(dir, 'daemon-probes'), o.n, o.url);
+  const file = join(dir, 'daemon.yaml');
+  writeFileSync(file, daemonYaml({ ...o, probes }));
+  return file;
+}
+
+export async function daemonBench(
+  blackbox: BlackboxProcess,
+  dir: string,
+  o: { n: number; concurrency: number; pairs: number; intervalSeconds: number; url: string; ca: string; caFile: string; log?: (s: string) => void },
+): Promise<DaemonResult> {
+  const listen = await freePort();
+  const config = writeDaemonConfig(dir, { ...o, listen });
+  const logFile = join(dir, 'daemon-bench.log');
+  const out = openSync(logFile, 'w');
+  const daemon = spawn(process.execPath, [CLI, 'run', '--config', config], { stdio: ['ignore', out, out], env: { ...process.env, BLOCKWATCH_LOG_LEVEL: 'warn' } });
+  closeSync(out);
+  const pid = daemon.pid!;
+  const base = `http://127.0.0.1:${listen}`;
+  const probesDone = async (): Promise<number> => metricSum((await httpGet(`${base}/metrics`, 30_000)).body, 'blockwatch_probes_total');
+  /** Waits until `count` probes are done, polling once a second (each poll renders /metrics: that CPU counts too). */
+  const until = async (count: number): Promise<void> => {
+    const deadline = performance.now() + (o.intervalSeconds * 4 + 60) * 1000;
+    while ((await probesDone()) < count) {
+      if (performance.now() > deadline) throw new Error(`the daemon did not reach ${count} probes; log:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  };
+  try {
+    await waitHttp(`${base}/healthz`, 30_000);
+    // Warm: the first round (JIT, the trust store, first connections) is not counted.
+    await waitHttp(`${base}/readyz`, 150_000);
+    await until(o.n);
+    const pairs: DaemonPair[] = [];
+    let done = await probesDone();
+    for (let i = 0; i < o.pairs; i++) {
+      const c0 = cpuSeconds(pid);
+      const p0 = done;
+      await until(p0 + o.n);
+      done = await probesDone();
+      const cpu = cpuSeconds(pid) - c0;
+      const b0 = cpuSeconds(blackbox.pid);
+      const r = await runBlackbox(blackbox.port, blackbox.module, { n: o.n, concurrency: o.concurrency, url: o.url, ca: o.ca, timeoutMs: 10_000 });
+      const bcpu = cpuSeconds(blackbox.pid) - b0;
+      const pair: DaemonPair = {
+        blockwatch: { cpuSeconds: cpu, probes: done - p0, cpuPerProbe: cpu / (done - p0) },
+        blackbox: { cpuSeconds: bcpu, probes: o.n, cpuPerProbe: bcpu / o.n, ok: r.samples.filter((s) => s.ok).length },
+      };
+      pairs.push(pair);
+      o.log?.(`  pair ${i + 1}: daemon ${(pair.blockwatch.cpuPerProbe * 1e3).toFixed(3)} ms CPU/probe over ${pair.blockwatch.probes} probes; blackbox ${(pair.blackbox.cpuPerProbe * 1e3).toFixed(3)} ms (${pair.blackbox.ok}/${o.n} ok)`);
+      // Blackbox's run must not overlap the next round: if it did, that round is skipped for the next pair.
+      done = await probesDone();
+    }
+    const last = (await httpGet(`${base}/metrics`, 30_000)).body;
+    return {
+      n: o.n,
+      concurrency: o.concurrency,
+      intervalSeconds: o.intervalSeconds,
+      pairs,
+      peakRssBytes: peakRss(pid),
+      ratio: median(pairs.map((p) => p.blockwatch.cpuPerProbe / p.blackbox.cpuPerProbe)),
+      notOk: metricSum(last, 'blockwatch_probes_total') - metricSum(last, 'blockwatch_probes_total', 'status="ok"'),
+    };
+  } finally {
+    // The daemon drains for up to 3 s on SIGTERM: it gets 8 before SIGKILL.
+    await stopper(daemon, 8000)();
+  }
+}
