@@ -3,10 +3,10 @@
  * every minute — half tcp, half https, to the bench's HTTPS target process — and its RSS
  * and CPU in steady state, read from /proc while rounds run.
  */
-import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { endChild, startChild } from '../test/support/children.js';
 import type { Leaf } from '../test/support/pki.js';
 import { freePort, httpGet, startTarget, waitHttp } from './processes.js';
 import { cpuSeconds, peakRss, rss } from './proc.js';
@@ -93,7 +93,7 @@ export async function scale(
   const config = writeScaleConfig(dir, { ...o, port: target.port, listen, caFile });
   const logFile = join(dir, 'scale-daemon.log');
   const out = openSync(logFile, 'w');
-  const daemon = spawn(process.execPath, [...nodeFlags(), CLI, 'run', '--config', config], { stdio: ['ignore', out, out], env: { ...process.env, BLOCKWATCH_LOG_LEVEL: 'warn' } });
+  const daemon = startChild(process.execPath, [...nodeFlags(), CLI, 'run', '--config', config], { stdio: ['ignore', out, out], env: { ...process.env, BLOCKWATCH_LOG_LEVEL: 'warn' } });
   closeSync(out);
   const pid = daemon.pid!;
   const base = `http://127.0.0.1:${listen}`;
@@ -139,15 +139,7 @@ export async function scale(
     o.log?.(`  ${probes} probes in ${observed.toFixed(0)} s, CPU ${(result.cpuFraction * 100).toFixed(1)}% of a core, peak RSS ${(result.peakRssBytes / 1e6).toFixed(0)} MB (heap ${(result.heapUsedBytes / 1e6).toFixed(0)} MB, external ${(result.externalBytes / 1e6).toFixed(0)} MB), not ok ${result.notOk}`);
     return result;
   } finally {
-    await new Promise<void>((res) => {
-      if (daemon.exitCode !== null) return res();
-      const timer = setTimeout(() => daemon.kill('SIGKILL'), 8000);
-      daemon.once('exit', () => {
-        clearTimeout(timer);
-        res();
-      });
-      daemon.kill('SIGTERM');
-    });
+    await endChild(daemon, { graceMs: 8000 });
     await target.stop();
   }
 }
