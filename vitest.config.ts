@@ -28,7 +28,7 @@ const setupFiles = ['test/support/vitest-each-file.ts'];
 export default defineConfig({
   test: {
     ...timeouts,
-    // The run's folder; what test files leave running is killed after the last (test/support/test-run.ts).
+    // The run's folder and test PKI (test/support/run-pki.ts); what test files leave running is killed after the last (test-run.ts).
     globalSetup: ['test/support/vitest-global.ts'],
     pool: 'forks',
     // Two files at once: loopback suites side by side, then the two lab lanes side by side.

@@ -1,6 +1,6 @@
 /**
- * One `vitest run`: a folder every test file of it shares (the process groups started, the test PKI),
- * started), named in BLOCKWATCH_TEST_RUN by vitest's global setup, which removes it after the
+ * One `vitest run`: a folder every test file of it shares (the process groups started, the
+ * test PKI), named in BLOCKWATCH_TEST_RUN by vitest's global setup, which removes it after the
  * last file, killing first any process group a file left behind (even one whose worker was killed).
  */
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';

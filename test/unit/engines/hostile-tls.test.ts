@@ -6,13 +6,14 @@ import { MAX_SANS_KEPT } from '../../../src/engines/certs.js';
 import { tlsEngine } from '../../../src/engines/tls.js';
 import { startDnsServer, type DnsServer } from '../../support/dns-server.js';
 import { pump } from '../../support/hostile-servers.js';
-import { makeCA, type Leaf, type TestCA } from '../../support/pki.js';
+import type { Leaf, TestCA } from '../../support/pki.js';
+import { runCA } from '../../support/run-pki.js';
 import { makeContext } from '../../support/probe-context.js';
 import { roundOf, verdictLine } from '../../support/round.js';
 import { listen, serve, type Listener } from '../../support/tcp-servers.js';
 
-const ca = makeCA();
-const stranger = makeCA('hostile root');
+const ca = runCA();
+const stranger = runCA('hostile root');
 let dns: DnsServer;
 const servers: Listener[] = [];
 

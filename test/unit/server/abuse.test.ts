@@ -5,7 +5,7 @@ import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { authorized } from '../../../src/server/auth.js';
 import { DEFAULT_MAX_CONNECTIONS } from '../../../src/server/limits.js';
-import { makeCA } from '../../support/pki.js';
+import { runCA } from '../../support/run-pki.js';
 import { captureLogs, listenerStarter } from './listener.js';
 
 const sockets: Socket[] = [];
@@ -84,7 +84,7 @@ describe('the listener under abuse', () => {
   });
 
   it('over TLS too: clients that connect and never start a handshake are closed to make room for one that does', async () => {
-    const ca = makeCA();
+    const ca = runCA();
     const leaf = ca.issue(['localhost'], { ips: ['127.0.0.1'] });
     const srv = await start({ maxConnections: 20, tls: { cert: leaf.cert, key: leaf.key } });
     const silent: Socket[] = [];
