@@ -187,8 +187,9 @@ describe('auth', () => {
       nears.push(time(near));
       fars.push(time(far));
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-    const ratio = median(nears) / median(fars);
+    // The fastest of each: another process taking the core only ever adds time, so the minimum is
+    // the comparison's own cost, however busy the machine (a median moves with the load).
+    const ratio = Math.min(...nears) / Math.min(...fars);
     expect(ratio).toBeGreaterThan(0.67);
     expect(ratio).toBeLessThan(1.5);
   });
