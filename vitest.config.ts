@@ -19,9 +19,10 @@ const LAB_SUITES = [
   'test/lab/page-browser.test.ts',
 ];
 
-// Projects do not inherit the root's timeouts or setup: each sets its own (a CLI process started on a
-// busy machine needs more than vitest's 5 s default).
-const timeouts = { testTimeout: 30_000, hookTimeout: 120_000 };
+// Projects do not inherit the root's timeouts or setup: each sets its own. These only end a test
+// that hangs: what a test asserts about time is in the test. A CLI process or a daemon started on
+// a loaded machine may take tens of seconds, and a lab minutes, to come up.
+const timeouts = { testTimeout: 120_000, hookTimeout: 300_000 };
 // Every process a test starts ends with it, also when it fails or times out (test/support/children.ts).
 const setupFiles = ['test/support/vitest-each-file.ts'];
 

@@ -1,20 +1,15 @@
 /** The command line's contract on loopback: check's report and exit codes, validate, usage errors. */
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runChild, type Finished } from '../support/children.js';
 import { CLI } from '../support/daemon.js';
 import { closedPort } from '../support/tcp-servers.js';
 import { startHttpsServer, testPki, type Running } from '../support/tls-servers.js';
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) =>
-    execFile(process.execPath, [CLI, ...args], { timeout: 30_000, env: { ...process.env, BLOCKWATCH_CONFIG: '' } }, (err, stdout, stderr) =>
-      res({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    ),
-  );
-}
+/** The CLI as a process (ended with the test if the test ends first: children.ts). */
+const run = (args: string[]): Promise<Finished> => runChild(process.execPath, [CLI, ...args], { env: { ...process.env, BLOCKWATCH_CONFIG: '' } });
 
 const { ca, leaf } = testPki(['app.test']);
 let web: Running;
@@ -42,7 +37,7 @@ targets:
 `);
   config = join(dir, 'blockwatch.yaml');
   writeFileSync(config, `probes: ./probes
-schedule: { timeout: 2s }
+schedule: { timeout: 20s }
 vantages: [ { id: lo, labels: { country: XX } } ]
 canaries: [ { id: self, kind: https, url: "https://127.0.0.1:${web.port}/" } ]
 tls: { extraCA: ${ca.certFile} }
@@ -50,7 +45,7 @@ tls: { extraCA: ${ca.certFile} }
   // Only the domestic canary answers: the foreign one is refused on every attempt.
   walledConfig = join(dir, 'walled.yaml');
   writeFileSync(walledConfig, `probes: ./probes
-schedule: { timeout: 2s }
+schedule: { timeout: 20s }
 vantages: [ { id: lo, labels: { country: XX } } ]
 canaries:
   - { id: abroad, kind: tls, host: 127.0.0.1, port: ${refused}, sni: app.test }
