@@ -37,7 +37,7 @@ describe.skipIf(!HAVE_BLACKBOX && !CI)('npm run bench -- --smoke', () => {
     expect(md).toContain('## Timing accuracy');
     expect(md).toContain('## /metrics render');
     expect(md).toContain('## Scale');
-  }, 100_000);
+  }, 300_000);
 
   test('the whole check probed every target, and its start-up was measured beside', () => {
     const w = results.sections.check!;
