@@ -48,8 +48,9 @@ describe('a TLS server that answers the ClientHello with garbage', () => {
     const l = await listen((s) => s.once('data', () => s.write(randomBytes(4096))));
     servers.push(l);
     const t0 = performance.now();
-    const m = await tlsEngine(tlsTarget(l.port), ctx({ timeoutMs: 5000 }));
-    expect(performance.now() - t0).toBeLessThan(2000);
+    const m = await tlsEngine(tlsTarget(l.port), ctx({ timeoutMs: 30_000 }));
+    // The garbage ended it, far from the 30 s deadline (however busy the machine).
+    expect(performance.now() - t0).toBeLessThan(15_000);
     expect(m).toMatchObject({ failure: 'ssl_failed_handshake', operation: 'tls_handshake' });
     expect(m.tls_handshakes).toHaveLength(1);
     expect(m.tls_handshakes[0]).toMatchObject({ failure: 'ssl_failed_handshake', validated: false, peer_certificates: [] });

@@ -84,7 +84,7 @@ describe('tls engine', () => {
   });
 
   it('reports a silent server as generic_timeout_error at the deadline', async () => {
-    const m = await tlsEngine({ id: 't', kind: 'tls', host: '127.0.0.1', port: stall.port, sni: 'app.test' }, ctx({ timeoutMs: 200 }));
+    const m = await tlsEngine({ id: 't', kind: 'tls', host: '127.0.0.1', port: stall.port, sni: 'app.test' }, ctx({ timeoutMs: 1000 }));
     expect(m).toMatchObject({ failure: 'generic_timeout_error', operation: 'tls_handshake' });
   });
 
