@@ -19,22 +19,27 @@ const LAB_SUITES = [
   'test/lab/page-browser.test.ts',
 ];
 
-// Projects do not inherit the root's timeouts: each sets its own (a CLI process started on a
-// busy machine needs more than vitest's 5 s default).
-const timeouts = { testTimeout: 30_000, hookTimeout: 120_000 };
+// Projects do not inherit the root's timeouts or setup: each sets its own. These only end a test
+// that hangs: what a test asserts about time is in the test. A CLI process or a daemon started on
+// a loaded machine may take tens of seconds, and a lab minutes, to come up.
+const timeouts = { testTimeout: 120_000, hookTimeout: 300_000 };
+// Every process a test starts ends with it, also when it fails or times out (test/support/children.ts).
+const setupFiles = ['test/support/vitest-each-file.ts'];
 
 export default defineConfig({
   test: {
     ...timeouts,
+    // The run's folder and test PKI (test/support/run-pki.ts); what test files leave running is killed after the last (test-run.ts).
+    globalSetup: ['test/support/vitest-global.ts'],
     pool: 'forks',
     // Two files at once: loopback suites side by side, then the two lab lanes side by side.
     maxWorkers: 2,
     projects: [
       {
-        test: { name: 'loopback', include: ['test/**/*.test.ts'], exclude: [...LANES, ...LAB_SUITES], ...timeouts, sequence: { groupOrder: 0 } },
+        test: { name: 'loopback', include: ['test/**/*.test.ts'], exclude: [...LANES, ...LAB_SUITES], ...timeouts, setupFiles, sequence: { groupOrder: 0 } },
       },
       {
-        test: { name: 'lab', include: LANES, ...timeouts, sequence: { groupOrder: 1 } },
+        test: { name: 'lab', include: LANES, ...timeouts, setupFiles, sequence: { groupOrder: 1 } },
       },
     ],
   },

@@ -1,10 +1,14 @@
-/** Starting and stopping the bench's processes: the HTTPS target, blockwatch's prober, blackbox_exporter. */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+/**
+ * Starting and stopping the bench's processes: the HTTPS target, blockwatch's prober, blackbox_exporter.
+ * Each runs in a process group of its own and dies with the bench (test/support/children.ts).
+ */
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { endChild, startChild } from '../test/support/children.js';
 import { freePort } from '../test/support/local-process.js';
 import type { RunRequest, RunResult } from './protocol.js';
 
@@ -20,19 +24,8 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-/** Stops a child: SIGTERM, then SIGKILL if it has not exited within 3 s (or `graceMs`). */
-export function stopper(proc: ChildProcess, graceMs = 3000): () => Promise<void> {
-  return () =>
-    new Promise((res) => {
-      if (proc.exitCode !== null || proc.signalCode !== null) return res();
-      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
-      proc.once('exit', () => {
-        clearTimeout(timer);
-        res();
-      });
-      proc.kill('SIGTERM');
-    });
-}
+/** Stops a child: SIGTERM to its group, SIGKILL after 3 s (or `graceMs`). */
+export const stopper = (proc: ChildProcess, graceMs?: number) => (): Promise<void> => endChild(proc, graceMs === undefined ? {} : { graceMs });
 
 export interface TargetProcess extends Child {
   port: number;
@@ -41,7 +34,7 @@ export interface TargetProcess extends Child {
 
 /** The HTTPS target in its own process; resolves once it printed its ports. */
 export function startTarget(cert: string, key: string, delayMs = 0): Promise<TargetProcess> {
-  const proc = spawn(process.execPath, [join(HERE, 'target.js'), '--cert', cert, '--key', key, '--delay-ms', String(delayMs)], {
+  const proc = startChild(process.execPath, [join(HERE, 'target.js'), '--cert', cert, '--key', key, '--delay-ms', String(delayMs)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((res, rej) => {
@@ -61,7 +54,7 @@ export interface ProberProcess extends Child {
 
 /** blockwatch's engine in its own process, driven over IPC. */
 export function startProber(execArgv: string[] = []): Promise<ProberProcess> {
-  const proc = fork(join(HERE, 'prober.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+  const proc = startChild(process.execPath, [...execArgv, join(HERE, 'prober.js')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const run = (req: RunRequest): Promise<RunResult> =>
     new Promise((res, rej) => {
       proc.once('message', (m: RunResult | { error: string }) => ('error' in m ? rej(new Error(m.error)) : res(m)));
@@ -136,7 +129,7 @@ export async function startBlackbox(dir: string, caFile: string, timeoutS = 10):
     ].join('\n'),
   );
   const port = await freePort();
-  const proc = spawn(BLACKBOX_BIN, [`--config.file=${configFile}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=error'], {
+  const proc = startChild(BLACKBOX_BIN, [`--config.file=${configFile}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=error'], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise<never>((_, rej) => proc.once('exit', (code) => rej(new Error(`blackbox_exporter exited with ${code}`))));

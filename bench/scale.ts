@@ -3,10 +3,10 @@
  * every minute — half tcp, half https, to the bench's HTTPS target process — and its RSS
  * and CPU in steady state, read from /proc while rounds run.
  */
-import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { endChild, startChild } from '../test/support/children.js';
 import type { Leaf } from '../test/support/pki.js';
 import { freePort, httpGet, startTarget, stopper, waitHttp } from './processes.js';
 import { cpuSeconds, peakRss, rss } from './proc.js';
@@ -104,7 +104,7 @@ export async function scale(
   const config = writeScaleConfig(dir, { ...o, port: target.port, listen, caFile });
   const logFile = join(dir, 'scale-daemon.log');
   const out = openSync(logFile, 'w');
-  const daemon = spawn(process.execPath, [...nodeFlags(), CLI, 'run', '--config', config], { stdio: ['ignore', out, out], env: { ...process.env, BLOCKWATCH_LOG_LEVEL: 'warn' } });
+  const daemon = startChild(process.execPath, [...nodeFlags(), CLI, 'run', '--config', config], { stdio: ['ignore', out, out], env: { ...process.env, BLOCKWATCH_LOG_LEVEL: 'warn' } });
   closeSync(out);
   const pid = daemon.pid!;
   const base = `http://127.0.0.1:${listen}`;
@@ -152,7 +152,7 @@ export async function scale(
     return result;
   } finally {
     // The daemon drains for up to 3 s on SIGTERM: it gets 8 before SIGKILL.
-    await stopper(daemon, 8000)();
+    await endChild(daemon, { graceMs: 8000 });
     await target.stop();
   }
 }

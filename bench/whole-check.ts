@@ -5,10 +5,10 @@
  * its start-up (a check of one target) is measured and reported beside, and subtracted
  * for the start-up-excluded figures.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startChild } from '../test/support/children.js';
 import { runBlackbox } from './blackbox-driver.js';
 import type { BlackboxProcess } from './processes.js';
 import { cpuSeconds, median } from './proc.js';
@@ -65,8 +65,8 @@ function writeConfig(dir: string, name: string, o: { n: number; concurrency: num
 function runCheck(config: string, out: string): Promise<{ usage: ProcessUsage; ok: number }> {
   return new Promise((res, rej) => {
     const chunks: Buffer[] = [];
-    const proc = spawn(process.execPath, [USAGE, out, 'check', '--config', config, '--format', 'json'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    proc.stdout.on('data', (c: Buffer) => chunks.push(c));
+    const proc = startChild(process.execPath, [USAGE, out, 'check', '--config', config, '--format', 'json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    proc.stdout!.on('data', (c: Buffer) => chunks.push(c));
     proc.on('error', rej);
     proc.on('exit', () => {
       try {

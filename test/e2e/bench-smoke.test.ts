@@ -1,12 +1,16 @@
 // The benchmark harness still runs end to end: a tiny `npm run bench -- --smoke` (a few probes
 // through blockwatch and blackbox_exporter, a small /metrics render, a small daemon run) writes
 // its JSON and markdown. Figures are never asserted: only that each part ran and probed successfully.
+// The run is a process group of its own (the bench's target, prober, daemon and blackbox_exporter
+// with it), ended with everything in it when the test fails or times out; its temporary files
+// go under the test's folder, removed after.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import type { BenchResults } from '../../bench/report.js';
+import { runChild } from '../support/children.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const RUN = join(ROOT, 'dist/bench/run.js');
@@ -19,10 +23,12 @@ describe.skipIf(!HAVE_BLACKBOX && !CI)('npm run bench -- --smoke', () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }));
   let results: BenchResults;
 
-  test('runs and writes latest.json and latest.md', () => {
+  test('runs and writes latest.json and latest.md', async ({ signal }) => {
     expect(existsSync(RUN), `${RUN} is missing: run npm run build first`).toBe(true);
-    const r = spawnSync(process.execPath, [RUN, '--smoke', '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
-    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const tmp = join(out, 'tmp');
+    mkdirSync(tmp);
+    const r = await runChild(process.execPath, [RUN, '--smoke', '--out', out], { cwd: ROOT, signal, env: { ...process.env, TMPDIR: tmp } });
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     results = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as BenchResults;
     expect(results.schema).toBe('blockwatch.bench/v1');
     const md = readFileSync(join(out, 'latest.md'), 'utf8');
@@ -33,7 +39,7 @@ describe.skipIf(!HAVE_BLACKBOX && !CI)('npm run bench -- --smoke', () => {
     expect(md).toContain('## Scale');
     expect(md).toContain('## The daemon, warm, against blackbox_exporter');
     expect(md).toContain('## The parts of a probe');
-  }, 130_000);
+  }, 300_000);
 
   test('the whole check probed every target, and its start-up was measured beside', () => {
     const w = results.sections.check!;

@@ -1,20 +1,15 @@
 /** The command line's contract on loopback: check's report and exit codes, validate, usage errors. */
-import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runChild, startChild, type Finished } from '../support/children.js';
 import { CLI } from '../support/daemon.js';
 import { closedPort } from '../support/tcp-servers.js';
 import { startHttpsServer, testPki, type Running } from '../support/tls-servers.js';
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) =>
-    execFile(process.execPath, [CLI, ...args], { timeout: 30_000, env: { ...process.env, BLOCKWATCH_CONFIG: '' } }, (err, stdout, stderr) =>
-      res({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    ),
-  );
-}
+/** The CLI as a process (ended with the test if the test ends first: children.ts). */
+const run = (args: string[]): Promise<Finished> => runChild(process.execPath, [CLI, ...args], { env: { ...process.env, BLOCKWATCH_CONFIG: '' } });
 
 /**
  * Runs the CLI with its stdout on a pipe whose reading end is closed at once, as
@@ -22,10 +17,10 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
  */
 function runIntoClosedPipe(args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BLOCKWATCH_CONFIG: '' } });
-    child.stdout.destroy();
+    const child = startChild(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BLOCKWATCH_CONFIG: '' } });
+    child.stdout!.destroy();
     let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       rej(new Error(`blockwatch ${args.join(' ')} did not end with its stdout closed: ${stderr}`));
@@ -63,7 +58,7 @@ targets:
 `);
   config = join(dir, 'blockwatch.yaml');
   writeFileSync(config, `probes: ./probes
-schedule: { timeout: 2s }
+schedule: { timeout: 20s }
 vantages: [ { id: lo, labels: { country: XX } } ]
 canaries: [ { id: self, kind: https, url: "https://127.0.0.1:${web.port}/" } ]
 tls: { extraCA: ${ca.certFile} }
@@ -71,7 +66,7 @@ tls: { extraCA: ${ca.certFile} }
   // Only the domestic canary answers: the foreign one is refused on every attempt.
   walledConfig = join(dir, 'walled.yaml');
   writeFileSync(walledConfig, `probes: ./probes
-schedule: { timeout: 2s }
+schedule: { timeout: 20s }
 vantages: [ { id: lo, labels: { country: XX } } ]
 canaries:
   - { id: abroad, kind: tls, host: 127.0.0.1, port: ${refused}, sni: app.test }

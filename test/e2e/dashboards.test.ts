@@ -1,11 +1,12 @@
 // Checks the Grafana dashboards: the committed JSON is what grafana/src generates, every query
 // is PromQL a real Prometheus accepts, and the provisioning points where the compose mounts them.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
+import { endChild, startChild } from '../support/children.js';
 import { freePort, waitReady } from '../support/local-process.js';
 import { dashboards, renderDashboard } from '../../grafana/src/dashboards.js';
 import { dashboardQueries, expandVariables, variableSelectors } from '../../grafana/src/queries.js';
@@ -115,7 +116,7 @@ describe.skipIf(!HAVE_PROMETHEUS && !CI)('dashboard queries against a real Prome
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     writeFileSync(join(dir, 'prometheus.yml'), 'global: {}\nscrape_configs: []\n');
-    prom = spawn(
+    prom = startChild(
       'prometheus',
       [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
       { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -125,8 +126,8 @@ describe.skipIf(!HAVE_PROMETHEUS && !CI)('dashboard queries against a real Prome
     await waitReady(`${base}/-/ready`, prom, () => log);
   });
 
-  afterAll(() => {
-    prom?.kill('SIGTERM');
+  afterAll(async () => {
+    if (prom) await endChild(prom);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

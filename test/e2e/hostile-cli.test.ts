@@ -1,9 +1,9 @@
 /** `blockwatch check` as a process against a peer that resets a connection while it waits: it reports, it does not crash. */
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runChild } from '../support/children.js';
 import { CLI } from '../support/daemon.js';
 import { startDnsServer, type DnsServer } from '../support/dns-server.js';
 import { listen, neverAccepting, type Listener } from '../support/tcp-servers.js';
@@ -22,7 +22,7 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'probes'));
   writeFileSync(join(dir, 'probes', 'chat.yaml'), `id: chat\nname: Chat\nsources: ["loopback test"]\ntargets:\n  - { id: dc, kind: tcp, host: two.test, port: ${resetLater.port} }\n`);
   config = join(dir, 'blockwatch.yaml');
-  writeFileSync(config, `probes: ./probes\nschedule: { timeout: 1500ms }\nvantages: [{ id: lo, resolver: "udp://127.0.0.1:${dns.port}" }]\ncontrol: { resolver: "udp://127.0.0.1:${dns.port}" }\n`);
+  writeFileSync(config, `probes: ./probes\nschedule: { timeout: 5s }\nvantages: [{ id: lo, resolver: "udp://127.0.0.1:${dns.port}" }]\ncontrol: { resolver: "udp://127.0.0.1:${dns.port}" }\n`);
 });
 afterAll(async () => {
   for (const s of [dns, resetLater, silent]) await s.close();
@@ -30,11 +30,7 @@ afterAll(async () => {
 
 describe('check against a name whose first address accepts then resets and whose second never accepts', () => {
   it('prints a report and exits by the contract instead of dying on an unhandled error', async () => {
-    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((res) =>
-      execFile(process.execPath, [CLI, 'check', '--config', config, '--format', 'json'], { timeout: 20_000 }, (err, stdout, stderr) =>
-        res({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      ),
-    );
+    const r = await runChild(process.execPath, [CLI, 'check', '--config', config, '--format', 'json']);
     expect(r.stderr).not.toMatch(/ECONNRESET|Unhandled/);
     const report = JSON.parse(r.stdout);
     // Both connects are in the evidence: the first made it, the second timed out. (Loopback

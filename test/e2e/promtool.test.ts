@@ -1,11 +1,12 @@
 // Checks the shipped Prometheus rules, rule tests, Prometheus configs and the Alertmanager example
 // with the real promtool, amtool and Alertmanager.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
+import { endChild, startChild } from '../support/children.js';
 import { freePort, waitReady } from '../support/local-process.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -150,7 +151,7 @@ describe.skipIf(!HAVE_ALERTMANAGER && !CI)('Alertmanager inhibitions', () => {
       `url: 'http://127.0.0.1:${await freePort()}/hook'`,
     );
     writeFileSync(join(dir, 'alertmanager.yml'), config);
-    am = spawn(
+    am = startChild(
       'prometheus-alertmanager',
       [
         `--config.file=${join(dir, 'alertmanager.yml')}`,
@@ -165,8 +166,8 @@ describe.skipIf(!HAVE_ALERTMANAGER && !CI)('Alertmanager inhibitions', () => {
     await waitReady(`${base}/-/ready`, am, () => log);
   });
 
-  afterAll(() => {
-    am?.kill('SIGTERM');
+  afterAll(async () => {
+    if (am) await endChild(am);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,5 +1,6 @@
 /** Runs the lab's commands (ip, iptables, tc) on the host or inside one of its network namespaces. */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
+import { startChild } from '../support/children.js';
 
 export interface RunResult {
   code: number;
@@ -38,9 +39,9 @@ export function nsRun(ns: string, cmd: string, args: string[], opts?: { timeoutM
   return run('ip', ['netns', 'exec', ns, cmd, ...args], opts);
 }
 
-/** Starts a long-running process in a namespace; detached so that it gets its own process group. */
+/** Starts a long-running process in a namespace, in its own process group, ended with the test that started it (children.ts). */
 export function nsSpawn(ns: string, cmd: string, args: string[]): ChildProcess {
-  return spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  return startChild('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** True when the process runs as root (the lab needs CAP_NET_ADMIN). */

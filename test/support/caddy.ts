@@ -4,10 +4,11 @@
  * certificate comes from the test PKI; caddy's state (autosaved config, storage) goes to a
  * throwaway directory.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { endChild, startChild } from './children.js';
 import { freePort } from './local-process.js';
 import type { Leaf } from './pki.js';
 
@@ -51,12 +52,12 @@ async function startOnce(names: string[], leaf: Leaf, protocols: Protocols): Pro
   const file = join(dir, 'Caddyfile');
   writeFileSync(file, caddyfile(port, names, leaf, dir, protocols));
   const env = { ...process.env, HOME: dir, XDG_CONFIG_HOME: dir, XDG_DATA_HOME: dir };
-  const proc = spawn(CADDY, ['run', '--config', file, '--adapter', 'caddyfile'], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  const proc = startChild(CADDY, ['run', '--config', file, '--adapter', 'caddyfile'], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let out = '';
   const exited = new Promise<void>((res) => proc.once('exit', () => res()));
-  // caddy logs "server running" once its listeners are bound.
-  await new Promise<void>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`caddy did not start: ${out.slice(-2000)}`)), 20_000);
+  // caddy logs "server running" once its listeners are bound (a start that never comes is ended, and its folder removed).
+  const started = new Promise<void>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`caddy did not start: ${out.slice(-2000)}`)), 60_000);
     proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       out += chunk;
       if (out.includes('"msg":"server running"')) {
@@ -69,12 +70,18 @@ async function startOnce(names: string[], leaf: Leaf, protocols: Protocols): Pro
       rej(new Error(`caddy exited (${proc.exitCode}): ${out.slice(-2000)}`));
     });
   });
+  try {
+    await started;
+  } catch (err) {
+    await endChild(proc);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     port,
     log: () => out,
     async close() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      await exited;
+      await endChild(proc);
       rmSync(dir, { recursive: true, force: true });
     },
   };

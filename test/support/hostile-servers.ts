@@ -52,11 +52,6 @@ export function trickle(sock: Socket, bytes: Buffer | string, everyMs = 1000): v
   sock.once('close', () => clearInterval(t));
 }
 
-/**
- * Writes `chunk` again and again, `total` bytes in all (Infinity: until the client goes), waiting
- * for 'drain' whenever the socket's buffer is full; `wrap` frames each chunk (chunked encoding).
- * Resolves with the bytes written once it stops.
- */
 /** Where pump writes: a socket, or an HTTP response (whose head goes first). */
 export interface Sink {
   write(b: Buffer): boolean;
@@ -65,16 +60,25 @@ export interface Sink {
   readonly destroyed: boolean;
 }
 
+/**
+ * Writes `chunk` again and again, `total` bytes in all (Infinity: until the client goes), waiting
+ * for 'drain' whenever the socket's buffer is full; `wrap` frames each chunk (chunked encoding).
+ * One chunk per turn of the event loop: on loopback the kernel takes megabytes before write()
+ * says "full", and a client in this same process must get to read meanwhile, loaded machine or not.
+ * Resolves with the bytes written once it stops.
+ */
 export function pump(sock: Sink, chunk: Buffer, total = Infinity, wrap: (b: Buffer) => Buffer = (b) => b): Promise<number> {
   return new Promise((resolve) => {
     let sent = 0;
     const stop = (): void => resolve(sent);
     sock.once('close', stop);
     const go = (): void => {
-      while (!sock.destroyed && sent < total) {
+      if (!sock.destroyed && sent < total) {
         const part = total - sent >= chunk.length ? chunk : chunk.subarray(0, total - sent);
         sent += part.length;
-        if (!sock.write(wrap(part))) return void sock.once('drain', go);
+        if (!sock.write(wrap(part))) sock.once('drain', go);
+        else setImmediate(go);
+        return;
       }
       if (sent >= total) {
         sock.off('close', stop);

@@ -1,5 +1,6 @@
 /** A throwaway PKI for tests and the lab: a CA and leaf certificates made with openssl. */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,49 +43,52 @@ function openssl(args: string[], cwd: string): void {
 
 let serial = 1;
 
-/** Signs `csr` with the CA's key: x509 -req for a validity from now, openssl ca for fixed (past) dates. */
-function sign(dir: string, csr: string, ext: string, out: string, opts: IssueOptions): void {
-  if (!opts.validity) {
-    openssl(
-      ['x509', '-req', '-in', csr, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', String(Date.now() * 100 + serial),
-        '-days', String(opts.days ?? 365), '-sha256', '-extfile', ext, '-out', out],
-      dir,
-    );
-    return;
-  }
-  // openssl ca wants a database; a throwaway one per signature.
-  const db = `${out}.db`;
-  writeFileSync(join(dir, `${db}.index`), '');
-  const hex = (Date.now() * 100 + serial).toString(16);
-  writeFileSync(join(dir, `${db}.serial`), `${hex.length % 2 ? `0${hex}` : hex}\n`);
-  writeFileSync(
-    join(dir, `${db}.cnf`),
-    `[ca]\ndefault_ca=d\n[d]\ndatabase=${db}.index\nserial=${db}.serial\nnew_certs_dir=.\ndefault_md=sha256\npolicy=p\nunique_subject=no\n[p]\ncommonName=supplied\n`,
-  );
+const CA_EXT = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'];
+const leafExt = (san: string): string[] => [`subjectAltName=${san}`, 'basicConstraints=CA:FALSE', 'extendedKeyUsage=serverAuth'];
+
+/**
+ * A P-256 key and a certificate for it in one openssl run (OpenSSL 3's req -x509 -CA), with
+ * a random serial: self-signed without `issuer`, else signed by it. One process per certificate
+ * keeps a deep chain cheap on a busy machine.
+ */
+function newCert(dir: string, o: { subject: string; key: string; cert: string; days: number; ext: string[]; issuer?: { cert: string; key: string } }): void {
   openssl(
-    ['ca', '-batch', '-notext', '-config', `${db}.cnf`, '-cert', 'ca.pem', '-keyfile', 'ca.key', '-in', csr, '-out', out,
-      '-startdate', opts.validity.from, '-enddate', opts.validity.to, '-extfile', ext],
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', o.key, '-out', o.cert, '-subj', o.subject,
+      '-days', String(o.days), '-sha256', ...(o.issuer ? ['-CA', o.issuer.cert, '-CAkey', o.issuer.key] : []), ...o.ext.flatMap((e) => ['-addext', e])],
     dir,
   );
 }
 
+/** A leaf with fixed (past) dates: openssl ca, with a throwaway database, signs a request. */
+function issueDated(caDir: string, dir: string, base: string, subject: string, ext: string[], validity: { from: string; to: string }): void {
+  openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${base}.key`, '-subj', subject, '-out', `${base}.csr`], dir);
+  writeFileSync(join(dir, `${base}.ext`), `${ext.join('\n')}\n`);
+  writeFileSync(join(dir, `${base}.index`), '');
+  writeFileSync(join(dir, `${base}.serial`), `${randomBytes(8).toString('hex').replace(/^[89a-f]/, '1')}\n`);
+  writeFileSync(
+    join(dir, `${base}.cnf`),
+    `[ca]\ndefault_ca=d\n[d]\ndatabase=${base}.index\nserial=${base}.serial\nnew_certs_dir=.\ndefault_md=sha256\npolicy=p\nunique_subject=no\n[p]\ncommonName=supplied\n`,
+  );
+  openssl(
+    ['ca', '-batch', '-notext', '-config', `${base}.cnf`, '-cert', join(caDir, 'ca.pem'), '-keyfile', join(caDir, 'ca.key'), '-in', `${base}.csr`,
+      '-out', `${base}.pem`, '-startdate', validity.from, '-enddate', validity.to, '-extfile', `${base}.ext`],
+    dir,
+  );
+}
+
+/** A CA in `dir` (a root, or an intermediate of `parent`); its leaves go to `dir` too. */
 export function makeCA(name = 'blockwatch test CA', dir = mkdtempSync(join(tmpdir(), 'bw-pki-')), parent?: { dir: string; chain: string }): TestCA {
-  const caExt = 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n';
-  openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key'], dir);
-  if (!parent) {
-    openssl(
-      ['req', '-x509', '-new', '-key', 'ca.key', '-sha256', '-days', '3650', '-subj', `/CN=${name}/O=blockwatch`,
-        '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', 'ca.pem'],
-      dir,
-    );
-  } else {
-    openssl(['req', '-new', '-key', join(dir, 'ca.key'), '-subj', `/CN=${name}/O=blockwatch`, '-out', join(dir, 'ca.csr')], parent.dir);
-    writeFileSync(join(dir, 'ca.ext'), caExt);
-    sign(parent.dir, join(dir, 'ca.csr'), join(dir, 'ca.ext'), join(dir, 'ca.pem'), { days: 3650 });
-  }
+  const issuer = parent && { cert: join(parent.dir, 'ca.pem'), key: join(parent.dir, 'ca.key') };
+  newCert(dir, { subject: `/CN=${name}/O=blockwatch`, key: 'ca.key', cert: 'ca.pem', days: 3650, ext: CA_EXT, issuer });
+  writeFileSync(join(dir, 'chain.pem'), parent ? readFileSync(join(dir, 'ca.pem'), 'utf8') + parent.chain : '');
+  return loadCA(dir);
+}
+
+/** A CA made before (by makeCA) in `dir`; the leaves it issues go to `leafDir`. */
+export function loadCA(dir: string, leafDir = dir): TestCA {
   const certFile = join(dir, 'ca.pem');
   const cert = readFileSync(certFile, 'utf8');
-  const chain = parent ? cert + parent.chain : '';
+  const chain = readFileSync(join(dir, 'chain.pem'), 'utf8');
   return {
     dir,
     cert,
@@ -92,6 +96,7 @@ export function makeCA(name = 'blockwatch test CA', dir = mkdtempSync(join(tmpdi
     chain,
     issue(names, opts = {}) {
       const base = `leaf${serial++}`;
+<<<<<<< HEAD
       const san = opts.rawSan !== undefined ? opts.rawSan : [...names.map((n) => `DNS:${n}`), ...(opts.ips ?? []).map((ip) => `IP:${ip}`)].join(',');
       writeFileSync(join(dir, `${base}.ext`), `${san === null ? '' : `subjectAltName=${san}\n`}basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
       openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${base}.key`], dir);
@@ -101,9 +106,19 @@ export function makeCA(name = 'blockwatch test CA', dir = mkdtempSync(join(tmpdi
       const keyFile = join(dir, `${base}.key`);
       const leafCert = readFileSync(certFile, 'utf8');
       return { cert: leafCert, key: readFileSync(keyFile, 'utf8'), certFile, keyFile, chain: leafCert + chain };
+=======
+      const san = [...names.map((n) => `DNS:${n}`), ...(opts.ips ?? []).map((ip) => `IP:${ip}`)].join(',');
+      const subject = `/CN=${names[0] ?? opts.ips?.[0] ?? 'leaf'}`;
+      if (opts.validity) issueDated(dir, leafDir, base, subject, leafExt(san), opts.validity);
+      else newCert(leafDir, { subject, key: `${base}.key`, cert: `${base}.pem`, days: opts.days ?? 365, ext: leafExt(san), issuer: { cert: certFile, key: join(dir, 'ca.key') } });
+      const leafCertFile = join(leafDir, `${base}.pem`);
+      const keyFile = join(leafDir, `${base}.key`);
+      const leafCert = readFileSync(leafCertFile, 'utf8');
+      return { cert: leafCert, key: readFileSync(keyFile, 'utf8'), certFile: leafCertFile, keyFile, chain: leafCert + chain };
+>>>>>>> suite-load
     },
     intermediate(childName) {
-      return makeCA(childName, mkdtempSync(join(tmpdir(), 'bw-pki-')), { dir, chain });
+      return makeCA(childName, mkdtempSync(join(leafDir, 'ca-')), { dir, chain });
     },
   };
 }

@@ -16,7 +16,7 @@ export interface LoopbackApp {
   ca?: string;
   /** More keys of the vantage, in YAML flow style, e.g. `proxy: "socks5://127.0.0.1:1080"`. */
   vantage?: string;
-  /** schedule.timeout; default 2s. */
+  /** schedule.timeout; default 20s: long enough that only a probe meant to time out does, on a busy machine too. */
   timeout?: string;
   /** More top-level config lines. */
   extra?: string;
@@ -36,7 +36,7 @@ export function loopbackConfig(o: LoopbackApp): Config {
   const resolver = `udp://127.0.0.1:${o.dnsPort}`;
   writeFileSync(
     join(dir, 'blockwatch.yaml'),
-    `probes: ./probes\nschedule: { timeout: ${o.timeout ?? '2s'}${o.schedule ? `, ${o.schedule}` : ''} }\n` +
+    `probes: ./probes\nschedule: { timeout: ${o.timeout ?? '20s'}${o.schedule ? `, ${o.schedule}` : ''} }\n` +
       `vantages: [{ id: lo, resolver: "${resolver}"${o.vantage ? `, ${o.vantage}` : ''} }${(o.vantages ?? []).map((v) => `, ${v}`).join('')}]\n` +
       `control: { resolver: "udp://127.0.0.1:${o.controlDnsPort ?? o.dnsPort}" }\n${o.ca ? 'tls: { extraCA: ./ca.pem }\n' : ''}${o.extra ?? ''}`,
   );

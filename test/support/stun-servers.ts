@@ -2,12 +2,13 @@
  * STUN servers for the udp tests: Debian's coturn (a real STUN server, started per suite on a
  * free loopback port) and small scripted UDP servers that answer wrongly, flood, or stay silent.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bindingRequest, newTransactionId, readResponse } from '../../src/net/stun/index.js';
+import { endChild, startChild } from './children.js';
 import { freePort } from './local-process.js';
 
 /** True when coturn's turnserver can be run (Debian package coturn). */
@@ -65,21 +66,15 @@ export async function startCoturn(): Promise<Coturn> {
     `--userdb=${join(dir, 'turndb')}`,
     `--pidfile=${join(dir, 'turnserver.pid')}`,
   ];
-  const child: ChildProcess = spawn('turnserver', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = startChild('turnserver', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (d: Buffer): void => {
     out = (out + d.toString()).slice(-20_000);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const exited = new Promise<void>((res) => child.once('exit', () => res()));
   const close = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await endChild(child);
     rmSync(dir, { recursive: true, force: true });
   };
   for (let i = 0; i < 50; i++) {

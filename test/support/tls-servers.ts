@@ -3,7 +3,8 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse, type Server as HttpServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { makeCA, type Leaf, type TestCA } from './pki.js';
+import type { Leaf, TestCA } from './pki.js';
+import { runCA, runLeaf } from './run-pki.js';
 import { serve, writeRepeated } from './tcp-servers.js';
 
 export interface Running {
@@ -12,10 +13,9 @@ export interface Running {
   close(): Promise<void>;
 }
 
-/** One CA for a test file: a leaf for `names` plus 127.0.0.1 and ::1. */
+/** The run's test CA and its leaf for `names` plus 127.0.0.1 and ::1 (made once per run, run-pki.ts). */
 export function testPki(names: string[] = ['app.test']): { ca: TestCA; leaf: Leaf } {
-  const ca = makeCA();
-  return { ca, leaf: ca.issue(names, { ips: ['127.0.0.1', '::1'] }) };
+  return { ca: runCA(), leaf: runLeaf(names) };
 }
 
 function start(server: HttpsServer | HttpServer | ReturnType<typeof createTlsServer>, host: string): Promise<Running> {

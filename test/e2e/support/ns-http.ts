@@ -34,7 +34,7 @@ export async function startForwarder(
   const proc = spawn(process.execPath, ['-e', FORWARDER, dir, ...ports.map(String)]);
   await new Promise<void>((res, rej) => {
     let err = '';
-    const timer = setTimeout(() => rej(new Error(`forwarder not ready after 10 s: ${err}`)), 10_000);
+    const timer = setTimeout(() => rej(new Error(`forwarder not ready after 60 s: ${err}`)), 60_000);
     proc.stderr?.on('data', (c: Buffer) => void (err += c.toString()));
     proc.stdout?.on('data', (c: Buffer) => {
       if (c.toString().includes('ready')) {

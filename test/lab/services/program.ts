@@ -1,10 +1,12 @@
 /**
  * Runs a real server program (coturn, caddy) inside the lab: its output goes to a log file
  * in the lab folder, it counts as started once a readiness probe answers, and it is stopped
- * with SIGTERM (SIGKILL if it lingers). No system service and no fixed global path is used.
+ * with SIGTERM (SIGKILL if it lingers), and by the kernel if the services process dies first.
+ * No system service and no fixed global path is used.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { diesWithParent } from '../../support/children.js';
 
 export interface ProgramSpec {
   name: string;
@@ -36,12 +38,15 @@ function tail(file: string): string {
 
 export async function startProgram(spec: ProgramSpec): Promise<Program> {
   const fd = openSync(spec.log, 'a');
-  const child = spawn(spec.cmd, spec.args, { stdio: ['ignore', fd, fd], env: { ...process.env, ...spec.env } });
+  // In the services process's group (ended with it) and dying with it.
+  const [cmd, args] = diesWithParent(spec.cmd, spec.args);
+  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], env: { ...process.env, ...spec.env } });
   closeSync(fd);
   let exited: string | null = null;
   const gone = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
-      exited = `exited ${code ?? signal}`;
+      // 127: setpriv could not exec the program.
+      exited = code === 127 && cmd !== spec.cmd ? `could not start: ${spec.cmd} (apt-get install coturn caddy)` : `exited ${code ?? signal}`;
       resolve();
     });
     child.once('error', (e: NodeJS.ErrnoException) => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { readConfig, loadConfig } from '../../../src/config/load.js';
 import { ConfigError, formatIssue } from '../../../src/config/issues.js';
 import { reloadRefusals } from '../../../src/config/reload.js';
-import { makeCA } from '../../support/pki.js';
+import { runCA } from '../../support/run-pki.js';
 
 const APP = `id: chat
 name: Chat
@@ -156,7 +156,7 @@ vantages:
   });
 
   it('reads extra trust anchors and rejects a file that is no certificate', () => {
-    const ca = makeCA();
+    const ca = runCA();
     const ok = loadConfig(fixture(`probes: ./probes\ntls: { extraCA: ${ca.certFile} }\n`), {});
     expect(ok.tls.extraCA).toEqual([ca.cert]);
     const [i] = issuesOf(`probes: ./probes\ntls: { extraCA: [ ${ca.certFile}, ./blockwatch.yaml ] }\n`);

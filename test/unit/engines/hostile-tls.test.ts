@@ -6,13 +6,14 @@ import { MAX_SANS_KEPT } from '../../../src/engines/certs.js';
 import { tlsEngine } from '../../../src/engines/tls.js';
 import { startDnsServer, type DnsServer } from '../../support/dns-server.js';
 import { pump } from '../../support/hostile-servers.js';
-import { makeCA, type Leaf, type TestCA } from '../../support/pki.js';
+import type { Leaf, TestCA } from '../../support/pki.js';
+import { runCA } from '../../support/run-pki.js';
 import { makeContext } from '../../support/probe-context.js';
 import { roundOf, verdictLine } from '../../support/round.js';
 import { listen, serve, type Listener } from '../../support/tcp-servers.js';
 
-const ca = makeCA();
-const stranger = makeCA('hostile root');
+const ca = runCA();
+const stranger = runCA('hostile root');
 let dns: DnsServer;
 const servers: Listener[] = [];
 
@@ -47,8 +48,9 @@ describe('a TLS server that answers the ClientHello with garbage', () => {
     const l = await listen((s) => s.once('data', () => s.write(randomBytes(4096))));
     servers.push(l);
     const t0 = performance.now();
-    const m = await tlsEngine(tlsTarget(l.port), ctx({ timeoutMs: 5000 }));
-    expect(performance.now() - t0).toBeLessThan(2000);
+    const m = await tlsEngine(tlsTarget(l.port), ctx({ timeoutMs: 30_000 }));
+    // The garbage ended it, far from the 30 s deadline (however busy the machine).
+    expect(performance.now() - t0).toBeLessThan(15_000);
     expect(m).toMatchObject({ failure: 'ssl_failed_handshake', operation: 'tls_handshake' });
     expect(m.tls_handshakes).toHaveLength(1);
     expect(m.tls_handshakes[0]).toMatchObject({ failure: 'ssl_failed_handshake', validated: false, peer_certificates: [] });

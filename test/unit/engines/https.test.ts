@@ -12,12 +12,17 @@ let dns: DnsServer;
 let web: Running;
 let plain: Running;
 let resetter: Listener;
+/** Called when the HTTPS server has a request (fromRequest arms it). */
+let onRequest: (() => void) | null = null;
 
 beforeAll(async () => {
   dns = await startDnsServer((name) =>
     name.endsWith('.test') && name !== 'nx.test' ? { kind: 'answer', a: ['127.0.0.1'] } : { kind: 'rcode', rcode: 'NXDOMAIN' },
   );
-  web = await startHttpsServer(pki.leaf, pages);
+  web = await startHttpsServer(pki.leaf, (req, res) => {
+    onRequest?.();
+    pages(req, res);
+  });
   plain = await startHttpServer(pages);
   resetter = await listen((s) => s.once('data', () => s.resetAndDestroy()));
 });
@@ -26,6 +31,19 @@ afterAll(async () => {
 });
 
 const ctx = (o: Parameters<typeof makeContext>[0] = {}) => makeContext({ dns, extraCA: [pki.ca.cert], ...o });
+/**
+ * A probe deadline of `ms` that starts once the server has the request, so that what it ends
+ * is the wait for the response however long a loaded machine took to get there (a guard of
+ * 60 s for the rest). It aborts as AbortSignal.timeout does, with a TimeoutError.
+ */
+function fromRequest(ms: number): AbortSignal {
+  const ac = new AbortController();
+  onRequest = () => {
+    onRequest = null;
+    setTimeout(() => ac.abort(new DOMException('The operation timed out.', 'TimeoutError')), ms);
+  };
+  return AbortSignal.any([ac.signal, AbortSignal.timeout(60_000)]);
+}
 const target = (path: string, extra: object = {}) => ({ id: 'w', kind: 'https' as const, url: `https://app.test:${web.port}${path}`, ...extra });
 
 describe('https engine', () => {
@@ -97,21 +115,22 @@ describe('https engine', () => {
   });
 
   it('fails with generic_timeout_error in http_round_trip when the server never answers', async () => {
-    const m = await httpsEngine(target('/stall'), ctx({ timeoutMs: 300 }));
+    const m = await httpsEngine(target('/stall'), ctx({ signal: fromRequest(300) }));
     expect(m).toMatchObject({ failure: 'generic_timeout_error', operation: 'http_round_trip' });
     expect(m.requests[0]).toMatchObject({ response: null, failure: 'generic_timeout_error' });
   });
 
   it('fails with generic_timeout_error in read when the body stalls, keeping what arrived', async () => {
-    const m = await httpsEngine(target('/stall-body'), ctx({ timeoutMs: 300 }));
+    const m = await httpsEngine(target('/stall-body'), ctx({ signal: fromRequest(300) }));
     expect(m).toMatchObject({ failure: 'generic_timeout_error', operation: 'read' });
     expect(m.requests[0].response).toMatchObject({ code: 200, body_length: 1000 });
   });
 
   it('ends a body read that stalls for limits.stall as stalled, before the deadline, with the bytes the connection carried', async () => {
     const t0 = performance.now();
-    const m = await httpsEngine(target('/stall-body?n=15000'), ctx({ timeoutMs: 3000, stallMs: 200 }));
-    expect(performance.now() - t0).toBeLessThan(2000);
+    const m = await httpsEngine(target('/stall-body?n=15000'), ctx({ timeoutMs: 30_000, stallMs: 200 }));
+    // The stall ended it, far from the 30 s deadline (however busy the machine).
+    expect(performance.now() - t0).toBeLessThan(15_000);
     expect(m).toMatchObject({ failure: 'generic_timeout_error', operation: 'read' });
     const res = m.requests[0].response!;
     expect(res).toMatchObject({ code: 200, body_length: 15_000, stalled: true });
@@ -121,7 +140,9 @@ describe('https engine', () => {
   });
 
   it('does not call a slow transfer that keeps moving stalled', async () => {
-    const m = await httpsEngine(target('/trickle?n=8&every=100'), ctx({ timeoutMs: 3000, stallMs: 300 }));
+    // A byte every 100 ms against a 1.5 s stall limit: a busy machine that delays one write by
+    // more than a second would make a stall of it, which this is not.
+    const m = await httpsEngine(target('/trickle?n=8&every=100'), ctx({ timeoutMs: 30_000, stallMs: 1500 }));
     expect(m.failure).toBeNull();
     expect(m.requests[0].response).toMatchObject({ body_length: 8 });
     expect(m.requests[0].response?.stalled).toBeUndefined();

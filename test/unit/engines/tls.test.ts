@@ -2,14 +2,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectStep, tlsStep } from '../../../src/engines/steps.js';
 import { tlsEngine } from '../../../src/engines/tls.js';
-import { makeCA } from '../../support/pki.js';
+import { runCA } from '../../support/run-pki.js';
 import { startDnsServer, type DnsServer } from '../../support/dns-server.js';
 import { makeContext } from '../../support/probe-context.js';
 import { closeOnData, listen, resetOnData, type Listener } from '../../support/tcp-servers.js';
 import { startTlsServer, testPki, type Running } from '../../support/tls-servers.js';
 
 const pki = testPki(['app.test']);
-const stranger = makeCA('untrusted CA');
+const stranger = runCA('untrusted CA');
 let dns: DnsServer;
 let good: Running;
 let untrusted: Running;
@@ -84,7 +84,7 @@ describe('tls engine', () => {
   });
 
   it('reports a silent server as generic_timeout_error at the deadline', async () => {
-    const m = await tlsEngine({ id: 't', kind: 'tls', host: '127.0.0.1', port: stall.port, sni: 'app.test' }, ctx({ timeoutMs: 200 }));
+    const m = await tlsEngine({ id: 't', kind: 'tls', host: '127.0.0.1', port: stall.port, sni: 'app.test' }, ctx({ timeoutMs: 1000 }));
     expect(m).toMatchObject({ failure: 'generic_timeout_error', operation: 'tls_handshake' });
   });
 

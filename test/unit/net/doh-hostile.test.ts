@@ -39,7 +39,8 @@ async function doh(onRequest: Parameters<typeof rawHttpServer>[0]): Promise<DohR
   return r;
 }
 
-const ask = (r: DohResolver, ms = 3000) => r.query('app.test', 'A', { signal: AbortSignal.timeout(ms), origin: performance.now() });
+/** A query; by default under a deadline no busy machine reaches, for answers whose end is not the deadline's doing. */
+const ask = (r: DohResolver, ms = 30_000) => r.query('app.test', 'A', { signal: AbortSignal.timeout(ms), origin: performance.now() });
 
 describe('DoH resolver against hostile servers', () => {
   it('takes a well-formed application/dns-message answer (the baseline the cases below break)', async () => {
@@ -75,8 +76,9 @@ describe('DoH resolver against hostile servers', () => {
       sent = pump(s, Buffer.alloc(16_384), Infinity, chunked);
     });
     const t0 = performance.now();
-    const { result: q, peak, retained } = await growthDuring(() => ask(r, 5000));
-    expect(performance.now() - t0).toBeLessThan(3000);
+    const { result: q, peak, retained } = await growthDuring(() => ask(r));
+    // The cap ended it, far from the deadline.
+    expect(performance.now() - t0).toBeLessThan(15_000);
     expect(q).toMatchObject({ failure: 'dns_server_misbehaving', answers: [] });
     expect(await sent).toBeGreaterThan(DOH_REPLY_CAP);
     expect(peak).toBeLessThan(16 * MB);
@@ -87,7 +89,7 @@ describe('DoH resolver against hostile servers', () => {
     const r = await doh((s) => trickle(s, head('HTTP/1.1 200 OK', ['content-type: application/dns-message', `content-length: ${GOOD.length}`]), 1000));
     const t0 = performance.now();
     const q = await ask(r, 1200);
-    expect(performance.now() - t0).toBeLessThan(2200);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(1198);
     expect(q).toMatchObject({ failure: 'generic_timeout_error', rcode: null, replies: [] });
   });
 
@@ -98,7 +100,7 @@ describe('DoH resolver against hostile servers', () => {
     });
     const t0 = performance.now();
     const q = await ask(r, 1200);
-    expect(performance.now() - t0).toBeLessThan(2200);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(1198);
     expect(q).toMatchObject({ failure: 'generic_timeout_error', rcode: null, replies: [] });
   });
 

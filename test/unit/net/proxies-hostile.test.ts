@@ -26,10 +26,11 @@ async function proxy(onConn: (s: Socket) => void): Promise<Listener> {
   return l;
 }
 
-async function failureOf(p: Promise<Socket>): Promise<{ failure: string; ms: number }> {
+/** The failure of a connect, and its time from the start of the connect (and of its deadline). */
+async function failureOf(connect: () => Promise<Socket>): Promise<{ failure: string; ms: number }> {
   const t0 = performance.now();
   try {
-    (await p).destroy();
+    (await connect()).destroy();
     return { failure: 'connected', ms: performance.now() - t0 };
   } catch (err) {
     return { failure: toFailure(err, 'connect').failure, ms: performance.now() - t0 };
@@ -39,6 +40,11 @@ async function failureOf(p: Promise<Socket>): Promise<{ failure: string; ms: num
 const socks = (l: Listener) => new Socks5Connector({ type: 'socks5', host: l.host, port: l.port });
 const httpProxy = (l: Listener) => new HttpConnectConnector({ type: 'http', host: l.host, port: l.port });
 const within = (ms: number) => ({ signal: AbortSignal.timeout(ms) });
+/**
+ * The deadline of a connect whose end is not the deadline's doing: long, so that a busy machine
+ * never reaches it. A failure other than generic_timeout_error shows the bytes ended it, not the clock.
+ */
+const LONG = 30_000;
 const BAD_REPLY = 'unknown_failure: proxy_refused (bad_reply)';
 
 /** A SOCKS5 proxy that accepts the no-auth method (RFC 1928 §3) and then answers the CONNECT request with `reply`. */
@@ -51,77 +57,75 @@ const socksReplying = (reply: Buffer) =>
   );
 
 describe('SOCKS5 proxies at fault', () => {
-  it('garbage for the method selection is a broken proxy (bad_reply), at once', async () => {
+  it('garbage for the method selection is a broken proxy (bad_reply), not a wait for the deadline', async () => {
     const l = await proxy((s) => s.once('data', () => s.write(randomBytes(64).fill(0x47, 0, 1))));
-    const r = await failureOf(socks(l).connect('127.0.0.1', echo.port, within(3000)));
+    const r = await failureOf(() => socks(l).connect('127.0.0.1', echo.port, within(LONG)));
     expect(r.failure).toBe(BAD_REPLY);
-    expect(r.ms).toBeLessThan(1000);
   });
 
   it('an HTTP answer to a SOCKS greeting is a broken proxy (bad_reply)', async () => {
     const l = await proxy((s) => s.once('data', () => s.end('HTTP/1.1 400 Bad Request\r\n\r\n')));
-    expect((await failureOf(socks(l).connect('127.0.0.1', echo.port, within(3000)))).failure).toBe(BAD_REPLY);
+    expect((await failureOf(() => socks(l).connect('127.0.0.1', echo.port, within(LONG)))).failure).toBe(BAD_REPLY);
   });
 
   it('garbage for the CONNECT reply is a broken proxy (bad_reply), whether the version or the reply code is wrong', async () => {
     for (const reply of [Buffer.from('GARBAGE-GARBAGE'), Buffer.from([5, 0x42, 0, 1, 0, 0, 0, 0, 0, 0])]) {
       const l = await socksReplying(reply);
-      expect((await failureOf(socks(l).connect('127.0.0.1', echo.port, within(3000)))).failure).toBe(BAD_REPLY);
+      expect((await failureOf(() => socks(l).connect('127.0.0.1', echo.port, within(LONG)))).failure).toBe(BAD_REPLY);
     }
   });
 
   it('an RFC 1928 refusal keeps its meaning: "connection refused" is connection_refused, "not allowed" the proxy refusing', async () => {
     const refused = await socksReplying(Buffer.from([5, 5, 0, 1, 0, 0, 0, 0, 0, 0]));
-    expect((await failureOf(socks(refused).connect('127.0.0.1', echo.port, within(3000)))).failure).toBe('connection_refused');
+    expect((await failureOf(() => socks(refused).connect('127.0.0.1', echo.port, within(LONG)))).failure).toBe('connection_refused');
     const ruled = await socksReplying(Buffer.from([5, 2, 0, 1, 0, 0, 0, 0, 0, 0]));
-    expect((await failureOf(socks(ruled).connect('127.0.0.1', echo.port, within(3000)))).failure).toBe('unknown_failure: proxy_refused (NotAllowed)');
+    expect((await failureOf(() => socks(ruled).connect('127.0.0.1', echo.port, within(LONG)))).failure).toBe('unknown_failure: proxy_refused (NotAllowed)');
   });
 
   it('an endless stream of bytes is read no further than the reply it should have been', async () => {
     let sent: Promise<number> = Promise.resolve(0);
     const l = await proxy((s) => s.once('data', () => void (sent = pump(s, randomBytes(16_384)))));
-    expect((await failureOf(socks(l).connect('127.0.0.1', echo.port, within(3000)))).failure).toBe(BAD_REPLY);
+    expect((await failureOf(() => socks(l).connect('127.0.0.1', echo.port, within(LONG)))).failure).toBe(BAD_REPLY);
     await sent;
   });
 
   it('a proxy that says nothing ends at the deadline as generic_timeout_error, before and after the method selection', async () => {
     const mute = await proxy(() => {});
-    const r1 = await failureOf(socks(mute).connect('127.0.0.1', echo.port, within(400)));
+    const r1 = await failureOf(() => socks(mute).connect('127.0.0.1', echo.port, within(400)));
     expect(r1.failure).toBe('generic_timeout_error');
-    expect(r1.ms).toBeLessThan(1400);
+    expect(r1.ms).toBeGreaterThanOrEqual(395);
     const half = await proxy((s) => s.once('data', () => s.write(Buffer.from([5, 0]))));
-    const r2 = await failureOf(socks(half).connect('127.0.0.1', echo.port, within(400)));
+    const r2 = await failureOf(() => socks(half).connect('127.0.0.1', echo.port, within(400)));
     expect(r2.failure).toBe('generic_timeout_error');
-    expect(r2.ms).toBeLessThan(1400);
+    expect(r2.ms).toBeGreaterThanOrEqual(395);
   });
 
   it('a proxy that hangs up without a word is eof_error', async () => {
     const l = await proxy((s) => s.once('data', () => s.end()));
-    expect((await failureOf(socks(l).connect('127.0.0.1', echo.port, within(3000)))).failure).toBe('eof_error');
+    expect((await failureOf(() => socks(l).connect('127.0.0.1', echo.port, within(LONG)))).failure).toBe('eof_error');
   });
 });
 
 describe('HTTP CONNECT proxies at fault', () => {
   it('a reply with no HTTP status line is a broken proxy (bad_reply)', async () => {
     const l = await proxy((s) => s.once('data', () => s.write(Buffer.concat([randomBytes(100), Buffer.from('\r\n\r\n')]))));
-    expect((await failureOf(httpProxy(l).connect('127.0.0.1', echo.port, within(3000)))).failure).toBe(BAD_REPLY);
+    expect((await failureOf(() => httpProxy(l).connect('127.0.0.1', echo.port, within(LONG)))).failure).toBe(BAD_REPLY);
   });
 
-  it('an endless reply head is cut at the head cap (bad_reply), at once', async () => {
+  it('an endless reply head is cut at the head cap (bad_reply), not at the deadline', async () => {
     const l = await proxy((s) =>
       s.once('data', () => {
         s.write('HTTP/1.1 200 OK\r\n');
         void pump(s, Buffer.from('x-filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n'));
       }),
     );
-    const r = await failureOf(httpProxy(l).connect('127.0.0.1', echo.port, within(3000)));
+    const r = await failureOf(() => httpProxy(l).connect('127.0.0.1', echo.port, within(LONG)));
     expect(r.failure).toBe(BAD_REPLY);
-    expect(r.ms).toBeLessThan(1000);
   });
 
   it('a head longer than the cap is refused even when it arrives, end and all, in one write', async () => {
     const l = await proxy((s) => s.once('data', () => s.write(`HTTP/1.1 200 OK\r\nx-filler: ${'a'.repeat(12_000)}\r\n\r\n`)));
-    expect((await failureOf(httpProxy(l).connect('127.0.0.1', echo.port, within(3000)))).failure).toBe(BAD_REPLY);
+    expect((await failureOf(() => httpProxy(l).connect('127.0.0.1', echo.port, within(LONG)))).failure).toBe(BAD_REPLY);
   });
 
   it('a head trickled a byte a second ends at the deadline as generic_timeout_error', async () => {
@@ -131,9 +135,11 @@ describe('HTTP CONNECT proxies at fault', () => {
         s.once('close', () => clearInterval(t));
       }),
     );
-    const r = await failureOf(httpProxy(l).connect('127.0.0.1', echo.port, within(1200)));
+    // Each byte is progress, but the deadline is the connect's, not an idle timer's: it ends
+    // (the trickle never does), at the deadline and not before.
+    const r = await failureOf(() => httpProxy(l).connect('127.0.0.1', echo.port, within(1200)));
     expect(r.failure).toBe('generic_timeout_error');
-    expect(r.ms).toBeLessThan(2200);
+    expect(r.ms).toBeGreaterThanOrEqual(1195);
   });
 });
 
@@ -155,9 +161,7 @@ describe('a vantage whose proxy is at fault, in a round', () => {
 
   it('a CONNECT proxy answering nothing: the connect times out at the deadline, which is not ok', async () => {
     const l = await proxy(() => {});
-    const t0 = performance.now();
     const r = await roundOf({ targets: targets(), dnsPort: dns.port, vantage: `proxy: "http://127.0.0.1:${l.port}"`, timeout: '800ms' });
-    expect(performance.now() - t0).toBeLessThan(5000);
     expect(verdictLine(r)).toBe('anomaly/tcp.timeout/generic_timeout_error/connect');
   });
 });

@@ -81,7 +81,8 @@ describe('UDP resolver against hostile servers', () => {
     });
     const t0 = performance.now();
     const r = await udpResolver(s).query('trickle.test', 'A', opts(1500));
-    expect(performance.now() - t0).toBeLessThan(2500);
+    // At the query's deadline, not before: the trickle's progress does not extend it.
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(1498);
     expect(r.failure).toBe('generic_timeout_error');
     expect(r.answers).toEqual([]);
   });
@@ -121,11 +122,14 @@ describe('DoH resolver against a server that accepts TCP and never speaks TLS', 
     servers.push(mute);
     const doh = new DohResolver(`https://127.0.0.1:${mute.port}/dns-query`, new DirectConnector(), []);
     const t0 = performance.now();
-    const rs = await Promise.all(Array.from({ length: 6 }, (_, i) => doh.query(`q${i}.test`, 'A', opts(1000))));
+    const rs = await Promise.all(Array.from({ length: 6 }, (_, i) => doh.query(`q${i}.test`, 'A', opts(3000))));
     const elapsed = performance.now() - t0;
     await doh.close();
     expect(rs.map((r) => r.failure)).toEqual(Array(6).fill('generic_timeout_error'));
-    expect(elapsed).toBeLessThan(2000);
+    // Queries queued for one of the pool's 4 connections end at their own deadline, not after
+    // a connection's: within one deadline and short of two (a margin no busy machine eats).
+    expect(elapsed).toBeGreaterThanOrEqual(2998);
+    expect(elapsed).toBeLessThan(6000);
   });
 });
 
@@ -134,7 +138,7 @@ describe('UDP resolver against replies that must not be taken', () => {
     const s = await raw({ udp: (q, _m, reply) => reply(pointerLoop(q)) });
     const t0 = performance.now();
     const r = await udpResolver(s).query('loop.test', 'A', opts(600));
-    expect(performance.now() - t0).toBeLessThan(1500);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(598);
     expect(r).toMatchObject({ failure: 'dns_server_misbehaving', answers: [], replies: [] });
   });
 
@@ -198,15 +202,16 @@ describe('TCP resolver against hostile servers', () => {
   it('reports a compression-pointer loop as dns_server_misbehaving at once', async () => {
     const s = await raw({ udp: () => {}, tcp: (q, sock) => sock.write(framed(pointerLoop(q))) });
     const t0 = performance.now();
-    const r = await tcpResolver(s.port).query('loop.test', 'A', opts(2000));
-    expect(performance.now() - t0).toBeLessThan(1000);
+    const r = await tcpResolver(s.port).query('loop.test', 'A', opts(30_000));
+    // The reply ended it, far from the 30 s deadline (however busy the machine).
+    expect(performance.now() - t0).toBeLessThan(15_000);
     expect(r).toMatchObject({ failure: 'dns_server_misbehaving', answers: [] });
   });
 
   it('keeps the first addresses of 500, so an engine connects at most that many times', async () => {
     // Addresses 127.0.1.x and 127.0.2.x: loopback, nothing listens, each connect is refused at once.
     const s = await raw({ udp: () => {}, tcp: (q, sock) => sock.write(framed(manyAnswers(q, 500))) });
-    const ctx = makeContext({ resolver: tcpResolver(s.port), timeoutMs: 3000 });
+    const ctx = makeContext({ resolver: tcpResolver(s.port), timeoutMs: 30_000 });
     const m = await tcpEngine({ id: 't', kind: 'tcp', host: 'wide.test', port: 9 }, ctx);
     expect(m.queries.find((q) => q.query_type === 'A')?.answers).toHaveLength(MAX_ANSWERS_KEPT);
     expect(m.tcp_connect).toHaveLength(MAX_ANSWERS_KEPT);
@@ -225,7 +230,7 @@ describe('TCP resolver against hostile servers', () => {
     track(l);
     const t0 = performance.now();
     const r = await tcpResolver(l.port).query('syn.test', 'A', opts(500));
-    expect(performance.now() - t0).toBeLessThan(1500);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(498);
     expect(r).toMatchObject({ failure: 'generic_timeout_error', rcode: null, replies: [] });
   });
 });

@@ -31,7 +31,8 @@ beforeAll(async () => {
       `  - { id: api, kind: tls, host: 127.0.0.1, port: ${web.port}, sni: app.test }\n` +
       `  - { id: mail, kind: tcp, host: 127.0.0.1, port: ${refused} }\n`,
   );
-  writeFileSync(join(dir, 'blockwatch.yaml'), `probes: ./probes\nschedule: { timeout: 2s }\nvantages: [{ id: lo }]\ncontrol: { resolver: system }\ntls: { extraCA: ./ca.pem }\n`);
+  // Probe deadlines are not under test here: long enough that a loaded machine never reaches them.
+  writeFileSync(join(dir, 'blockwatch.yaml'), `probes: ./probes\nschedule: { timeout: 20s }\nvantages: [{ id: lo }]\ncontrol: { resolver: system }\ntls: { extraCA: ./ca.pem }\n`);
   config = loadConfig(join(dir, 'blockwatch.yaml'));
 });
 afterAll(async () => {

@@ -2,7 +2,7 @@
 import { Agent, request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../../src/model/index.js';
-import { makeCA } from '../../support/pki.js';
+import { runCA } from '../../support/run-pki.js';
 import { captureLogs, listenerStarter } from './listener.js';
 
 const start = listenerStarter();
@@ -109,7 +109,7 @@ describe('startServer', () => {
   });
 
   it('serves over TLS with a configured certificate, auth included', async () => {
-    const ca = makeCA();
+    const ca = runCA();
     const leaf = ca.issue(['localhost'], { ips: ['127.0.0.1'] });
     const srv = await start({ tls: { cert: leaf.cert, key: leaf.key }, auth: { type: 'bearer', token: 't' } });
     expect(srv.url.startsWith('https://127.0.0.1:')).toBe(true);
