@@ -44,24 +44,24 @@ function openssl(args: string[], cwd: string): void {
 let serial = 1;
 
 const CA_EXT = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'];
-const leafExt = (san: string): string[] => [`subjectAltName=${san}`, 'basicConstraints=CA:FALSE', 'extendedKeyUsage=serverAuth'];
+const leafExt = (san: string | null): string[] => [...(san === null ? [] : [`subjectAltName=${san}`]), 'basicConstraints=CA:FALSE', 'extendedKeyUsage=serverAuth'];
 
 /**
  * A P-256 key and a certificate for it in one openssl run (OpenSSL 3's req -x509 -CA), with
  * a random serial: self-signed without `issuer`, else signed by it. One process per certificate
  * keeps a deep chain cheap on a busy machine.
  */
-function newCert(dir: string, o: { subject: string; key: string; cert: string; days: number; ext: string[]; issuer?: { cert: string; key: string } }): void {
+function newCert(dir: string, o: { subject: string; key: string; cert: string; days: number; ext: string[]; issuer?: { cert: string; key: string }; rdn?: string[] }): void {
   openssl(
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', o.key, '-out', o.cert, '-subj', o.subject,
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', o.key, '-out', o.cert, '-subj', o.subject, ...(o.rdn ?? []),
       '-days', String(o.days), '-sha256', ...(o.issuer ? ['-CA', o.issuer.cert, '-CAkey', o.issuer.key] : []), ...o.ext.flatMap((e) => ['-addext', e])],
     dir,
   );
 }
 
 /** A leaf with fixed (past) dates: openssl ca, with a throwaway database, signs a request. */
-function issueDated(caDir: string, dir: string, base: string, subject: string, ext: string[], validity: { from: string; to: string }): void {
-  openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${base}.key`, '-subj', subject, '-out', `${base}.csr`], dir);
+function issueDated(caDir: string, dir: string, base: string, subject: string, ext: string[], validity: { from: string; to: string }, rdn: string[] = []): void {
+  openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${base}.key`, '-subj', subject, ...rdn, '-out', `${base}.csr`], dir);
   writeFileSync(join(dir, `${base}.ext`), `${ext.join('\n')}\n`);
   writeFileSync(join(dir, `${base}.index`), '');
   writeFileSync(join(dir, `${base}.serial`), `${randomBytes(8).toString('hex').replace(/^[89a-f]/, '1')}\n`);
@@ -96,26 +96,16 @@ export function loadCA(dir: string, leafDir = dir): TestCA {
     chain,
     issue(names, opts = {}) {
       const base = `leaf${serial++}`;
-<<<<<<< HEAD
       const san = opts.rawSan !== undefined ? opts.rawSan : [...names.map((n) => `DNS:${n}`), ...(opts.ips ?? []).map((ip) => `IP:${ip}`)].join(',');
-      writeFileSync(join(dir, `${base}.ext`), `${san === null ? '' : `subjectAltName=${san}\n`}basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
-      openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${base}.key`], dir);
-      openssl(['req', '-new', '-key', `${base}.key`, '-subj', opts.subject ?? `/CN=${names[0] ?? opts.ips?.[0] ?? 'leaf'}`, ...(opts.subject ? ['-multivalue-rdn'] : []), '-out', `${base}.csr`], dir);
-      sign(dir, `${base}.csr`, `${base}.ext`, `${base}.pem`, opts);
-      const certFile = join(dir, `${base}.pem`);
-      const keyFile = join(dir, `${base}.key`);
-      const leafCert = readFileSync(certFile, 'utf8');
-      return { cert: leafCert, key: readFileSync(keyFile, 'utf8'), certFile, keyFile, chain: leafCert + chain };
-=======
-      const san = [...names.map((n) => `DNS:${n}`), ...(opts.ips ?? []).map((ip) => `IP:${ip}`)].join(',');
-      const subject = `/CN=${names[0] ?? opts.ips?.[0] ?? 'leaf'}`;
-      if (opts.validity) issueDated(dir, leafDir, base, subject, leafExt(san), opts.validity);
-      else newCert(leafDir, { subject, key: `${base}.key`, cert: `${base}.pem`, days: opts.days ?? 365, ext: leafExt(san), issuer: { cert: certFile, key: join(dir, 'ca.key') } });
+      const subject = opts.subject ?? `/CN=${names[0] ?? opts.ips?.[0] ?? 'leaf'}`;
+      // A subject given whole may hold several attributes in one RDN (a+b), as real certificates do.
+      const rdn = opts.subject ? ['-multivalue-rdn'] : [];
+      if (opts.validity) issueDated(dir, leafDir, base, subject, leafExt(san), opts.validity, rdn);
+      else newCert(leafDir, { subject, key: `${base}.key`, cert: `${base}.pem`, days: opts.days ?? 365, ext: leafExt(san), issuer: { cert: certFile, key: join(dir, 'ca.key') }, rdn });
       const leafCertFile = join(leafDir, `${base}.pem`);
       const keyFile = join(leafDir, `${base}.key`);
       const leafCert = readFileSync(leafCertFile, 'utf8');
       return { cert: leafCert, key: readFileSync(keyFile, 'utf8'), certFile: leafCertFile, keyFile, chain: leafCert + chain };
->>>>>>> suite-load
     },
     intermediate(childName) {
       return makeCA(childName, mkdtempSync(join(leafDir, 'ca-')), { dir, chain });
