@@ -2,11 +2,12 @@
  * Bytes on the wire for QUIC and TLS: a bounds-checked reader and the encoders
  * the Initial needs, with QUIC's variable-length integers (RFC 9000 §16).
  *
- * Every read checks its bounds and throws OutOfBounds, which the parsers of this
- * module catch: a hostile length field costs a rejected packet, never a crash.
+ * Every read checks its bounds and throws OutOfBounds, which the parsers that
+ * read with it (here and src/net/tls-hello) catch: a hostile length field costs a
+ * rejected packet, never a crash.
  */
 
-/** A read past the end of the data: the packet is malformed. Never leaves src/net/quic. */
+/** A read past the end of the data: the packet is malformed. Never leaves the parser that read. */
 export class OutOfBounds extends Error {
   constructor(what: string) {
     super(`truncated: ${what}`);
