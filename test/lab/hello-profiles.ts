@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { PACKAGE_ROOT } from '../../src/package-root.js';
-import type { TlsBoxRule } from './services/tls-box-policy.js';
+import type { HelloProfileRef, TlsBoxRule } from './services/tls-box-policy.js';
 
 /** The `ja4` a profile file states; an error naming the file and the field when it has none. */
 export function profileJa4(name: string): string {
@@ -24,11 +24,17 @@ export function profileJa4(name: string): string {
   return ja4;
 }
 
+/** The JA4 of the hello a profile sends, as captured or with its ECH extension added or taken away. */
+export function refJa4(ref: HelloProfileRef): string {
+  if (typeof ref === 'string') return profileJa4(ref);
+  throw new Error(`hello profile ${ref.name} with ech ${ref.ech}: not known yet`);
+}
+
 /** The rules with each `profiles` list turned into the profiles' JA4 strings. */
 export function resolveProfiles(rules: readonly TlsBoxRule[]): TlsBoxRule[] {
   return rules.map((r) => {
     if (!r.match.profiles?.length) return r;
     const { profiles, ...match } = r.match;
-    return { ...r, match: { ...match, ja4: [...(match.ja4 ?? []), ...profiles.map(profileJa4)] } };
+    return { ...r, match: { ...match, ja4: [...(match.ja4 ?? []), ...profiles.map(refJa4)] } };
   });
 }
