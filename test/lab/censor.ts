@@ -221,7 +221,7 @@ function tlsBox(ip: string, rule: TlsBoxRule): CensorAction {
 /** `-m u32` on the first four bytes of a TCP segment's payload (after the IP and TCP headers); a segment with less payload never matches. */
 const payloadU32 = (test: string): string[] => ['-m', 'u32', '--u32', `0>>22&0x3C@12>>26&0x3C@${test}`];
 /** Any TCP segment carrying application bytes (at least four). */
-const ANY_PAYLOAD = payloadU32('0=0x0:0xFFFFFFFF');
+export const ANY_PAYLOAD = payloadU32('0=0x0:0xFFFFFFFF');
 /**
  * The first bytes a client sends on MTProto's plain TCP transports: 0xeeeeeeee (intermediate),
  * 0xdddddddd (padded intermediate), 0xef (abridged). An obfuscated2 header is 64 random bytes

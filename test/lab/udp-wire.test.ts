@@ -9,6 +9,7 @@ import * as A from './addresses.js';
 import { T, type CensorAction } from './censor.js';
 import { Lab, repoRoot } from './lab.js';
 import { BIG_PAGE, UDP_SCENARIOS } from './scenarios-udp.js';
+import { counter } from './counters.js';
 import { isRoot, must, nsRun } from './sh.js';
 import { listLabNamespaces } from './topology.js';
 
@@ -29,14 +30,6 @@ const CHROMIUM = ['chromium', 'chromium-browser'].find((cmd) => {
   }
 });
 if (canRun && !CHROMIUM) console.warn('no chromium: the HTTP/3 fetch through the lab is skipped');
-
-/** Packet counter of the one rule of `chain` whose `iptables -L -v -x -n` line satisfies `match`. */
-async function counter(ns: string, table: string, chain: string, match: (line: string) => boolean): Promise<number> {
-  const out = await must('ip', ['netns', 'exec', ns, 'iptables', '-w', '-t', table, '-L', chain, '-v', '-x', '-n']);
-  const rows = out.split('\n').slice(2).filter((l) => l.trim() && match(l));
-  if (rows.length !== 1) throw new Error(`expected one ${table}/${chain} rule to match, found ${rows.length}:\n${out}`);
-  return Number(rows[0].trim().split(/\s+/)[0]);
-}
 
 /** The command name of a process, or null once it has ended (gone, or a zombie nobody has reaped yet). */
 function comm(pid: number): string | null {

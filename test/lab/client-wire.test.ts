@@ -1,0 +1,144 @@
+/** The boxes that judge the client, without blockwatch: the TLS box by JA4 and by ECH with its outer name, MTProto's first bytes, and their outage twins, on real sockets; all revert. */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANY_PAYLOAD, ECH_PUBLIC_NAME, T, type CensorAction } from './censor.js';
+import { counter } from './counters.js';
+import { captureNodeHello, startsWithServerHello, withGreaseEch } from './hello-capture.js';
+import { Lab, repoRoot } from './lab.js';
+import { CLIENT_SCENARIOS } from './scenarios-client.js';
+import { isRoot, nsRun } from './sh.js';
+
+const canRun = isRoot() || Boolean(process.env.CI);
+if (!canRun) console.warn('censorship lab skipped: it needs root (network namespaces, iptables); run `sudo npm test` or set CI=true to make it mandatory');
+
+const WIRE = join(repoRoot(), 'dist', 'test', 'lab', 'wire-probe.js');
+const ip = (n: number) => `198.18.1.${n}`;
+type Out = Record<string, unknown>;
+
+/** MTProto's first bytes on each transport (core.telegram.org/mtproto/mtproto-transports), then 40 bytes of message. */
+const MESSAGE = '00'.repeat(40);
+const INTERMEDIATE = `eeeeeeee28000000${MESSAGE}`;
+const ABRIDGED = `ef0a${MESSAGE}`;
+/** An obfuscated2 header is 64 random-looking bytes; these avoid every reserved start. */
+const OBFUSCATED_LIKE = `5a17c3e9${'9c'.repeat(60)}`;
+
+describe.skipIf(!canRun)('censorship lab: the TLS box and the MTProto boxes on the wire', () => {
+  let lab: Lab;
+  let ca = '';
+  const from = async (where: 'client' | 'abroad', ...args: string[]): Promise<Out> => {
+    const r = await nsRun(lab.ns[where], process.execPath, [WIRE, ...args]);
+    if (r.code !== 0) throw new Error(`wire-probe ${args.join(' ')}: exit ${r.code}: ${r.stderr}`);
+    return JSON.parse(r.stdout) as Out;
+  };
+  const handshake = (where: 'client' | 'abroad', n: number, sni: string, options: object = {}) =>
+    from(where, 'handshake', ip(n), '443', sni, ca, JSON.stringify(options));
+  const send = (where: 'client' | 'abroad', n: number, hex: string, hex2 = '') => from(where, 'send', ip(n), '443', hex, hex2, '1500');
+  /** A rule that counts segments with application bytes reaching the server's address (raw PREROUTING, first of all). */
+  const arrivals = (n: number): CensorAction => ({ do: 'iptables', ns: 'servers', table: 'raw', chain: 'PREROUTING', rule: ['-d', ip(n), '-p', 'tcp', '--dport', '443', ...ANY_PAYLOAD] });
+  const arrived = (n: number) => counter(lab.ns.servers, 'raw', 'PREROUTING', (l) => l.includes(ip(n)) && l.includes('u32'));
+
+  beforeAll(async () => {
+    lab = await Lab.up({ scenarios: CLIENT_SCENARIOS });
+    ca = lab.caFile;
+  }, 90_000);
+
+  afterAll(async () => {
+    await lab?.revert().catch(() => {});
+    if (lab) await lab.down().catch(() => {});
+  });
+
+  it('resets a node:tls client whose JA4 is listed and lets another client through to the same address and SNI, and reverts', async () => {
+    // Up to TLS 1.3, or 1.2 only: two ClientHellos of one client, two JA4s.
+    const listed = await captureNodeHello({ servername: 'fp-reset.lab' });
+    const other = await captureNodeHello({ servername: 'fp-reset.lab', maxVersion: 'TLSv1.2' });
+    expect(other.ja4).not.toBe(listed.ja4);
+    await lab.apply([{ do: 'tls-box', ns: 'censor', ip: ip(213), rules: [{ match: { ja4: [listed.ja4] }, action: 'reset' }] }]);
+    expect(await handshake('client', 213, 'fp-reset.lab')).toMatchObject({ ok: false, error: 'ECONNRESET' });
+    expect(await handshake('client', 213, 'fp-reset.lab', { maxVersion: 'TLSv1.2' })).toMatchObject({ ok: true });
+    // The box read each hello and computed its JA4 itself.
+    const seen = (await lab.tlsBoxStats())[ip(213)];
+    expect(seen.recent.map((r) => [r.sni, r.ja4, r.action])).toEqual([['fp-reset.lab', listed.ja4, 'reset'], ['fp-reset.lab', other.ja4, 'pass']]);
+    expect(seen).toMatchObject({ flows: 2, reset: 1, passed: 1 });
+    // The control's path does not cross the censor.
+    expect(await handshake('abroad', 213, 'fp-reset.lab')).toMatchObject({ ok: true });
+    await lab.revert();
+    expect(await lab.tlsBoxStats()).toEqual({});
+    expect(await handshake('client', 213, 'fp-reset.lab')).toMatchObject({ ok: true });
+  });
+
+  it('drops a listed JA4 silently: TCP connects, the ClientHello gets no answer', async () => {
+    const listed = await captureNodeHello({ servername: 'fp-drop.lab' });
+    await lab.apply([{ do: 'tls-box', ns: 'censor', ip: ip(214), rules: [{ match: { ja4: [listed.ja4] }, action: 'drop' }] }]);
+    expect(await handshake('client', 214, 'fp-drop.lab')).toMatchObject({ ok: false, error: 'TIMEOUT', connectMs: expect.any(Number) });
+    expect((await lab.tlsBoxStats())[ip(214)]).toMatchObject({ flows: 1, dropped: 1 });
+    await lab.revert();
+    expect(await handshake('client', 214, 'fp-drop.lab')).toMatchObject({ ok: true });
+  });
+
+  it(`drops a ClientHello with ECH and the outer name ${ECH_PUBLIC_NAME}, and passes either element alone`, async () => {
+    const outer = await captureNodeHello({ servername: ECH_PUBLIC_NAME });
+    const own = await captureNodeHello({ servername: 'ech.lab' });
+    await lab.apply([T.echDrop(ip(215))]);
+    const both = await send('client', 215, withGreaseEch(outer.hello).toString('hex'));
+    expect(both).toMatchObject({ connected: true, ok: false, error: 'TIMEOUT', replyBytes: 0 });
+    const nameOnly = await send('client', 215, outer.bytes.toString('hex'));
+    expect(startsWithServerHello(nameOnly.reply as string), JSON.stringify(nameOnly)).toBe(true);
+    const echOnly = await send('client', 215, withGreaseEch(own.hello).toString('hex'));
+    expect(startsWithServerHello(echOnly.reply as string), JSON.stringify(echOnly)).toBe(true);
+    expect((await lab.tlsBoxStats())[ip(215)].recent.map((r) => [r.sni, r.ech, r.action])).toEqual([
+      [ECH_PUBLIC_NAME, true, 'drop'], [ECH_PUBLIC_NAME, false, 'pass'], ['ech.lab', true, 'pass'],
+    ]);
+    const control = await send('abroad', 215, withGreaseEch(outer.hello).toString('hex'));
+    expect(startsWithServerHello(control.reply as string), JSON.stringify(control)).toBe(true);
+    await lab.revert();
+    const after = await send('client', 215, withGreaseEch(outer.hello).toString('hex'));
+    expect(startsWithServerHello(after.reply as string), JSON.stringify(after)).toBe(true);
+  }, 60_000);
+
+  it("drops a flow once MTProto's intermediate or abridged bytes appear, the rest of it too, while obfuscated2-shaped bytes pass", async () => {
+    await lab.apply([arrivals(216), ...T.mtprotoDrop(ip(216))]);
+    // The TCP handshake passes; the first payload and a later one on the same flow never reach the server.
+    expect(await send('client', 216, INTERMEDIATE, OBFUSCATED_LIKE)).toMatchObject({ connected: true, ok: false, error: 'TIMEOUT' });
+    expect(await send('client', 216, ABRIDGED)).toMatchObject({ connected: true, ok: false, error: 'TIMEOUT' });
+    expect(await arrived(216)).toBe(0);
+    // Random-looking first bytes reach the server (the app host there is TLS: it answers garbage and closes).
+    const obfuscated = await send('client', 216, OBFUSCATED_LIKE);
+    expect(obfuscated).toMatchObject({ connected: true });
+    expect(obfuscated.error).not.toBe('TIMEOUT');
+    expect(await arrived(216)).toBeGreaterThan(0);
+    // The control's path does not cross the censor.
+    expect((await send('abroad', 216, INTERMEDIATE)).error).not.toBe('TIMEOUT');
+    await lab.revert();
+    expect((await send('client', 216, INTERMEDIATE)).error).not.toBe('TIMEOUT');
+  }, 60_000);
+
+  it('drops or resets any flow at its first application bytes, whatever they are', async () => {
+    await lab.apply([arrivals(217), ...T.appDataDrop(ip(217)), ...T.appDataReset(ip(218))]);
+    expect(await send('client', 217, OBFUSCATED_LIKE)).toMatchObject({ connected: true, ok: false, error: 'TIMEOUT' });
+    expect(await arrived(217)).toBe(0);
+    expect(await send('client', 218, OBFUSCATED_LIKE)).toMatchObject({ connected: true, ok: false, error: 'ECONNRESET' });
+    await lab.revert();
+    expect((await send('client', 217, OBFUSCATED_LIKE)).error).not.toBe('TIMEOUT');
+    expect((await send('client', 218, OBFUSCATED_LIKE)).error).not.toBe('ECONNRESET');
+  }, 60_000);
+
+  it('fails each outage twin for everyone, the control path included, and reverts', async () => {
+    await lab.apply([T.tlsResetOutage(ip(219)), T.tlsSilentOutage(ip(220)), T.appSilentOutage(ip(221)), T.appResetOutage(ip(222))]);
+    for (const where of ['client', 'abroad'] as const) {
+      expect(await handshake(where, 219, 'fp-down.lab'), where).toMatchObject({ ok: false, error: 'ECONNRESET' });
+      expect(await handshake(where, 220, 'ech-down.lab'), where).toMatchObject({ ok: false, error: 'TIMEOUT', connectMs: expect.any(Number) });
+      expect(await send(where, 221, INTERMEDIATE), where).toMatchObject({ connected: true, ok: false, error: 'TIMEOUT' });
+      expect(await send(where, 222, INTERMEDIATE), where).toMatchObject({ connected: true, ok: false, error: 'ECONNRESET' });
+    }
+    // The servers' own box, not the censor's, did it.
+    expect(await lab.tlsBoxStats('censor')).toEqual({});
+    expect(Object.keys(await lab.tlsBoxStats('servers')).sort()).toEqual([ip(219), ip(220)]);
+    await lab.revert();
+    for (const where of ['client', 'abroad'] as const) {
+      expect(await handshake(where, 219, 'fp-down.lab'), where).toMatchObject({ ok: true });
+      expect(await handshake(where, 220, 'ech-down.lab'), where).toMatchObject({ ok: true });
+      expect((await send(where, 221, INTERMEDIATE)).error, where).not.toBe('TIMEOUT');
+      expect((await send(where, 222, INTERMEDIATE)).error, where).not.toBe('ECONNRESET');
+    }
+  }, 90_000);
+});
