@@ -147,12 +147,12 @@ describe('techniques of the TLS box, MTProto bytes, flow shares and residual hol
     ]);
   });
 
-  it('draws each flow once: statistic only on undecided flows, the rest marked passed, drawn flows dropped', () => {
+  it("draws each flow once: statistic only on undecided flows, the rest marked passed, drawn flows' answers dropped", () => {
     const rules = T.flowShareDrop('198.18.1.229', 0.5, 'nth').map((a) => (a.do === 'iptables' ? `${a.table} ${a.chain} ${a.rule.join(' ')}` : a.do));
     expect(rules).toEqual([
       'mangle FORWARD -d 198.18.1.229 -m connmark --mark 0 -m statistic --mode nth --every 2 --packet 0 -j CONNMARK --set-mark 0x5d',
       'mangle FORWARD -d 198.18.1.229 -m connmark --mark 0 -j CONNMARK --set-mark 0x5e',
-      'filter FORWARD -d 198.18.1.229 -m connmark --mark 0x5d -j DROP',
+      'filter FORWARD -s 198.18.1.229 -m connmark --mark 0x5d -j DROP',
     ]);
     expect(() => T.flowShareDrop('198.18.1.229', 0.3, 'nth')).toThrow(/whole number/);
     expect(() => T.flowShareDrop('198.18.1.229', 0)).toThrow(/\(0, 1\]/);

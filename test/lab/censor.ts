@@ -177,9 +177,10 @@ export const T = {
   slowTransfer: (host: string, bitsPerSecond: number): CensorAction => ({ do: 'host', host, rule: { mode: 'slow', scope: 'everyone', bitsPerSecond } }),
   /**
    * A share of the flows to the address is dropped, whole: each new flow is drawn once
-   * (`-m statistic` on its first packet, remembered with CONNMARK), so a drawn flow loses every
-   * packet and an undrawn one none. `random` draws with probability `share`; `nth` drops
-   * exactly every (1/share)th flow, for a count that does not vary between runs.
+   * (`-m statistic` on its first packet, remembered with CONNMARK), and every answer of a drawn
+   * flow is dropped, so its client gets nothing back and times out, while an undrawn flow loses
+   * nothing. `random` draws with probability `share`; `nth` drops exactly every (1/share)th flow,
+   * for a count that does not vary between runs.
    */
   flowShareDrop: (ip: string, share: number, mode: 'random' | 'nth' = 'random'): CensorAction[] => flowShare('censor', ip, share, mode),
   /** The server itself drops the same share of flows, from everyone (outage twin of flowShareDrop). */
@@ -246,13 +247,18 @@ function markAndCut(ip: string, port: number, matchers: string[][], mark: string
   ];
 }
 
-/** The statistic draw on each new flow's first packet, the mark that remembers it, and the drop of drawn flows: at the censor (forwarded) or at the server (its input). */
+/**
+ * The statistic draw on each new flow's first packet, the mark that remembers it, and the drop
+ * of a drawn flow's answers: at the censor (forwarded) or at the server (arriving, and its answers leaving).
+ * The first packet itself must pass: a packet dropped before its conntrack entry is confirmed
+ * takes the entry and its mark with it, and the client's retransmission would be drawn anew.
+ */
 function flowShare(ns: 'censor' | 'servers', ip: string, share: number, mode: 'random' | 'nth'): CensorAction[] {
   if (!(share > 0 && share <= 1)) throw new Error(`flow share ${share}: must be in (0, 1]`);
   const every = Math.round(1 / share);
   if (mode === 'nth' && Math.abs(every * share - 1) > 1e-9) throw new Error(`flow share ${share}: nth mode needs 1/share to be a whole number`);
   const draw = mode === 'nth' ? ['--mode', 'nth', '--every', String(every), '--packet', '0'] : ['--mode', 'random', '--probability', String(share)];
-  const [markChain, dropChain] = ns === 'censor' ? ['FORWARD', 'FORWARD'] : ['PREROUTING', 'INPUT'];
+  const [markChain, answerChain] = ns === 'censor' ? ['FORWARD', 'FORWARD'] : ['PREROUTING', 'OUTPUT'];
   const mangle = (rule: string[]): CensorAction => ({ do: 'iptables', ns, table: 'mangle', chain: markChain, rule });
   // At the server, each path draws on its own (the censored client's, and the control proxy's
   // flows): the same share fails for both, whatever the order their flows come in.
@@ -261,7 +267,7 @@ function flowShare(ns: 'censor' | 'servers', ip: string, share: number, mode: 'r
     // Undecided flows (mark 0) are drawn once; the last rule marks the rest as passed, so no later packet draws again.
     ...sources.map((src) => mangle([...src, '-d', ip, '-m', 'connmark', '--mark', '0', '-m', 'statistic', ...draw, '-j', 'CONNMARK', '--set-mark', SHARE_DROP_MARK])),
     mangle(['-d', ip, '-m', 'connmark', '--mark', '0', '-j', 'CONNMARK', '--set-mark', SHARE_PASS_MARK]),
-    { do: 'iptables', ns, table: 'filter', chain: dropChain, rule: ['-d', ip, '-m', 'connmark', '--mark', SHARE_DROP_MARK, '-j', 'DROP'] },
+    { do: 'iptables', ns, table: 'filter', chain: answerChain, rule: ['-s', ip, '-m', 'connmark', '--mark', SHARE_DROP_MARK, '-j', 'DROP'] },
   ];
 }
 

@@ -112,7 +112,7 @@ export const DEGREE_SCENARIOS: Scenario[] = [
   },
   {
     name: 'intermittent',
-    description: `Every second new flow to the address is dropped whole at the censor (-m statistic --mode nth on its first packet, CONNMARK for the rest); ${TRIALS} trials a round.`,
+    description: `Every second new flow to the address is drawn at the censor (-m statistic --mode nth on its first packet, remembered with CONNMARK) and gets nothing back; ${TRIALS} trials a round.`,
     why: 'some trials time out at connect and others connect, while the control connects in every trial: blocked in some trials only, reported intermittent with its share',
     hosts: { 'flaky-path.lab': addr(229) }, targets: intermittentTargets,
     // nth, not random: with 4 trials a fair coin would block none or all of them one run in eight.
