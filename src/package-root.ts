@@ -17,3 +17,5 @@ function findPackageRoot(): string {
 export const PACKAGE_ROOT = findPackageRoot();
 /** The fingerprint database shipped with blockwatch: it applies to every config unless switched off. */
 export const SHIPPED_FINGERPRINTS = join(PACKAGE_ROOT, 'probes', 'fingerprints');
+/** The hello profiles shipped with blockwatch (probes/hellos/<name>.yaml): what `hello:` on a tls target names. */
+export const SHIPPED_HELLOS = join(PACKAGE_ROOT, 'probes', 'hellos');

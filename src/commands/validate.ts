@@ -1,6 +1,8 @@
 /** `blockwatch validate`: loads config, catalogues and fingerprints and reports every problem. */
 import { readConfig } from '../config/load.js';
+import { shippedHelloProfiles } from '../config/hellos.js';
 import { formatIssue } from '../config/issues.js';
+import { profileHasEch } from '../net/tls-hello/index.js';
 import { canariesOf, type Config } from '../model/index.js';
 
 export function validate(configPath: string, out: NodeJS.WritableStream, err: NodeJS.WritableStream): number {
@@ -22,6 +24,7 @@ export function validate(configPath: string, out: NodeJS.WritableStream, err: No
   if (!config.fingerprintSources.some((s) => s.shipped)) {
     out.write('  note: the shipped fingerprint database is off: known blockpages and blockpage addresses are recognised only from your own files\n');
   }
+  for (const line of helloLines()) out.write(`  ${line}\n`);
   if (config.canaries.length === 0) out.write('  note: no canaries; an offline vantage cannot be told from a blocked app\n');
   for (const c of config.canaries.filter((c) => c.target.kind === 'tcp' || c.target.kind === 'dns')) {
     out.write(`  note: canary "${c.target.id}" is a ${c.target.kind} check; captive portals and transparent proxies make those succeed offline: prefer https or tls\n`);
@@ -32,6 +35,15 @@ export function validate(configPath: string, out: NodeJS.WritableStream, err: No
   for (const note of canaryNotes(config)) out.write(`  note: ${note}\n`);
   if (!config.vantages.some((v) => v.control)) out.write('  note: no control vantage; failures without an unambiguous signature stay "anomaly"\n');
   return 0;
+}
+
+/** One line per hello profile a tls target can name: who writes it, its JA4 and JA3, whether JA3 holds. */
+export function helloLines(): string[] {
+  return [...shippedHelloProfiles().profiles.values()].map((p) => {
+    const how = p.engine === 'node:tls' ? 'node:tls, the default' : `hand-written${profileHasEch(p) ? ', GREASE ECH' : ''}`;
+    const ja3 = p.shuffle ? `JA3 ${p.ja3} of the listed order (shuffles its extensions: JA3 changes per connection, JA4 does not)` : `JA3 ${p.ja3}`;
+    return `hello: ${p.name} (${how}): JA4 ${p.ja4}, ${ja3}`;
+  });
 }
 
 /** What the canary scopes leave unsaid: a vantage that cannot be told walled, a canary no vantage uses. */

@@ -5,6 +5,7 @@ import type { AlertsConfig, App, Config, FingerprintDb, FingerprintSource, Recei
 import { parseCanaries } from './canaries.js';
 import { loadCatalogues } from './catalogue.js';
 import { mergeFingerprints } from './fingerprints.js';
+import { shippedHelloProfiles } from './hellos.js';
 import { SHIPPED_FINGERPRINTS } from '../package-root.js';
 import { ConfigError, type ConfigIssue } from './issues.js';
 import { fromZod } from './issue-path.js';
@@ -55,6 +56,8 @@ function resolveConfig(file: string, raw: RawConfig, env: NodeJS.ProcessEnv, iss
   const at = (p: string) => resolve(base, p);
   const probesDir = at(raw.probes);
 
+  // A shipped profile that does not load is a problem of every config (tls targets name them).
+  issues.push(...shippedHelloProfiles().issues);
   const all = existsSync(probesDir) ? loadCatalogues(probesDir, issues) : [];
   if (!existsSync(probesDir)) issues.push({ file, path: 'probes', message: `folder ${probesDir} does not exist` });
   const apps = selectApps(all, raw.apps, file, issues);

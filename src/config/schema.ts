@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { DEFAULT_PAGE } from '../model/config.js';
+import { ECH_MODES } from '../model/target.js';
 import { parseListen, parseProxy, parseResolver, type Parsed } from './transport.js';
 import { parseDuration, parseRate, parseSize } from './units.js';
 
@@ -74,6 +75,9 @@ export const tlsTarget = z.strictObject({
   sni: hostname().optional(),
   alpn: z.array(z.string().min(1)).optional(),
   ca: z.array(z.string()).optional(),
+  // A profile of probes/hellos/ (checked against the loaded ones in targets.ts); default node.
+  hello: id().optional(),
+  ech: z.enum(ECH_MODES).optional(),
 });
 
 export const httpsTarget = z.strictObject({

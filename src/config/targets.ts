@@ -1,9 +1,10 @@
 /** Validates one target (catalogue entry or canary) and reads the trust anchors it names. */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { TARGET_KINDS, type Target } from '../model/index.js';
+import { TARGET_KINDS, type Target, type TlsTarget } from '../model/index.js';
 import type { ConfigIssue } from './issues.js';
 import { fromZod, joinPath } from './issue-path.js';
+import { shippedHelloProfiles } from './hellos.js';
 import { targetSchemas } from './schema.js';
 
 /** Reads a PEM file; pushes an issue when it cannot. */
@@ -37,12 +38,29 @@ export function parseTarget(raw: unknown, file: string, path: string, caBase: st
     return null;
   }
   const t = parsed.data as Target & { ca?: string[] };
+  if (t.kind === 'tls' && !helloKnown(t, file, path, issues)) return null;
   if ((t.kind === 'tls' || t.kind === 'https') && t.ca) {
     const pems = t.ca.map((p, i) => readPem(resolve(caBase, p), file, joinPath(path, `ca[${i}]`), issues));
     if (pems.some((p) => p === null)) return null;
     t.ca = pems as string[];
   }
   return t;
+}
+
+/** A tls target's `hello` names a loaded profile, and `ech` goes with a hand-written one. */
+function helloKnown(t: TlsTarget, file: string, path: string, issues: ConfigIssue[]): boolean {
+  const { profiles } = shippedHelloProfiles();
+  const name = t.hello ?? 'node';
+  const profile = profiles.get(name);
+  if (t.hello !== undefined && !profile) {
+    issues.push({ file, path: joinPath(path, 'hello'), message: `no hello profile "${t.hello}": expected one of ${[...profiles.keys()].join(', ') || 'none (probes/hellos/ is empty)'}` });
+    return false;
+  }
+  if (t.ech !== undefined && (!profile || profile.engine === 'node:tls')) {
+    issues.push({ file, path: joinPath(path, 'ech'), message: `node:tls cannot send ECH: set hello to a hand-written profile (${[...profiles.values()].filter((p) => p.engine === 'hand').map((p) => p.name).join(', ')}), or remove ech` });
+    return false;
+  }
+  return true;
 }
 
 /** Checks that ids are unique in a list of targets. */

@@ -95,6 +95,8 @@ export interface TlsHandshake {
   server_response?: 'server_hello' | 'hello_retry_request' | 'alert' | null;
   /** The TLS alert that came back instead of a ServerHello, when one did (RFC 8446 §6). */
   alert?: { level: number; description: number; name: string } | null;
+  /** The key exchange group a hand-written hello's ServerHello chose (or its HelloRetryRequest asks for); null before TLS 1.3. */
+  group?: string | null;
 }
 
 export interface HttpResponse {
