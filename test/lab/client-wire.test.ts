@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANY_PAYLOAD, ECH_PUBLIC_NAME, T, type CensorAction } from './censor.js';
 import { counter } from './counters.js';
-import { captureNodeHello, startsWithServerHello, withGreaseEch } from './hello-capture.js';
+import { captureNodeHello, startsWithServerHello } from './hello-capture.js';
+import { profileHello, profileJa4 } from './hello-profiles.js';
 import { Lab, repoRoot } from './lab.js';
 import { CLIENT_SCENARIOS } from './scenarios-client.js';
 import { isRoot, nsRun } from './sh.js';
@@ -75,23 +76,35 @@ describe.skipIf(!canRun)('censorship lab: the TLS box and the MTProto boxes on t
     expect(await handshake('client', 214, 'fp-drop.lab')).toMatchObject({ ok: true });
   });
 
+  it("resets the hand-written hello of a listed profile (by the JA4 the lab looks up) and answers another profile's", async () => {
+    await lab.apply([T.helloReset(ip(213), ['telegram-desktop'])]);
+    const hex = (name: string) => profileHello(name, 'fp-reset.lab').toString('hex');
+    expect(await send('client', 213, hex('telegram-desktop'))).toMatchObject({ connected: true, ok: false, error: 'ECONNRESET' });
+    const chromium = await send('client', 213, hex('chromium'));
+    expect(startsWithServerHello(chromium.reply as string), JSON.stringify(chromium)).toBe(true);
+    expect((await lab.tlsBoxStats())[ip(213)].recent.map((r) => [r.ja4, r.action])).toEqual([
+      [profileJa4('telegram-desktop'), 'reset'], [profileJa4('chromium'), 'pass'],
+    ]);
+    const control = await send('abroad', 213, hex('telegram-desktop'));
+    expect(startsWithServerHello(control.reply as string), JSON.stringify(control)).toBe(true);
+    await lab.revert();
+  }, 60_000);
+
   it(`drops a ClientHello with ECH and the outer name ${ECH_PUBLIC_NAME}, and passes either element alone`, async () => {
-    const outer = await captureNodeHello({ servername: ECH_PUBLIC_NAME });
-    const own = await captureNodeHello({ servername: 'ech.lab' });
+    const chromium = (sni: string, ech: 'grease' | 'none') => profileHello({ name: 'chromium', ech }, sni).toString('hex');
     await lab.apply([T.echDrop(ip(215))]);
-    const both = await send('client', 215, withGreaseEch(outer.hello).toString('hex'));
-    expect(both).toMatchObject({ connected: true, ok: false, error: 'TIMEOUT', replyBytes: 0 });
-    const nameOnly = await send('client', 215, outer.bytes.toString('hex'));
+    expect(await send('client', 215, chromium(ECH_PUBLIC_NAME, 'grease'))).toMatchObject({ connected: true, ok: false, error: 'TIMEOUT', replyBytes: 0 });
+    const nameOnly = await send('client', 215, chromium(ECH_PUBLIC_NAME, 'none'));
     expect(startsWithServerHello(nameOnly.reply as string), JSON.stringify(nameOnly)).toBe(true);
-    const echOnly = await send('client', 215, withGreaseEch(own.hello).toString('hex'));
+    const echOnly = await send('client', 215, chromium('ech.lab', 'grease'));
     expect(startsWithServerHello(echOnly.reply as string), JSON.stringify(echOnly)).toBe(true);
     expect((await lab.tlsBoxStats())[ip(215)].recent.map((r) => [r.sni, r.ech, r.action])).toEqual([
       [ECH_PUBLIC_NAME, true, 'drop'], [ECH_PUBLIC_NAME, false, 'pass'], ['ech.lab', true, 'pass'],
     ]);
-    const control = await send('abroad', 215, withGreaseEch(outer.hello).toString('hex'));
+    const control = await send('abroad', 215, chromium(ECH_PUBLIC_NAME, 'grease'));
     expect(startsWithServerHello(control.reply as string), JSON.stringify(control)).toBe(true);
     await lab.revert();
-    const after = await send('client', 215, withGreaseEch(outer.hello).toString('hex'));
+    const after = await send('client', 215, chromium(ECH_PUBLIC_NAME, 'grease'));
     expect(startsWithServerHello(after.reply as string), JSON.stringify(after)).toBe(true);
   }, 60_000);
 

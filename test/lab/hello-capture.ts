@@ -1,13 +1,10 @@
 /**
  * ClientHellos for the TLS box's wire tests: Node's own, captured on loopback for chosen
- * node:tls options (its bytes and JA4), and the same hello with a GREASE ECH extension added
- * (RFC 9849 §6.2), written with net/tls-hello's parser and encoder.
+ * node:tls options (its bytes and JA4, read with net/tls-hello), and what a server answered.
  */
-import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { connect, type ConnectionOptions } from 'node:tls';
-import { ClientHelloError, EXT, ja4, parseClientHello, type ClientHello } from '../../src/net/tls-hello/index.js';
-import { encodeClientHelloMessage, inRecords } from '../../src/net/tls-hello/encode.js';
+import { ClientHelloError, ja4, parseClientHello, type ClientHello } from '../../src/net/tls-hello/index.js';
 
 export interface CapturedHello {
   bytes: Buffer;
@@ -46,31 +43,6 @@ export async function captureNodeHello(options: ConnectionOptions & { servername
   } finally {
     server.close();
   }
-}
-
-/** ECHClientHello of type outer (RFC 9849 §5) with GREASE values (§6.2): HKDF-SHA256, AES-128-GCM, a random config id, an X25519-sized enc, a random payload. */
-function greaseEch(): Buffer {
-  const enc = randomBytes(32);
-  const payload = randomBytes(208);
-  const out = Buffer.alloc(1 + 2 + 2 + 1 + 2 + enc.length + 2 + payload.length);
-  let at = out.writeUInt8(0, 0);
-  at = out.writeUInt16BE(0x0001, at);
-  at = out.writeUInt16BE(0x0001, at);
-  at = out.writeUInt8(randomBytes(1)[0], at);
-  at = out.writeUInt16BE(enc.length, at);
-  at += enc.copy(out, at);
-  at = out.writeUInt16BE(payload.length, at);
-  payload.copy(out, at);
-  return out;
-}
-
-/** The hello's bytes with a GREASE ECH extension added (before pre_shared_key, which must stay last). */
-export function withGreaseEch(h: ClientHello): Buffer {
-  const exts = [...h.extensions];
-  const psk = exts.findIndex((e) => e.type === EXT.pre_shared_key);
-  exts.splice(psk < 0 ? exts.length : psk, 0, { type: EXT.encrypted_client_hello, data: greaseEch() });
-  const message = encodeClientHelloMessage({ ...h, extensions: exts });
-  return inRecords(message, h.recordVersion ?? 0x0301);
 }
 
 /** Whether bytes a server sent start with a ServerHello: a handshake record whose first message is of type 2. */
