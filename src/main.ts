@@ -46,7 +46,9 @@ export async function runDaemon(configPath: string, logger: Logger = makeLogger(
 
   const onRound = (result: RoundResult, confirmations: number): void => {
     const finishedAt = new Date(result.report.finishedAt);
-    for (const v of result.report.apps) metrics.recordApp(v);
+    for (const v of result.report.apps) metrics.recordApp(v, finishedAt);
+    metrics.roundPeak(result.peakInFlight);
+    metrics.recordControls(result.report.controls);
     for (const state of result.report.vantages) {
       metrics.recordVantage(state);
       metrics.roundDone(state.id, finishedAt);

@@ -1,7 +1,7 @@
 /** The app detail dashboard: one app's targets, their outcomes, patterns and phase latencies. */
 import { dashboard, datasourceVariable, labelValuesVariable, mappings } from './builder.js';
 import type { Dashboard } from './model.js';
-import { appStatusCode, sel, statusMappings } from './promql.js';
+import { appStatusCode, blockedShare, INTERMITTENT_BAND, sel, statusMappings } from './promql.js';
 
 const OK_FAILING = mappings([
   [1, 'ok', 'green'],
@@ -63,6 +63,31 @@ export function appDetail(): Dashboard {
         queries: [{ expr: `max by (vantage, target, pattern) (${sel('blockwatch_target_blocked')})`, legend: '{{target}} @ {{vantage}}: {{pattern}}' }],
         defaults: { mappings: mappings([[1, 'blocked', 'red']]), color: { mode: 'thresholds' } },
         options: { showValue: 'never', mergeValues: true, legend: { showLegend: false } },
+      },
+      {
+        type: 'timeseries',
+        title: 'Blocked share per target',
+        description:
+          'The share of each target\'s trials that were blocked, over blockwatch\'s window: 0 never, 1 always. ' +
+          `Between ${INTERMITTENT_BAND[0]} and ${INTERMITTENT_BAND[1]} for 30 minutes it is intermittent (BlockwatchIntermittentBlocking).`,
+        w: 24,
+        h: 8,
+        queries: [{ expr: blockedShare(), legend: '{{target}} @ {{vantage}}' }],
+        defaults: {
+          unit: 'percentunit',
+          min: 0,
+          max: 1,
+          custom: { thresholdsStyle: { mode: 'dashed' } },
+          thresholds: {
+            mode: 'absolute',
+            steps: [
+              { color: 'green', value: null },
+              { color: 'orange', value: INTERMITTENT_BAND[0] },
+              { color: 'red', value: INTERMITTENT_BAND[1] },
+            ],
+          },
+        },
+        options: { legend: { showLegend: true, displayMode: 'table', placement: 'right', calcs: ['max', 'lastNotNull'] } },
       },
       {
         type: 'timeseries',

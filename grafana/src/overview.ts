@@ -1,7 +1,7 @@
 /** The overview dashboard: which app is blocked where, how, and whether the vantages are up. */
 import { dashboard, datasourceVariable, labelValuesVariable, mappings } from './builder.js';
 import type { Dashboard } from './model.js';
-import { appStatusCode, sel, statusMappings, VANTAGE_STATE_CODES, vantageStateCode } from './promql.js';
+import { appStatusCode, intermittentTargets, INTERMITTENT_BAND, sel, statusMappings, VANTAGE_STATE_CODES, vantageStateCode } from './promql.js';
 
 const HIDDEN_COLUMNS = { Time: true, __name__: true, job: true, instance: true };
 
@@ -80,6 +80,19 @@ export function overview(): Dashboard {
         queries: [{ expr: `count by (vantage, app, pattern) (${sel('blockwatch_target_blocked')})`, instant: true, table: true }],
         transformations: [{ id: 'organize', options: { excludeByName: HIDDEN_COLUMNS, renameByName: { Value: 'targets' } } }],
         options: { showHeader: true, cellHeight: 'sm', sortBy: [{ displayName: 'app', desc: false }] },
+      },
+      {
+        type: 'table',
+        title: 'Intermittent targets now',
+        description:
+          `Targets blocked in some trials and not others: a blocked share between ${INTERMITTENT_BAND[0]} and ${INTERMITTENT_BAND[1]} ` +
+          'over blockwatch\'s window. Held for 30 minutes, it raises BlockwatchIntermittentBlocking.',
+        w: 24,
+        h: 6,
+        queries: [{ expr: intermittentTargets(), instant: true, table: true }],
+        transformations: [{ id: 'organize', options: { excludeByName: HIDDEN_COLUMNS, renameByName: { Value: 'blocked share' } } }],
+        defaults: { unit: 'percentunit', decimals: 0 },
+        options: { showHeader: true, cellHeight: 'sm', sortBy: [{ displayName: 'blocked share', desc: true }] },
       },
       {
         type: 'state-timeline',

@@ -55,3 +55,21 @@ export function vantageStateCode(): string {
   const arms = [state('online', 0), state('walled', 1), state('offline', 2), reason('link', 3), reason('silent', 4), reason('shutdown', 5)];
   return `max by (vantage) (\n  ${arms.join('\n  or ')}\n)`;
 }
+
+/**
+ * The blocked share (blockwatch_target_blocked_ratio) that is neither never nor always:
+ * the bounds of BlockwatchIntermittentBlocking in config/prometheus/rules/blockwatch.rules.yml,
+ * exclusive. A test keeps the two equal.
+ */
+export const INTERMITTENT_BAND: readonly [low: number, high: number] = [0.1, 0.9];
+
+/** Each target's blocked share, per vantage and target. */
+export function blockedShare(): string {
+  return `max by (vantage, app, target) (${sel('blockwatch_target_blocked_ratio')})`;
+}
+
+/** The targets whose blocked share lies inside INTERMITTENT_BAND now. */
+export function intermittentTargets(): string {
+  const [low, high] = INTERMITTENT_BAND;
+  return `${blockedShare()} > ${low} < ${high}`;
+}

@@ -28,12 +28,23 @@ export interface DnsControl {
   addresses: string[];
   rcodes: (string | null)[];
   failures: (FailureString | null)[];
+  /**
+   * Some query got a reply (an rcode). A control whose resolver never answered — blocked,
+   * down, its path cut — says nothing about the name: it is no control.
+   */
+  reachable: boolean;
 }
 
-export function dnsControl(input: AnalysisInput): DnsControl | null {
+function dnsControlOf(source: DnsControl['source'], addresses: string[], rcodes: (string | null)[], failures: (FailureString | null)[]): DnsControl {
+  return { source, addresses, rcodes, failures, reachable: addresses.length > 0 || rcodes.some((r) => r !== null) };
+}
+
+/** Every control view of the name there is, in the order they are trusted. */
+function dnsControls(input: AnalysisInput): DnsControl[] {
+  const out: DnsControl[] = [];
   if (input.controlQueries && input.controlQueries.length > 0) {
     const qs = input.controlQueries;
-    return { source: 'control_resolver', addresses: queryAddresses(qs), rcodes: qs.map((q) => q.rcode), failures: qs.map((q) => q.failure) };
+    out.push(dnsControlOf('control_resolver', queryAddresses(qs), qs.map((q) => q.rcode), qs.map((q) => q.failure)));
   }
   const steps = input.diagnosis.filter((s) => s.step === 'control_resolve');
   if (steps.length > 0) {
@@ -42,18 +53,21 @@ export function dnsControl(input: AnalysisInput): DnsControl | null {
       const answers = s.detail?.answers;
       if (Array.isArray(answers)) for (const a of answers) if (typeof a === 'string' && !addresses.includes(canonicalAddress(a))) addresses.push(canonicalAddress(a));
     }
-    return {
-      source: 'diagnosis:control_resolve',
-      addresses,
-      rcodes: steps.map((s) => (typeof s.detail?.rcode === 'string' ? s.detail.rcode : null)),
-      failures: steps.map((s) => s.failure),
-    };
+    out.push(dnsControlOf('diagnosis:control_resolve', addresses, steps.map((s) => (typeof s.detail?.rcode === 'string' ? s.detail.rcode : null)), steps.map((s) => s.failure)));
   }
   const c = input.control;
-  if (c && c.queries.length > 0) {
-    return { source: 'control_vantage', addresses: queryAddresses(c.queries), rcodes: c.queries.map((q) => q.rcode), failures: c.queries.map((q) => q.failure) };
-  }
-  return null;
+  if (c && c.queries.length > 0) out.push(dnsControlOf('control_vantage', queryAddresses(c.queries), c.queries.map((q) => q.rcode), c.queries.map((q) => q.failure)));
+  return out;
+}
+
+/**
+ * The control's view of the name: the first that reached its resolver (the trusted resolver,
+ * a control_resolve follow-up, the control vantage's own lookup); when none did, the first,
+ * with `reachable` false.
+ */
+export function dnsControl(input: AnalysisInput): DnsControl | null {
+  const all = dnsControls(input);
+  return all.find((c) => c.reachable) ?? all[0] ?? null;
 }
 
 /** The address part of `ip:port` or `[v6]:port`. */
@@ -100,9 +114,17 @@ export function httpControl(c: Measurement | null): Standing {
   return { standing: 'shared', source: 'control_vantage' };
 }
 
+/**
+ * The control vantage could not look the name up at all (its resolver never answered): its
+ * probe says nothing about the target, whatever step the target failed at.
+ */
+export function controlResolveFailed(c: Measurement | null): boolean {
+  return c !== null && c.operation === 'resolve' && c.queries.length > 0 && c.queries.every((q) => q.rcode === null && q.answers.length === 0);
+}
+
 /** For a failure no step classifier placed: compare where the control's probe ended. */
 export function genericControl(m: Measurement, c: Measurement | null): Standing {
-  if (!c) return NO_CONTROL;
+  if (!c || controlResolveFailed(c)) return NO_CONTROL;
   if (c.failure === null) return { standing: 'passed', source: 'control_vantage' };
   if (c.operation === m.operation) return { standing: 'shared', source: 'control_vantage' };
   return NO_CONTROL;

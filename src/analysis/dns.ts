@@ -107,9 +107,11 @@ export function classifyDns(input: AnalysisInput): StepResult | null {
   const m = input.measurement;
   const queries = m.queries;
   if (queries.length === 0) return null;
-  const ctl = dnsControl(input);
+  const found = dnsControl(input);
   const evidence: Record<string, unknown> = { queries: queries.map(querySummary) };
-  if (ctl) evidence.control = { source: ctl.source, addresses: ctl.addresses, rcodes: ctl.rcodes, failures: ctl.failures };
+  if (found) evidence.control = { source: found.source, addresses: found.addresses, rcodes: found.rcodes, failures: found.failures, reachable: found.reachable };
+  // A control whose resolver never answered is no control: what it did not see proves nothing.
+  const ctl = found?.reachable ? found : null;
   const done = (f: Finding | null): StepResult => ({ finding: f, evidence });
 
   // Injection first: the forged reply is the one the engine counted.
@@ -142,7 +144,11 @@ export function classifyDns(input: AnalysisInput): StepResult | null {
     const ordered = [...queries.filter((q) => q.query_type === 'A'), ...queries.filter((q) => q.query_type !== 'A')];
     const pattern = ordered.map(queryPattern).find((p) => p !== null) ?? null;
     const standing = ctl === null ? 'none' : ctl.addresses.length > 0 ? 'passed' : 'shared';
-    return done(finding(pattern, ctl, standing, 'none', standing === 'passed' ? 'control resolver resolves the name' : 'the name does not resolve'));
+    const reason =
+      standing === 'passed' ? 'control resolver resolves the name'
+      : found && !found.reachable ? `the name does not resolve, and the control could not reach its resolver (${found.source}): no control`
+      : 'the name does not resolve';
+    return done(finding(pattern, found, standing, 'none', reason));
   }
 
   if (ctl && ctl.addresses.length > 0 && !vantage.some((a) => ctl.addresses.includes(a))) {

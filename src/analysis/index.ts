@@ -7,3 +7,4 @@ export { isBogon, BOGON_RANGES_V4, BOGON_RANGES_V6 } from './bogon.js';
 export { matchDnsFingerprint, matchHttpFingerprint } from './fingerprints-match.js';
 export { THROTTLE_RATIO } from './throughput.js';
 export { attemptState, canaryOutcomes, offlineReason, silentMeasurement, type CanaryResult, type OfflineEvidence } from './vantage-state.js';
+export { combineTrials, isIntermittent, type TrialSummary } from './trials.js';

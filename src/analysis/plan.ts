@@ -3,6 +3,7 @@ import { hostPort, targetHostname, type DnsQuery, type Measurement } from '../mo
 import { canonicalAddress, isBogon } from './bogon.js';
 import { hostOfAddress, queryAddresses } from './control.js';
 import { handshakePattern } from './tls.js';
+import { appPattern } from './app.js';
 import type { DiagnosisRequest } from './types.js';
 
 /** The innocuous name for an SNI swap, as OONI's sni_blocking uses: a reserved domain (RFC 2606) no censor lists. */
@@ -27,12 +28,15 @@ export function diagnosisInput(r: DiagnosisRequest): string {
       return `${hostPort(r.ip, 80)} ${r.url}`;
     case 'throughput':
       return r.url;
+    case 'transport_swap':
+    case 'transport_repeat':
+      return `${hostPort(r.ip, r.port)} transport=${r.transport}`;
   }
 }
 
 function targetPort(m: Measurement): number {
   const t = m.target;
-  if (t.kind === 'tcp' || t.kind === 'tls' || t.kind === 'udp' || t.kind === 'quic') return t.port;
+  if (t.kind === 'tcp' || t.kind === 'tls' || t.kind === 'udp' || t.kind === 'quic' || t.kind === 'mtproto') return t.port;
   if (t.kind === 'https') {
     const p = new URL(t.url).port;
     return p ? Number(p) : 443;
@@ -83,6 +87,16 @@ export function planDiagnosis(measurement: Measurement, controlQueries: DnsQuery
     // The same handshake once more: under packet loss a handshake can fail once and an SNI
     // swap succeed by chance, which must not read as a filter (nor, with a control, a block).
     if (last.server_name) out.push({ step: 'sni_repeat', ip, port, sni: last.server_name });
+  }
+
+  // MTProto unanswered or cut: is the same address answered in a transport a censor cannot read?
+  const apps = m.app_exchanges ?? [];
+  const lastApp = apps[apps.length - 1];
+  if (m.target.kind === 'mtproto' && lastApp && !apps.some((x) => x.response === 'res_pq') && appPattern(lastApp.failure) !== null) {
+    const ip = canonicalAddress(hostOfAddress(lastApp.address));
+    const dc = m.target.dc ?? 2;
+    if (lastApp.transport !== 'obfuscated2') out.push({ step: 'transport_swap', ip, port, transport: 'obfuscated2', dc });
+    out.push({ step: 'transport_repeat', ip, port, transport: lastApp.transport, dc });
   }
 
   // QUIC silence: does the same address answer an Initial naming something innocuous?

@@ -56,6 +56,7 @@ export function classifyQuic(input: AnalysisInput): StepResult | null {
         controlSource: ctl.source,
         strength: 'signature',
         reason: 'an Initial with the name draws no answer while one with an innocuous SNI to the same address does',
+        diagnosis: 'quic_sni_swap',
       },
       evidence,
     };

@@ -58,9 +58,24 @@ export function classifyThroughput(input: AnalysisInput): StepResult | null {
   if (base) evidence.control = { ...transferSummary(base.sample), source: base.source };
   if (floor !== null) evidence.floorBitsPerSecond = floor;
   const throttled = (control: ControlStanding, reason: string): StepResult => ({
-    finding: { pattern: 'throttled', step: 'throughput', control, controlSource: base?.source ?? null, strength: 'none', reason },
+    finding: {
+      pattern: 'throttled', step: 'throughput', control, controlSource: base?.source ?? null, strength: 'none', reason, basis: 'throughput',
+      ...(base?.source === 'diagnosis:throughput' ? { diagnosis: 'throughput' as const } : {}),
+    },
     evidence,
   });
+  // Only the object itself is a sample: an error page, or a body that ended cleanly short of
+  // the wanted size (a smaller object than the catalogue says), measures nothing.
+  const res = input.measurement.requests[input.measurement.requests.length - 1];
+  const code = res?.response?.code;
+  if (code !== undefined && (code < 200 || code > 299)) {
+    evidence.notASample = `status ${code}: not the object`;
+    return { finding: null, evidence };
+  }
+  if (!t.complete && !t.stalled && res?.failure === null && res.response && !res.response.body_is_truncated) {
+    evidence.notASample = `the body ended after ${t.bytes} bytes, short of the ${input.measurement.target.kind === 'https' ? input.measurement.target.transfer?.bytes : '?'} wanted: a smaller object, not a slow one`;
+    return { finding: null, evidence };
+  }
 
   if (!t.complete) {
     evidence.stalledAfterBytes = t.bytes;

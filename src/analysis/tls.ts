@@ -58,7 +58,7 @@ export function classifyTls(input: AnalysisInput): StepResult | null {
   if (pattern !== null && repeated) {
     // Reached with the same name on a second try: the failure was transient, not a filter.
     return {
-      finding: { pattern: null, step: 'tls', control: 'none', controlSource: null, strength: 'none', reason: `the handshake failed once (${pattern}) and completed when repeated: a transient failure` },
+      finding: { pattern: null, step: 'tls', control: 'none', controlSource: null, strength: 'none', reason: `the handshake failed once (${pattern}) and completed when repeated: a transient failure`, diagnosis: 'sni_repeat' },
       evidence,
     };
   }
@@ -75,6 +75,7 @@ export function classifyTls(input: AnalysisInput): StepResult | null {
         controlSource: ctl.source,
         strength: 'signature',
         reason: `handshake with the name fails (${pattern}) while an innocuous SNI completes`,
+        diagnosis: 'sni_swap',
       },
       evidence,
     };

@@ -1,11 +1,14 @@
 /** What analysis takes in and gives back: inputs, step findings, and the follow-up probes it asks for. */
 import type {
+  DecidingDiagnosis,
   DiagnosisStep,
   DnsQuery,
   FingerprintDb,
   Measurement,
   Pattern,
+  MtprotoTransport,
   QueryType,
+  ThrottleBasis,
 } from '../model/index.js';
 
 export interface AnalysisInput {
@@ -20,6 +23,8 @@ export interface AnalysisInput {
   /** Follow-up probes already run (see DiagnosisRequest for what each one's `detail` carries). */
   diagnosis: DiagnosisStep[];
   fingerprints: FingerprintDb;
+  /** Controls that were configured but could not serve this round (e.g. `control vantage abroad: offline (link)`). */
+  controlsMissing?: string[];
 }
 
 /**
@@ -50,6 +55,11 @@ export interface AnalysisInput {
  *   detail.status: number, detail.headers: Record<string,string>,
  *   detail.body_sample: string, detail.title: string | null,
  *   detail.body_length?: number.
+ * - transport_swap: MTProto's first exchange to ip:port in another `transport`
+ *   (obfuscated2, which a censor cannot read). outcome 'success' when a resPQ with our
+ *   nonce came back. detail.response: 'res_pq' | 'other' | null.
+ * - transport_repeat: the same exchange again in the target's own transport: passing, the
+ *   first failure was transient.
  * - throughput: the same transfer as the target's, from the control vantage
  *   (or, failing one, with an innocuous SNI to the same address).
  *   detail.bitsPerSecond: number, detail.bytes: number, detail.seconds: number,
@@ -63,7 +73,9 @@ export type DiagnosisRequest =
   | { step: 'quic_sni_swap'; ip: string; port: number; sni: string }
   | { step: 'answer_tls'; ip: string; port: number; sni: string }
   | { step: 'answer_http'; ip: string; url: string }
-  | { step: 'throughput'; url: string; bytes: number };
+  | { step: 'throughput'; url: string; bytes: number }
+  | { step: 'transport_swap'; ip: string; port: number; transport: MtprotoTransport; dc: number }
+  | { step: 'transport_repeat'; ip: string; port: number; transport: MtprotoTransport; dc: number };
 
 /** How the control stands on the step that failed at the vantage. */
 export type ControlStanding =
@@ -92,6 +104,10 @@ export interface Finding {
   strength: 'definitive' | 'signature' | 'none';
   /** Why, in a few words, for people reading evidence. */
   reason: string;
+  /** The follow-up probe that decided the pattern (the verdict's `diagnosis`), or `inconclusive`. */
+  diagnosis?: DecidingDiagnosis;
+  /** For `throttled`: what was slow. */
+  basis?: ThrottleBasis;
 }
 
 /** A step classifier's result: its finding (null when the step is fine) and the evidence it read. */

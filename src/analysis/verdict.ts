@@ -1,6 +1,6 @@
 /** A target's verdict: the first failing step decides the pattern, diagnosis refines it, the control sets the status. */
 import { isVantageFailure, targetInput, type Measurement, type Operation, type Pattern, type Target, type TargetStatus, type TargetVerdict } from '../model/index.js';
-import { genericControl } from './control.js';
+import { controlResolveFailed, genericControl } from './control.js';
 import { classifyDns, dnsFailurePattern } from './dns.js';
 import { diagnosisSummary } from './evidence.js';
 import { CERT_FAILURES } from './failures.js';
@@ -10,6 +10,7 @@ import { classifyFreeze } from './freeze.js';
 import { classifyQuic } from './quic.js';
 import { classifyThroughput } from './throughput.js';
 import { classifyUdp } from './udp.js';
+import { appPattern, classifyApp } from './app.js';
 import { classifyTls, handshakePattern } from './tls.js';
 import type { AnalysisInput, Finding, StepResult } from './types.js';
 
@@ -25,6 +26,7 @@ const STEPS: ReadonlyArray<readonly [string, Classifier]> = [
   ['tcp', classifyTcp],
   ['udp', classifyUdp],
   ['quic', classifyQuic],
+  ['app', classifyApp],
   ['tls', classifyTls],
   ['http', classifyHttpSignature],
   ['freeze', classifyFreeze],
@@ -62,6 +64,8 @@ function patternOfFailure(m: Measurement): Pattern | null {
   if (op === 'connect') return connectPattern(failure);
   if (op === 'tls_handshake') return failure && CERT_FAILURES.has(failure) ? 'tls.mitm' : handshakePattern(failure);
   if (op === 'quic_handshake') return failure === 'generic_timeout_error' ? 'quic.timeout' : null;
+  // No HTTP pattern names an app protocol's failure: without an app pattern there is none.
+  if (op === 'mtproto_handshake') return appPattern(failure);
   return requestPattern(failure);
 }
 
@@ -82,6 +86,23 @@ function verdictBase(target: Target, m: Measurement | null): Omit<TargetVerdict,
 /** The verdict for a target that could not be judged: the vantage is offline, or the probe could not run. */
 export function unknownVerdict(target: Target, reason: string, m: Measurement | null = null): TargetVerdict {
   return { ...verdictBase(target, m), status: 'unknown', pattern: null, evidence: { reason } };
+}
+
+/**
+ * The controls this verdict had to do without, and why: the trusted resolver that never
+ * answered, a control vantage that could not look the name up or whose path (its proxy)
+ * failed, and what the round says is missing (a control vantage offline).
+ */
+function controlsMissing(given: AnalysisInput): string[] {
+  const out = [...(given.controlsMissing ?? [])];
+  const qs = given.controlQueries;
+  if (qs && qs.length > 0 && qs.every((q) => q.rcode === null && q.answers.length === 0)) {
+    out.push(`control resolver: no reply (${[...new Set(qs.map((q) => q.failure ?? 'no answer'))].join(', ')})`);
+  }
+  const c = given.control;
+  if (c && isVantageFailure(c.failure)) out.push(`control vantage ${c.vantage}: its path failed (${c.failure})`);
+  else if (controlResolveFailed(c)) out.push(`control vantage ${c!.vantage}: its resolver did not answer (${c!.failure})`);
+  return out;
 }
 
 /** Classifies one measurement of one target, with its controls and diagnosis. Pure. */
@@ -117,6 +138,9 @@ export function classifyTarget(given: AnalysisInput): TargetVerdict {
     };
   }
   if (input.diagnosis.length > 0) evidence.diagnosis = input.diagnosis.map(diagnosisSummary);
+  const missing = controlsMissing(given);
+  // Only what the verdict leaned on matters: a target that is fine needs no control.
+  if (missing.length > 0 && decisive) evidence.controlMissing = missing;
   if (input.control) evidence.controlVantage = { vantage: input.control.vantage, failure: input.control.failure, operation: input.control.operation };
 
   if (!decisive) return { ...verdictBase(m.target, m), status: 'ok', pattern: null, evidence };
@@ -135,7 +159,8 @@ export function classifyTarget(given: AnalysisInput): TargetVerdict {
     status,
     pattern,
     evidence,
-    basis: pattern === 'throttled' ? 'throughput' : null,
+    diagnosis: decisive.diagnosis ?? null,
+    basis: pattern === 'throttled' ? (decisive.basis ?? 'throughput') : null,
     trials: { run: 1, blocked: status === 'blocked' ? 1 : 0 },
   };
 }

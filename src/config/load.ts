@@ -94,6 +94,8 @@ function resolveConfig(file: string, raw: RawConfig, env: NodeJS.ProcessEnv, iss
       jitterMs: raw.schedule.jitter,
       concurrency: raw.schedule.concurrency,
       timeoutMs: raw.schedule.timeout,
+      trials: raw.schedule.trials,
+      trialSpacingMs: raw.schedule.trialSpacing,
       ...(raw.schedule.workers !== undefined ? { workers: raw.schedule.workers } : {}),
     },
     vantages,

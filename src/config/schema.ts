@@ -2,8 +2,8 @@
 import { isIP } from 'node:net';
 import cron from 'node-cron';
 import { z } from 'zod';
-import { DEFAULT_PAGE } from '../model/config.js';
-import { ECH_MODES } from '../model/target.js';
+import { DEFAULT_PAGE, DEFAULT_TRIAL_SPACING_MS } from '../model/config.js';
+import { ECH_MODES, MTPROTO_TRANSPORTS } from '../model/target.js';
 import { parseListen, parseProxy, parseResolver, type Parsed } from './transport.js';
 import { parseDuration, parseRate, parseSize } from './units.js';
 
@@ -111,7 +111,30 @@ export const quicTarget = z.strictObject({
     .optional(),
 });
 
-export const targetSchemas = { dns: dnsTarget, tcp: tcpTarget, tls: tlsTarget, https: httpsTarget, udp: udpTarget, quic: quicTarget } as const;
+/**
+ * A data centre's id as MTProto writes it: 1–5, negative for a media DC, 10000 added for a
+ * test DC (core.telegram.org/mtproto/mtproto-transports, "Transport obfuscation"; auth_key, step 4).
+ */
+export function isDcId(dc: number): boolean {
+  const n = Math.abs(dc);
+  return (n >= 1 && n <= 5) || (n >= 10_001 && n <= 10_005);
+}
+
+/** MTProto's first exchange (req_pq_multi → resPQ) to host:port over TCP; dc goes into an obfuscated2 header. */
+export const mtprotoTarget = z.strictObject({
+  ...targetBase,
+  kind: z.literal('mtproto'),
+  host: hostname(),
+  port: port().default(443),
+  transport: z.enum(MTPROTO_TRANSPORTS).default('intermediate'),
+  dc: z
+    .number()
+    .int()
+    .refine(isDcId, 'expected a data centre id: 1 to 5, negative (-1 to -5) for a media DC, 10001 to 10005 (or their negatives) for a test DC')
+    .default(2),
+});
+
+export const targetSchemas = { dns: dnsTarget, tcp: tcpTarget, tls: tlsTarget, https: httpsTarget, udp: udpTarget, quic: quicTarget, mtproto: mtprotoTarget } as const;
 
 export const catalogueSchema = z.strictObject({
   id: id(),
@@ -152,6 +175,9 @@ export const configSchema = z.strictObject({
       // Probe worker threads; absent: one per core but the coordinator's, none on two cores or fewer; 0: probes run in the main thread.
       workers: z.number().int().min(0).max(64).optional(),
       timeout: duration().default(10_000),
+      // Probes of each target per round, spaced, in random order across vantages (DESIGN §14).
+      trials: z.number().int().min(1).max(10).default(1),
+      trialSpacing: duration().default(DEFAULT_TRIAL_SPACING_MS),
     })
     .prefault({}),
   vantages: z

@@ -13,6 +13,8 @@ import { now } from '../net/clock.js';
 import type { Resolver } from '../net/types.js';
 import { toFailure } from '../net/errors.js';
 import { quicInitialExchange } from '../net/quic/index.js';
+import { mtprotoExchange } from '../net/mtproto/index.js';
+import { hostPort } from '../model/index.js';
 
 /** What the SNI swap of QUIC offers: the same as a browser's HTTP/3 Initial. */
 const QUIC_SWAP_ALPN = ['h3'];
@@ -94,6 +96,18 @@ async function runOne(r: DiagnosisRequest, dc: DiagnosisContext): Promise<Diagno
     }
     case 'throughput':
       return throughputStep(r, dc.controlMeasurement);
+    case 'transport_swap':
+    case 'transport_repeat': {
+      const { socket, record: tcp, lost } = await connectStep(r.ip, r.port, ctx, origin);
+      if (lost) return step(r, false, lost, { operation: 'mtproto_handshake' });
+      if (!socket) return step(r, false, tcp.status.failure, { operation: 'connect' });
+      try {
+        const x = await mtprotoExchange(socket, { address: hostPort(r.ip, r.port), transport: r.transport, dc: r.dc, signal: ctx.signal, origin });
+        return step(r, x.response === 'res_pq', x.failure, { operation: 'mtproto_handshake', response: x.response });
+      } finally {
+        socket.destroy();
+      }
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 import type { Measurement, Target, TargetKind } from '../model/index.js';
 import { dnsEngine } from './dns.js';
 import { httpsEngine } from './https.js';
+import { mtprotoEngine } from './mtproto.js';
 import { quicEngine } from './quic.js';
 import { tcpEngine } from './tcp.js';
 import { tlsEngine } from './tls.js';
@@ -15,6 +16,7 @@ export const engines: Record<TargetKind, Engine> = {
   https: httpsEngine as Engine,
   udp: udpEngine as Engine,
   quic: quicEngine as Engine,
+  mtproto: mtprotoEngine as Engine,
 };
 
 /** Probes one target with the engine for its kind. */

@@ -6,10 +6,12 @@
  *   m.configure(config)          // pre-creates every series of the configured vantages × apps × targets,
  *                                // removes the series of those no longer configured; sets reload-successful 1
  *   m.recordProbe(vantage, app, kind, status, timings)   // probes_total + probe_duration_seconds
- *   m.recordApp(verdict)         // app_status, app_reachable, target_success, target_blocked
+ *   m.recordApp(verdict, now?)   // app_status, app_reachable, target_success, target_blocked, target_blocked_ratio
  *   m.recordVantage(state)       // vantage_online, vantage_state, vantage_offline_reason
  *   m.roundDone(vantage, date)   // round_timestamp_seconds
  *   m.roundSkipped()             // rounds_skipped_total: a round due while the last still ran
+ *   m.roundPeak(n)               // round_in_flight_peak: the most probes that ran at once in the last round
+ *   m.recordControls(controls)   // control_resolver_reachable: whether the trusted resolver answered this round
  *   m.alertSent(receiver, 'success' | 'failure')
  *   m.alertDropped(receiver, 'queue_full' | 'rejected')   // alerts_dropped_total: payloads given up
  *   m.configReload(ok)
@@ -28,6 +30,7 @@ import {
   VANTAGE_STATES,
   type AppVerdict,
   type Config,
+  type ControlsState,
   type Pattern,
   type TargetKind,
   type TargetStatus,
@@ -54,6 +57,16 @@ interface BlockedSeries {
   pattern: Pattern;
 }
 
+/** The window blockwatch_target_blocked_ratio is taken over. */
+export const BLOCKED_RATIO_WINDOW_MS = 15 * 60_000;
+
+/** One round's trials of a target, for the blocked ratio. */
+interface TrialCount {
+  at: number;
+  run: number;
+  blocked: number;
+}
+
 export class Metrics {
   /** blockwatch's own series. */
   readonly registry = new Registry();
@@ -64,6 +77,9 @@ export class Metrics {
   private readonly appReachable: Gauge<string>;
   private readonly targetSuccess: Gauge<string>;
   private readonly targetBlocked: Gauge<string>;
+  private readonly blockedRatio: Gauge<string>;
+  private readonly inFlightPeak: Gauge<string>;
+  private readonly controlResolver: Gauge<string>;
   private readonly probeDuration: Histogram<string>;
   private readonly probesTotal: Counter<string>;
   private readonly vantageOnline: Gauge<string>;
@@ -83,6 +99,8 @@ export class Metrics {
   private receivers = new Set<string>();
   /** vantage, app, target → the blocked series currently present. */
   private blocked = new Map<string, BlockedSeries>();
+  /** vantage, app, target → the trials of the rounds inside the ratio window, oldest first. */
+  private trials = new Map<string, TrialCount[]>();
 
   constructor(opts: { version: string; defaultMetrics?: boolean }) {
     const registers = [this.registry];
@@ -108,6 +126,22 @@ export class Metrics {
       name: 'blockwatch_target_blocked',
       help: 'Present, with value 1, only while the target is blocked; pattern names the technique.',
       labelNames: ['vantage', 'app', 'target', 'kind', 'pattern'],
+      registers,
+    });
+    this.blockedRatio = new Gauge({
+      name: 'blockwatch_target_blocked_ratio',
+      help: 'Share of the target\'s trials (schedule.trials per round, confirmation re-probes included) that were blocked over the last 15 minutes; trials at an offline vantage do not count.',
+      labelNames: ['vantage', 'app', 'target'],
+      registers,
+    });
+    this.inFlightPeak = new Gauge({
+      name: 'blockwatch_round_in_flight_peak',
+      help: 'The most probes, control lookups and diagnoses that ran at once in the last round (bounded by schedule.concurrency).',
+      registers,
+    });
+    this.controlResolver = new Gauge({
+      name: 'blockwatch_control_resolver_reachable',
+      help: 'Whether the trusted control resolver answered in the last round that asked it (0: no control for DNS; the targets it was to judge are anomaly). Absent until a round has asked it.',
       registers,
     });
     this.probeDuration = new Histogram({
@@ -224,6 +258,7 @@ export class Metrics {
         for (const [targetId, kind] of targets) {
           kinds.add(kind);
           next.target.set(key(v.id, appId, targetId, kind), { vantage: v.id, app: appId, target: targetId, kind });
+          next.ratio.set(key(v.id, appId, targetId), { vantage: v.id, app: appId, target: targetId });
         }
         for (const kind of kinds) {
           for (const status of TARGET_STATUSES) {
@@ -243,6 +278,8 @@ export class Metrics {
     sync(this.appStatus, this.series.appStatus, next.appStatus, (l) => this.appStatus.set(l, l.status === 'unknown' ? 1 : 0));
     sync(this.appReachable, this.series.appReachable, next.appReachable, (l) => this.appReachable.set(l, 0));
     sync(this.targetSuccess, this.series.target, next.target, (l) => this.targetSuccess.set(l, 0));
+    sync(this.blockedRatio, this.series.ratio, next.ratio, (l) => this.blockedRatio.set(l, 0));
+    for (const k of this.trials.keys()) if (!next.ratio.has(k)) this.trials.delete(k);
     sync(this.probesTotal, this.series.probes, next.probes, (l) => this.probesTotal.inc(l, 0));
     sync(this.probeDuration, this.series.duration, next.duration, (l) => this.probeDuration.zero(l));
     sync(this.vantageOnline, this.series.vantage, next.vantage, (l) => this.vantageOnline.set(l, 0));
@@ -310,8 +347,8 @@ export class Metrics {
     return true;
   }
 
-  /** Sets an app's status gauges and its targets' success and blocked series. */
-  recordApp(verdict: AppVerdict): boolean {
+  /** Sets an app's status gauges and its targets' success, blocked and blocked-ratio series. */
+  recordApp(verdict: AppVerdict, now: Date = new Date()): boolean {
     this.changed();
     const { vantage, app } = verdict;
     const targets = this.apps.get(app);
@@ -333,8 +370,34 @@ export class Metrics {
         this.targetBlocked.set({ vantage, app, target: t.id, kind, pattern }, 1);
         this.blocked.set(bk, { kind, pattern });
       }
+      // Unknown trials (an offline vantage, a probe that could not run) are neither blocked nor not.
+      if (t.status !== 'unknown') this.recordTrials(vantage, app, t.id, t.trials.run, t.trials.blocked, now.getTime());
     }
     return true;
+  }
+
+  private recordTrials(vantage: string, app: string, target: string, run: number, blocked: number, at: number): void {
+    const k = key(vantage, app, target);
+    if (!this.series.ratio.has(k) || run <= 0) return;
+    const list = (this.trials.get(k) ?? []).filter((c) => c.at > at - BLOCKED_RATIO_WINDOW_MS);
+    list.push({ at, run, blocked });
+    this.trials.set(k, list);
+    const total = list.reduce((n, c) => n + c.run, 0);
+    const bad = list.reduce((n, c) => n + c.blocked, 0);
+    this.blockedRatio.set({ vantage, app, target }, bad / total);
+  }
+
+  /** The trusted resolver's standing in the round just finished; a round that never asked it changes nothing. */
+  recordControls(controls: ControlsState | undefined): void {
+    if (!controls || controls.resolver === 'unused') return;
+    this.changed();
+    this.controlResolver.set(controls.resolver === 'reachable' ? 1 : 0);
+  }
+
+  /** The most jobs that ran at once in the round just finished. */
+  roundPeak(inFlight: number): void {
+    this.changed();
+    this.inFlightPeak.set(inFlight);
   }
 
   recordVantage(state: VantageState): boolean {
@@ -384,6 +447,7 @@ function emptySeries() {
     appStatus: new Map() as SeriesSet,
     appReachable: new Map() as SeriesSet,
     target: new Map() as SeriesSet,
+    ratio: new Map() as SeriesSet,
     probes: new Map() as SeriesSet,
     duration: new Map() as SeriesSet,
     vantage: new Map() as SeriesSet,

@@ -14,6 +14,8 @@ export const PHASES_OF_KIND: Record<TargetKind, readonly Phase[]> = {
   udp: ['dns', 'ttfb', 'total'],
   // No connect phase: UDP has no handshake of its own; tls is the Initial's round trip.
   quic: ['dns', 'tls', 'total'],
+  // ttfb: req_pq_multi to its answer.
+  mtproto: ['dns', 'connect', 'ttfb', 'total'],
 };
 
 /**

@@ -56,6 +56,9 @@ export interface PageConfig {
   refreshMs: number;
 }
 
+/** Between two trials of one target in a round, when schedule.trialSpacing is not set. */
+export const DEFAULT_TRIAL_SPACING_MS = 2000;
+
 export const DEFAULT_PAGE: PageConfig = { history: 30, refreshMs: 60_000 };
 
 export interface Config {
@@ -63,8 +66,11 @@ export interface Config {
   file: string;
   probesDir: string;
   apps: App[];
-  /** workers: probe worker threads (0: probe in the main thread); absent: one per core. */
-  schedule: { cron: string; jitterMs: number; concurrency: number; timeoutMs: number; workers?: number };
+  /**
+   * workers: probe worker threads (0: probe in the main thread); absent: one per core.
+   * trials: probes of each target per round (absent: 1), trialSpacingMs apart (absent: DEFAULT_TRIAL_SPACING_MS).
+   */
+  schedule: { cron: string; jitterMs: number; concurrency: number; timeoutMs: number; workers?: number; trials?: number; trialSpacingMs?: number };
   vantages: Vantage[];
   control: { resolver: ResolverSpec };
   canaries: Canary[];

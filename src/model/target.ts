@@ -1,6 +1,6 @@
 /** Targets: the things a catalogue says to probe, one kind per engine. */
 
-export const TARGET_KINDS = ['dns', 'tcp', 'tls', 'https', 'udp', 'quic'] as const;
+export const TARGET_KINDS = ['dns', 'tcp', 'tls', 'https', 'udp', 'quic', 'mtproto'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 export type QueryType = 'A' | 'AAAA';
@@ -98,7 +98,7 @@ export interface QuicTarget extends TargetBase {
   alpn?: string[];
 }
 
-export type Target = DnsTarget | TcpTarget | TlsTarget | HttpsTarget | UdpTarget | QuicTarget;
+export type Target = DnsTarget | TcpTarget | TlsTarget | HttpsTarget | UdpTarget | QuicTarget | MtprotoTarget;
 
 /** The human-readable input of a target, as the report's `input` field. */
 export function targetInput(t: Target): string {
@@ -114,6 +114,8 @@ export function targetInput(t: Target): string {
       return t.url;
     case 'udp':
       return hostPort(t.host, t.port);
+    case 'mtproto':
+      return t.transport ? `${hostPort(t.host, t.port)} transport=${t.transport}` : hostPort(t.host, t.port);
   }
 }
 

@@ -38,12 +38,26 @@ export const PATTERNS = [
   'udp.refused',
   'quic.timeout',
   'quic.sni_filter',
+  'app.timeout',
+  'app.reset',
+  'app.dpi',
 ] as const;
 export type Pattern = (typeof PATTERNS)[number];
 
 /** One follow-up probe and what it found. */
 export interface DiagnosisStep {
-  step: 'control_resolve' | 'control_connect' | 'sni_swap' | 'sni_repeat' | 'quic_sni_swap' | 'answer_tls' | 'answer_http' | 'throughput' | 'control_vantage';
+  step:
+    | 'control_resolve'
+    | 'control_connect'
+    | 'sni_swap'
+    | 'sni_repeat'
+    | 'quic_sni_swap'
+    | 'answer_tls'
+    | 'answer_http'
+    | 'throughput'
+    | 'control_vantage'
+    | 'transport_swap'
+    | 'transport_repeat';
   input: string;
   outcome: 'success' | 'failure';
   failure: FailureString | null;
@@ -63,6 +77,7 @@ export const DECIDING_DIAGNOSES = [
   'hello_swap',
   'ech_swap',
   'transport_swap',
+  'transport_repeat',
   'quic_sni_swap',
   'answer_tls',
   'answer_http',
@@ -150,10 +165,23 @@ export interface VantageState {
   canaries?: CanaryOutcome[];
 }
 
+/**
+ * Whether the controls could serve the round. `reachable` for the trusted resolver when any
+ * of its lookups got a reply, `unreachable` when it was asked and none did (then the targets
+ * it was to judge are anomaly, never blocked or down), `unused` when nothing asked it.
+ */
+export interface ControlsState {
+  resolver: 'reachable' | 'unreachable' | 'unused';
+  /** Control vantages that were not online (offline or walled) this round, with their state. */
+  vantagesMissing: Array<{ id: string; state: VantageStateName }>;
+}
+
 export interface Report {
   schema: 'blockwatch.report/v1';
   startedAt: string;
   finishedAt: string;
   vantages: VantageState[];
   apps: AppVerdict[];
+  /** Absent in reports made before controls were tracked. */
+  controls?: ControlsState;
 }

@@ -81,6 +81,23 @@ export function stunErrorFailure(code: number | null): FailureString {
   return code === null ? 'unknown_failure: stun_error' : `unknown_failure: stun_error ${code}`;
 }
 
+// MTProto's first exchange got an answer that is not a resPQ to our req_pq_multi. OONI's
+// vocabulary has no app-protocol failure, so these are `unknown_failure` with stable names;
+// the exchange record's `detail.reason` carries the same distinction as a value.
+
+/** A transport error code (a negative int such as -404) instead of a resPQ (mtproto-transports, "Transport errors"). */
+export function mtprotoTransportErrorFailure(code: number): FailureString {
+  return `unknown_failure: mtproto_transport_error ${code}`;
+}
+
+/** A well-formed resPQ answering someone else's nonce: like a DNS reply with the wrong query id, not an answer to us. */
+export const MTPROTO_WRONG_NONCE: FailureString = 'unknown_failure: mtproto_wrong_nonce';
+
+/** Bytes that are not an MTProto answer at all; `what` names the first thing wrong (frame_length, auth_key_id, constructor, …). */
+export function mtprotoMalformedFailure(what: string): FailureString {
+  return `unknown_failure: mtproto_malformed (${what})`;
+}
+
 const SYSCALL_CODES: Record<string, FailureString> = {
   ECONNREFUSED: 'connection_refused',
   ECONNRESET: 'connection_reset',
@@ -231,6 +248,17 @@ export function toRouteFailure(err: unknown): FailureString {
   const code = asErr(err)?.code;
   if (code === 'EADDRNOTAVAIL') return 'network_unreachable';
   return failureOf(err, 0);
+}
+
+/**
+ * The error for a proxy that could not be reached at all (refused, unreachable, silent): the
+ * vantage's own path is down, so a probe through it could not run and is no control. A
+ * shutdown stays a shutdown.
+ */
+export function proxyUnreachable(err: unknown, proxy: string): unknown {
+  const failure = failureOf(err, 0);
+  if (failure === 'interrupted') return err;
+  return new ProxyRefusedError(proxyRefusedFailure(`unreachable: ${failure}`), 'unreachable', `cannot reach the proxy ${proxy}: ${failure}`);
 }
 
 /** The error to throw when a signal aborted: its reason, so toFailure can tell a deadline from a shutdown. */

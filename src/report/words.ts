@@ -29,6 +29,9 @@ export const PATTERN_WORDS: Record<Pattern, string> = {
   'udp.refused': 'UDP requests are refused (ICMP port unreachable), the control gets an answer',
   'quic.timeout': 'QUIC (HTTP/3) gets no answer, the control gets one',
   'quic.sni_filter': 'QUIC fails for this server name but answers an innocuous one (SNI filtering)',
+  'app.timeout': 'TCP connects, but the app protocol\'s first message gets no answer; the control gets one',
+  'app.reset': 'the connection is cut right after the app protocol\'s first bytes; the control gets an answer',
+  'app.dpi': 'the plain protocol fails where its obfuscated form passes on the same address: the censor reads the protocol',
 };
 
 export const OPERATION_WORDS: Record<Operation, string> = {

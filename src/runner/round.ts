@@ -3,12 +3,12 @@
  * vantage, controls (trusted resolver, control vantage) and diagnosis, then
  * verdicts. Data flows one way: engine → measurement → analysis → verdict.
  */
-import { aggregateApp, classifyTarget, offlineReason, planDiagnosis } from '../analysis/index.js';
+import { aggregateApp, classifyTarget, combineTrials, offlineReason, planDiagnosis } from '../analysis/index.js';
 import { throughputStep } from '../diagnosis/run.js';
 import type {
-  App, AppVerdict, Canary, Config, DiagnosisStep, DnsQuery, Measurement, OfflineReason, Report, Target, TargetVerdict, Vantage, VantageState,
+  App, AppVerdict, Canary, Config, ControlsState, DiagnosisStep, DnsQuery, Measurement, OfflineReason, Report, Target, TargetVerdict, Vantage, VantageState,
 } from '../model/index.js';
-import { canariesOf, targetHostname } from '../model/index.js';
+import { canariesOf, DEFAULT_TRIAL_SPACING_MS, targetHostname } from '../model/index.js';
 import { limiter, type Limiter } from '../schedule/limit.js';
 import { sleep } from '../schedule/sleep.js';
 import { checkCanaries, offlineEvidence, type CanaryCheck } from './canaries.js';
@@ -42,6 +42,13 @@ export interface RoundOptions {
   onObservation?: (o: Observation) => void;
   /** The round's start, as the report and evidence name it; default now. */
   startedAt?: string;
+  /**
+   * Confirmation re-probes: a target whose verdict needs confirming (`needed`, e.g. bad now
+   * and good last round) is probed again up to `attempts` times, `spacingMs` apart, within
+   * this round's concurrency bound and with its canary and control results. Each re-probe is
+   * one more trial of the target; they stop at the first that is not bad.
+   */
+  confirm?: { attempts: number; spacingMs: number; needed: (o: Concluded) => boolean };
 }
 
 export interface RoundResult {
@@ -49,7 +56,14 @@ export interface RoundResult {
   /** Whole observations, or only their verdicts when they were streamed to `onObservation`. */
   observations: Concluded[];
   states: VantageState[];
+  /** Confirmation re-probes run. */
+  confirmations: number;
+  /** The most probes, control lookups and diagnoses that ran at once: never above schedule.concurrency. */
+  peakInFlight: number;
 }
+
+/** The statuses a confirmation re-probe looks into; it stops at the first trial that is none of these. */
+const BAD: ReadonlySet<TargetVerdict['status']> = new Set(['blocked', 'down', 'anomaly']);
 
 /** Shared state of one round: memoised controls, so each is asked once. */
 export class Round {
@@ -73,8 +87,14 @@ export class Round {
     return this.limit(() => this.transports.executor.run({ kind: 'probe', vantage: t.vantage.id, app, target }, this.signal));
   }
 
-  measure(t: VantageTransport, app: string, target: Target): Promise<Measurement> {
-    const key = `${app}\u0000${target.id}\u0000${t.vantage.id}`;
+  /** The most jobs that ran at once in this round. */
+  get peakInFlight(): number {
+    return this.limit.peak;
+  }
+
+  /** One trial's measurement of a target from a vantage: trial 0 is the round's first, shared with controls like every trial. */
+  measure(t: VantageTransport, app: string, target: Target, trial = 0): Promise<Measurement> {
+    const key = `${app}\u0000${target.id}\u0000${t.vantage.id}\u0000${trial}`;
     let p = this.measurements.get(key);
     if (!p) {
       p = this.run(t, app, target);
@@ -86,7 +106,7 @@ export class Round {
   /** Forgets a target's measurements once every vantage has concluded on it: the round keeps verdicts, not measurements. */
   release(app: string, target: Target): void {
     const prefix = `${app}\u0000${target.id}\u0000`;
-    for (const t of this.transports.vantages.keys()) this.measurements.delete(prefix + t);
+    for (const k of this.measurements.keys()) if (k.startsWith(prefix)) this.measurements.delete(k);
   }
 
   /** The canaries' verdict on a vantage, once per round (shared by the vantage itself and by controls). */
@@ -137,9 +157,42 @@ export class Round {
     let p = this.controlDns.get(hostname);
     if (!p) {
       p = this.limit(() => this.transports.executor.run({ kind: 'control_dns', hostname }, this.signal));
+      p.then(
+        (qs) => {
+          if (qs.some((q) => q.rcode !== null || q.answers.length > 0)) this.resolverReplied = true;
+          else this.resolverSilent = true;
+        },
+        () => undefined,
+      );
       this.controlDns.set(hostname, p);
     }
     return p;
+  }
+
+  private resolverReplied = false;
+  private resolverSilent = false;
+
+  /** How the controls stood this round: the trusted resolver, and control vantages that were not online. */
+  async controlsState(): Promise<ControlsState> {
+    const vantagesMissing: ControlsState['vantagesMissing'] = [];
+    for (const t of this.transports.vantages.values()) {
+      if (!t.vantage.control || !this.checks.has(t.vantage.id)) continue;
+      const state = await this.vantageCheck(t).then((c) => c.state, () => 'offline' as const);
+      if (state !== 'online') vantagesMissing.push({ id: t.vantage.id, state });
+    }
+    const resolver = this.resolverReplied ? 'reachable' : this.resolverSilent ? 'unreachable' : 'unused';
+    return { resolver, vantagesMissing };
+  }
+
+  /** Control vantages other than `except` that are configured but not online this round, for the verdict's evidence. */
+  private async missingControlVantages(except: Vantage): Promise<string[]> {
+    const out: string[] = [];
+    for (const t of this.transports.vantages.values()) {
+      if (!t.vantage.control || t.vantage.id === except.id) continue;
+      const state = (await this.vantageCheck(t)).state;
+      if (state !== 'online') out.push(`control vantage ${t.vantage.id}: ${state}`);
+    }
+    return out;
   }
 
   /**
@@ -154,16 +207,57 @@ export class Round {
     return null;
   }
 
-  /** The same target probed from a control vantage in this round (the control's own measurement). */
-  async controlMeasurement(app: string, target: Target, from: Vantage): Promise<Measurement | null> {
+  /** The same target probed from a control vantage in this round and trial (the control's own measurement). */
+  async controlMeasurement(app: string, target: Target, from: Vantage, trial = 0): Promise<Measurement | null> {
     if (from.control) return null;
     const t = await this.controlVantage(from);
-    return t ? this.measure(t, app, target) : null;
+    return t ? this.measure(t, app, target, trial) : null;
   }
 
-  /** Measures one target from one vantage and concludes its verdict. */
-  async assess(app: App, target: Target, t: VantageTransport, online: boolean): Promise<Observation> {
-    const measurement = await this.measure(t, app.id, target);
+  /**
+   * Every trial of one target from one vantage, `schedule.trialSpacing` apart, then the
+   * confirmation re-probes it needs; each trial's observation goes to `onTrial` as it
+   * concludes. Returns the round's observation: the last trial's, with the verdict the
+   * trials combine to.
+   */
+  async conclude(
+    app: App, target: Target, t: VantageTransport, online: boolean,
+    opts: { onTrial?: (o: Observation) => void; confirm?: RoundOptions['confirm'] } = {},
+  ): Promise<{ observation: Observation; confirmations: number }> {
+    // An offline vantage's verdicts are unknown whatever it sees: one probe says so.
+    const trials = online ? (this.config.schedule.trials ?? 1) : 1;
+    const spacing = this.config.schedule.trialSpacingMs ?? DEFAULT_TRIAL_SPACING_MS;
+    const verdicts: TargetVerdict[] = [];
+    let last!: Observation;
+    const trial = async (i: number): Promise<Observation> => {
+      const o = await this.assess(app, target, t, online, i);
+      opts.onTrial?.(o);
+      verdicts.push(o.verdict);
+      last = o;
+      return o;
+    };
+    for (let i = 0; i < trials && !this.signal.aborted; i++) {
+      // Half to one and a half spacings: which of a vantage and its control probes a trial first varies.
+      if (i > 0) await sleep(spacing * (0.5 + Math.random()), this.signal);
+      await trial(i);
+    }
+    let confirmations = 0;
+    const c = opts.confirm;
+    const first = (): Concluded => ({ app: app.id, vantage: t.vantage.id, target, verdict: combineTrials(verdicts) });
+    if (online && c && c.attempts > 0 && verdicts.length > 0 && c.needed(first())) {
+      for (let k = 0; k < c.attempts && !this.signal.aborted; k++) {
+        await sleep(c.spacingMs, this.signal);
+        if (this.signal.aborted) break;
+        confirmations++;
+        if (!BAD.has((await trial(trials + k)).verdict.status)) break;
+      }
+    }
+    return { observation: { ...last, verdict: combineTrials(verdicts) }, confirmations };
+  }
+
+  /** Measures one trial of one target from one vantage and concludes its verdict. */
+  async assess(app: App, target: Target, t: VantageTransport, online: boolean, trial = 0): Promise<Observation> {
+    const measurement = await this.measure(t, app.id, target, trial);
     if (!online) {
       const verdict = classifyTarget({ measurement, vantageOnline: false, controlQueries: null, control: null, diagnosis: [], fingerprints: this.config.fingerprints });
       return { app: app.id, vantage: t.vantage.id, target, measurement, verdict, diagnosis: [] };
@@ -173,7 +267,7 @@ export class Round {
     const suspicious = measurement.failure !== null || measurement.transfer !== undefined;
     // A control vantage is believed uncensored: it is its own control, so a failure
     // there without an unambiguous signature reads as an outage, not as an anomaly.
-    const control = !suspicious ? null : t.vantage.control ? measurement : await this.controlMeasurement(app.id, target, t.vantage);
+    const control = !suspicious ? null : t.vantage.control ? measurement : await this.controlMeasurement(app.id, target, t.vantage, trial);
     const requests = planDiagnosis(measurement, controlQueries);
     let diagnosis: DiagnosisStep[] = [];
     if (requests.length > 0) {
@@ -186,11 +280,12 @@ export class Round {
           )
         : [];
       const read = await Promise.all(
-        requests.filter((r) => r.step === 'throughput').map((r) => throughputStep(r, () => this.controlMeasurement(app.id, target, t.vantage))),
+        requests.filter((r) => r.step === 'throughput').map((r) => throughputStep(r, () => this.controlMeasurement(app.id, target, t.vantage, trial))),
       );
       diagnosis = requests.map((r) => (r.step === 'throughput' ? read.shift()! : probed.shift()!));
     }
-    const verdict = classifyTarget({ measurement, vantageOnline: true, controlQueries, control, diagnosis, fingerprints: this.config.fingerprints });
+    const controlsMissing = suspicious && !t.vantage.control ? await this.missingControlVantages(t.vantage) : [];
+    const verdict = classifyTarget({ measurement, vantageOnline: true, controlQueries, control, diagnosis, fingerprints: this.config.fingerprints, controlsMissing });
     return { app: app.id, vantage: t.vantage.id, target, measurement, verdict, diagnosis };
   }
 }
@@ -218,6 +313,7 @@ export async function runRound(config: Config, transports: Transports, opts: Rou
   const t0 = performance.now();
   let next = 0;
   let done = 0;
+  let confirmations = 0;
   // A bounded queue: as many runners as probes may run at once, each taking the next item.
   const runner = async (): Promise<void> => {
     while (next < total && !signal.aborted) {
@@ -227,23 +323,32 @@ export async function runRound(config: Config, transports: Transports, opts: Rou
       // Many targets start spread over a window rather than all at once.
       if (opts.spreadMs) await sleep(t0 + (opts.spreadMs * i) / total - performance.now(), signal);
       const online = await round.vantageOnline(t);
-      const o = await round.assess(app, target, t, online);
+      const concluded = await round.conclude(app, target, t, online, { onTrial: opts.onObservation, confirm: opts.confirm });
+      const o = concluded.observation;
+      confirmations += concluded.confirmations;
       const key = `${app.id}\u0000${target.id}`;
       const left = (pending.get(key) ?? selected.length) - 1;
       if (left === 0) {
         pending.delete(key);
         round.release(app.id, target);
       } else pending.set(key, left);
-      if (opts.onObservation) {
-        opts.onObservation(o);
-        observations.push({ app: o.app, vantage: o.vantage, target: o.target, verdict: o.verdict });
-      } else observations.push(o);
+      // Each trial went to onObservation as it concluded; the round keeps the combined verdict.
+      if (opts.onObservation) observations.push({ app: o.app, vantage: o.vantage, target: o.target, verdict: o.verdict });
+      else observations.push(o);
       opts.onProgress?.(++done, total);
     }
   };
   await Promise.all(Array.from({ length: Math.min(config.schedule.concurrency, total) }, runner));
   const vantageStates = await Promise.all(states);
-  return { report: buildReport(config, apps, vantageStates, observations, startedAt), observations, states: vantageStates };
+  const report = buildReport(config, apps, vantageStates, observations, startedAt);
+  report.controls = await round.controlsState();
+  return {
+    report,
+    observations,
+    states: vantageStates,
+    confirmations,
+    peakInFlight: round.peakInFlight,
+  };
 }
 
 /** Aggregates observations into app verdicts and the report, in config order. */

@@ -5,9 +5,9 @@
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Config, TargetStatus } from '../model/index.js';
-import { buildReport, Round, runRound, type Concluded, type Observation, type RoundResult } from '../runner/round.js';
+import { runRound, type Concluded, type Observation, type RoundResult } from '../runner/round.js';
 import { closeTransports, type Transports } from '../runner/transports.js';
-import { confirm, needsConfirmation } from './confirm.js';
+import { needsConfirmation } from './confirm.js';
 import { sleep } from './sleep.js';
 
 export interface SchedulerHooks {
@@ -115,33 +115,14 @@ export class Scheduler {
     const startedAt = new Date().toISOString();
     const hand = this.hooks.onObservation;
     const onObservation = hand ? (o: Observation) => hand(o, startedAt) : undefined;
-    const result = await runRound(config, transports, { signal, spreadMs, onObservation, startedAt });
-    const confirmations = await this.confirmFailures(config, transports, result, signal, onObservation);
-    this.rounds++;
-    await this.hooks.onRound(result, confirmations);
-  }
-
-  private async confirmFailures(config: Config, transports: Transports, result: RoundResult, signal: AbortSignal, onObservation?: (o: Observation) => void): Promise<number> {
-    const online = new Map(result.states.map((s) => [s.id, s.online]));
     const key = (o: Concluded) => `${o.vantage}\u0000${o.app}\u0000${o.target.id}`;
-    const pending = result.observations.filter((o) => online.get(o.vantage) && needsConfirmation(o, this.previous.get(key(o))));
-    if (pending.length > 0 && config.alerts.confirm.attempts > 0) {
-      const confirmed = await Promise.all(
-        pending.map((o) =>
-          confirm(() => new Round(config, transports, signal), o, {
-            attempts: config.alerts.confirm.attempts,
-            spacingMs: config.alerts.confirm.spacingMs,
-            signal,
-            onObservation,
-          }),
-        ),
-      );
-      const replaced = new Map<string, Concluded>(confirmed.map((c) => [key(c.observation), c.observation]));
-      result.observations = result.observations.map((o) => replaced.get(key(o)) ?? o);
-      const apps = config.apps.filter((a) => result.report.apps.some((v) => v.app === a.id));
-      result.report = buildReport(config, apps, result.states, result.observations, result.report.startedAt);
-    }
+    // A first failure is probed again inside the round: the same concurrency bound, the same
+    // canary and control results, and each re-probe one more trial of the target.
+    const confirm = { ...config.alerts.confirm, needed: (o: Concluded) => needsConfirmation(o, this.previous.get(key(o))) };
+    const result = await runRound(config, transports, { signal, spreadMs, onObservation, startedAt, confirm });
+    const online = new Map(result.states.map((s) => [s.id, s.online]));
     for (const o of result.observations) if (online.get(o.vantage)) this.previous.set(key(o), o.verdict.status);
-    return pending.length;
+    this.rounds++;
+    await this.hooks.onRound(result, result.confirmations);
   }
 }

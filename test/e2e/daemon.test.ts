@@ -134,7 +134,7 @@ describe('blockwatch run', () => {
     }
     expect(m.get(k('blockwatch_vantage_info', { vantage: 'isp', control: 'false', country: 'XX', asn: '64500' }))).toBe(1);
     expect(m.get(k('blockwatch_vantage_info', { vantage: 'abroad', control: 'true', country: '', asn: '' }))).toBe(1);
-    expect([...m.keys()].some((s) => s.startsWith('blockwatch_target_blocked'))).toBe(false);
+    expect([...m.keys()].some((s) => s.startsWith('blockwatch_target_blocked{'))).toBe(false);
     expect(m.get('blockwatch_config_last_reload_successful')).toBe(1);
     expect(m.get(k('blockwatch_build_info', { version: '0.1.0', nodejs: process.version }))).toBe(1);
     expect(m.get(k('blockwatch_alerts_sent_total', { receiver: 'sink', result: 'success' }))).toBe(0);

@@ -9,7 +9,9 @@ import { parse } from 'yaml';
 import { freePort, waitReady } from '../support/local-process.js';
 import { dashboards, renderDashboard } from '../../grafana/src/dashboards.js';
 import { dashboardQueries, expandVariables, variableSelectors } from '../../grafana/src/queries.js';
-import { VANTAGE_STATE_CODES } from '../../grafana/src/promql.js';
+import { INTERMITTENT_BAND, VANTAGE_STATE_CODES } from '../../grafana/src/promql.js';
+import { PATTERNS } from '../../src/model/verdict.js';
+import { TARGET_KINDS } from '../../src/model/target.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DASHBOARDS = join(ROOT, 'grafana/dashboards');
@@ -54,6 +56,27 @@ describe('generated dashboards', () => {
   test('expandVariables handles $name, ${name} and built-in intervals', () => {
     expect(expandVariables('x{vantage=~"$vantage",app=~"${app}"}[$__rate_interval]')).toBe('x{vantage=~".*",app=~".*"}[2m]');
     expect(expandVariables('x{app=~"$app"}', { app: 'telegram' })).toBe('x{app=~"telegram"}');
+  });
+});
+
+describe('patterns, kinds and the intermittent band', () => {
+  test('no query selects a pattern or a kind by value: every one the model has shows through its label', () => {
+    const literal = (v: string) => new RegExp(`"[^"]*${v.replace(/\./g, '\\.')}[^"]*"`);
+    const bad: string[] = [];
+    for (const q of dashboardQueries()) {
+      if (/\b(pattern|kind)\s*(=|!=|=~|!~)\s*"/.test(q.expr)) bad.push(`${q.dashboard} / ${q.panel}: matches on pattern or kind`);
+      for (const v of [...PATTERNS, ...TARGET_KINDS]) if (literal(v).test(q.expr)) bad.push(`${q.dashboard} / ${q.panel}: names ${v}`);
+    }
+    expect(bad).toEqual([]);
+  });
+
+  test("the dashboards' intermittent band is BlockwatchIntermittentBlocking's", () => {
+    const rules = parse(readFileSync(join(ROOT, 'config/prometheus/rules/blockwatch.rules.yml'), 'utf8')) as {
+      groups: { rules: { alert?: string; expr: string }[] }[];
+    };
+    const rule = rules.groups.flatMap((g) => g.rules).find((r) => r.alert === 'BlockwatchIntermittentBlocking');
+    const m = /blockwatch_target_blocked_ratio > ([\d.]+) < ([\d.]+)/.exec(rule?.expr ?? '');
+    expect(m && [Number(m[1]), Number(m[2])]).toEqual([...INTERMITTENT_BAND]);
   });
 });
 
@@ -155,6 +178,30 @@ describe('queries.ts', () => {
 
 const HAVE_PROMTOOL = spawnSync('sh', ['-c', 'command -v promtool']).status === 0;
 
+/** Runs one promql_expr_test with promtool; returns its status and output. */
+function promtoolExpr(series: { series: string; values: string }[], expr: string, exp: { labels: string; value: number }[]): { status: number | null; output: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'blockwatch-panel-'));
+  try {
+    const file = join(dir, 'panel.test.yml');
+    writeFileSync(file, JSON.stringify({ rule_files: [], evaluation_interval: '1m', tests: [{ interval: '1m', input_series: series, promql_expr_test: [{ expr, eval_time: '2m', exp_samples: exp }] }] }));
+    const r = spawnSync('promtool', ['test', 'rules', file], { encoding: 'utf8' });
+    return { status: r.status, output: `${r.stdout}${r.stderr}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe.skipIf(!HAVE_PROMTOOL && !CI)('the intermittent targets panel, evaluated by promtool', () => {
+  test('lists the targets whose share lies strictly inside the band, with their share', () => {
+    const panel = dashboards().get('overview.json')!.panels.find((p) => p.title === 'Intermittent targets now')!;
+    const expr = expandVariables(panel.targets[0].expr);
+    const shares: Record<string, number> = { never: 0, edge_low: INTERMITTENT_BAND[0], some: 0.5, edge_high: INTERMITTENT_BAND[1], always: 1 };
+    const series = Object.entries(shares).map(([target, v]) => ({ series: `blockwatch_target_blocked_ratio{vantage="isp",app="telegram",target="${target}"}`, values: `${v}x3` }));
+    const r = promtoolExpr(series, expr, [{ labels: '{vantage="isp",app="telegram",target="some"}', value: 0.5 }]);
+    expect(r.status, r.output).toBe(0);
+  });
+});
+
 describe.skipIf(!HAVE_PROMTOOL && !CI)('the vantage state panel, evaluated by promtool', () => {
   test('codes online, walled and each offline reason as its value mappings name them', () => {
     const panel = dashboards().get('overview.json')!.panels.find((p) => p.title === 'Vantage state')!;
@@ -176,15 +223,8 @@ describe.skipIf(!HAVE_PROMTOOL && !CI)('the vantage state panel, evaluated by pr
       if (vantage === 'old') continue;
       for (const r of ['shutdown', 'silent', 'link', 'unknown']) series.push({ series: `blockwatch_vantage_offline_reason{vantage="${vantage}",reason="${r}"}`, values: r === c.reason ? '1x3' : '0x3' });
     }
-    const dir = mkdtempSync(join(tmpdir(), 'blockwatch-panel-'));
-    try {
-      const file = join(dir, 'panel.test.yml');
-      const exp = Object.entries(cases).map(([vantage, c]) => ({ labels: `{vantage="${vantage}"}`, value: c.code }));
-      writeFileSync(file, JSON.stringify({ rule_files: [], evaluation_interval: '1m', tests: [{ interval: '1m', input_series: series, promql_expr_test: [{ expr, eval_time: '2m', exp_samples: exp }] }] }));
-      const r = spawnSync('promtool', ['test', 'rules', file], { encoding: 'utf8' });
-      expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const exp = Object.entries(cases).map(([vantage, c]) => ({ labels: `{vantage="${vantage}"}`, value: c.code }));
+    const r = promtoolExpr(series, expr, exp);
+    expect(r.status, r.output).toBe(0);
   });
 });

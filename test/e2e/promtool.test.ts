@@ -201,6 +201,8 @@ describe.skipIf(!HAVE_ALERTMANAGER && !CI)('Alertmanager inhibitions', () => {
       { id: 'censorship-other', alertname: 'BlockwatchCensorship', vantage: 'mobile', app: 'telegram', severity: 'critical' },
       { id: 'other-host', alertname: 'BlockwatchCensorship', vantage: 'isp', host: 'probe-2', app: 'telegram', severity: 'critical' },
       { id: 'outage', alertname: 'BlockwatchOutage', app: 'signal', severity: 'warning' },
+      { id: 'intermittent-isp', alertname: 'BlockwatchIntermittentBlocking', vantage: 'isp', app: 'telegram', target: 'dc2', severity: 'warning' },
+      { id: 'intermittent-other', alertname: 'BlockwatchIntermittentBlocking', vantage: 'mobile', app: 'telegram', target: 'dc2', severity: 'warning' },
     ]);
     const want = {
       offline: 'active',
@@ -209,6 +211,8 @@ describe.skipIf(!HAVE_ALERTMANAGER && !CI)('Alertmanager inhibitions', () => {
       'censorship-other': 'active',
       'other-host': 'active',
       outage: 'active',
+      'intermittent-isp': 'suppressed',
+      'intermittent-other': 'active',
     };
     expect(await states(want)).toEqual(sorted(want));
   });

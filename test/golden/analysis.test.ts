@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { classifyTarget } from '../../src/analysis/index.js';
 import type { AnalysisInput } from '../../src/analysis/index.js';
 import { loadFingerprints } from '../../src/config/fingerprints.js';
-import { PATTERNS, type Pattern, type TargetStatus } from '../../src/model/index.js';
+import { PATTERNS, type DecidingDiagnosis, type Pattern, type TargetStatus, type ThrottleBasis } from '../../src/model/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = join(here, 'analysis');
@@ -15,7 +15,8 @@ interface Golden {
   name: string;
   description: string;
   input: Omit<AnalysisInput, 'fingerprints'>;
-  expected: { status: TargetStatus; pattern: Pattern | null };
+  /** `diagnosis`, where given, is the follow-up that must have decided (null: none did). */
+  expected: { status: TargetStatus; pattern: Pattern | null; diagnosis?: DecidingDiagnosis | null; basis?: ThrottleBasis | null };
 }
 
 const fingerprints = loadFingerprints(join(here, 'fingerprints'));
@@ -31,7 +32,10 @@ describe('golden measurements', () => {
 
   it.each(goldens.map((g) => [g.name, g] as const))('%s', (_name, g) => {
     const v = classifyTarget({ ...g.input, fingerprints: fingerprints.db });
-    expect({ status: v.status, pattern: v.pattern }).toEqual(g.expected);
+    const got: Record<string, unknown> = { status: v.status, pattern: v.pattern };
+    if ('diagnosis' in g.expected) got.diagnosis = v.diagnosis;
+    if ('basis' in g.expected) got.basis = v.basis;
+    expect(got).toEqual(g.expected);
     expect(v.id).toBe(g.input.measurement.target.id);
     expect(v.failure).toBe(g.input.measurement.failure);
     expect(v.operation).toBe(g.input.measurement.operation);

@@ -51,6 +51,8 @@ export const STUN_PORT = 3478;
  * hosts already hold TCP 443 on every address there.
  */
 export const QUIC_PEER_PORT = 8443;
+/** The MTProto peer listens here on each of its addresses; their TCP/443 is DNAT-ed to it, as for the QUIC peer. */
+export const MTPROTO_PEER_PORT = 8444;
 
 /** A bogon that censors answer with (loopback, as some Russian ISPs do); the client routes it nowhere. */
 export const BOGON = '127.0.0.1';

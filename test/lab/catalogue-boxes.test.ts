@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ALL_SCENARIOS } from './all-scenarios.js';
 import { T } from './censor.js';
 import { CLIENT_DEGREE_INCIDENTS } from './incidents-client-degree.js';
+import { profileJa4, resolveProfiles } from './hello-profiles.js';
 import { INCIDENTS, incidentScenarios } from './incidents.js';
 import { addressNumber, collisions } from './scenario-addresses.js';
 import { CLIENT_PATTERNS, type ExpectedApp, type Scenario } from './scenario-types.js';
@@ -119,18 +120,19 @@ describe('scenarios of blocks that judge the client and of degree', () => {
   it('runs trials only exclusive or alone with a schedule, and expects the intermittent block strictly between none and all', () => {
     const withTrials = MINE.filter((s) => s.schedule);
     expect(withTrials.map((s) => s.name).sort()).toEqual(['intermittent', 'intermittent-outage']);
-    const [, , detail] = DEGREE_SCENARIOS.find((x) => x.name === 'intermittent')!.expect.isp.targets.dc;
+    const [status, , detail] = DEGREE_SCENARIOS.find((x) => x.name === 'intermittent')!.expect.isp.targets.dc;
+    expect(status).toBe('anomaly');
     const run = detail!.trials!.run;
     expect(run).toBeGreaterThan(1);
     expect(detail!.trials!.blocked).toEqual([1, run - 1]);
   });
 
-  it('lists clients to the TLS box by the profiles the scenario targets send', () => {
+  it("lists clients to the TLS box by profile, and the box's JA4 for each is that of a hello a target of the scenario sends", () => {
     for (const s of MINE) {
-      const sent = new Set(s.targets.flatMap((t) => (t.kind === 'tls' && t.hello ? [t.hello] : [])));
+      const sent = new Set(s.targets.flatMap((t) => (t.kind === 'tls' && t.hello ? [profileJa4(t.ech ? { name: t.hello, ech: t.ech } : t.hello)] : [])));
       for (const a of s.censor) {
-        if (a.do !== 'tls-box') continue;
-        for (const r of a.rules) for (const p of r.match.profiles ?? []) expect(sent.has(typeof p === 'string' ? p : p.name), `${s.name}: ${JSON.stringify(p)}`).toBe(true);
+        if (a.do !== 'tls-box' || !a.rules.some((r) => r.match.profiles)) continue;
+        for (const r of resolveProfiles(a.rules)) for (const j of r.match.ja4 ?? []) expect(sent.has(j), `${s.name}: ${j}`).toBe(true);
       }
     }
   });

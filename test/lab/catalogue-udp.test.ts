@@ -61,7 +61,7 @@ describe('UDP-era scenarios and incident pack', () => {
     const peers = peerAddresses(NEW);
     expect(peers.stun.sort()).toEqual(['198.18.1.100', '198.18.1.101', '198.18.1.102', '198.18.1.162', '198.18.1.166', '198.18.1.167']);
     expect(peers.quic.sort()).toEqual(['198.18.1.103', '198.18.1.104', '198.18.1.105', '198.18.1.106']);
-    expect(peerAddresses(SCENARIOS)).toEqual({ stun: [], quic: [] });
+    expect(peerAddresses(SCENARIOS)).toEqual({ stun: [], quic: [], mtproto: [] });
   });
 
   it('refuses a peer the lab cannot give: a STUN port other than 3478, a host the scenario does not declare', () => {

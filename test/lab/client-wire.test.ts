@@ -1,4 +1,4 @@
-/** The boxes that judge the client, without blockwatch: the TLS box by JA4 and by ECH with its outer name, MTProto's first bytes, and their outage twins, on real sockets; all revert. */
+/** The boxes that judge the client, without blockwatch: the TLS box by JA4 and by ECH with its outer name, MTProto's first bytes against the lab's MTProto peer, and their outage twins, on real sockets; all revert. */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANY_PAYLOAD, ECH_PUBLIC_NAME, T, type CensorAction } from './censor.js';
@@ -16,12 +16,10 @@ const WIRE = join(repoRoot(), 'dist', 'test', 'lab', 'wire-probe.js');
 const ip = (n: number) => `198.18.1.${n}`;
 type Out = Record<string, unknown>;
 
-/** MTProto's first bytes on each transport (core.telegram.org/mtproto/mtproto-transports), then 40 bytes of message. */
-const MESSAGE = '00'.repeat(40);
-const INTERMEDIATE = `eeeeeeee28000000${MESSAGE}`;
-const ABRIDGED = `ef0a${MESSAGE}`;
-/** An obfuscated2 header is 64 random-looking bytes; these avoid every reserved start. */
-const OBFUSCATED_LIKE = `5a17c3e9${'9c'.repeat(60)}`;
+/** The intermediate transport's first bytes (core.telegram.org/mtproto/mtproto-transports) and a 40-byte packet. */
+const INTERMEDIATE = `eeeeeeee28000000${'00'.repeat(40)}`;
+/** Random-looking bytes, as an obfuscated2 header is, avoiding every start a client must redraw. */
+const RANDOM_LOOKING = `5a17c3e9${'9c'.repeat(60)}`;
 
 describe.skipIf(!canRun)('censorship lab: the TLS box and the MTProto boxes on the wire', () => {
   let lab: Lab;
@@ -108,31 +106,31 @@ describe.skipIf(!canRun)('censorship lab: the TLS box and the MTProto boxes on t
     expect(startsWithServerHello(after.reply as string), JSON.stringify(after)).toBe(true);
   }, 60_000);
 
-  it("drops a flow once MTProto's intermediate or abridged bytes appear, the rest of it too, while obfuscated2-shaped bytes pass", async () => {
+  it("drops a flow once MTProto's intermediate or abridged bytes appear, the rest of it too, while obfuscated2 is answered", async () => {
     await lab.apply([arrivals(216), ...T.mtprotoDrop(ip(216))]);
-    // The TCP handshake passes; the first payload and a later one on the same flow never reach the server.
-    expect(await send('client', 216, INTERMEDIATE, OBFUSCATED_LIKE)).toMatchObject({ connected: true, ok: false, error: 'TIMEOUT' });
-    expect(await send('client', 216, ABRIDGED)).toMatchObject({ connected: true, ok: false, error: 'TIMEOUT' });
+    const mtproto = (where: 'client' | 'abroad', transport: string) => from(where, 'mtproto', ip(216), '443', transport);
+    // TCP connects; req_pq_multi, and a later segment on the same flow, never reach the data centre.
+    expect(await mtproto('client', 'intermediate')).toMatchObject({ ok: false, connected: true, failure: 'generic_timeout_error', received: 0 });
+    expect(await mtproto('client', 'abridged')).toMatchObject({ ok: false, connected: true, failure: 'generic_timeout_error', received: 0 });
+    expect(await send('client', 216, INTERMEDIATE, RANDOM_LOOKING)).toMatchObject({ connected: true, ok: false, error: 'TIMEOUT' });
     expect(await arrived(216)).toBe(0);
-    // Random-looking first bytes reach the server (the app host there is TLS: it answers garbage and closes).
-    const obfuscated = await send('client', 216, OBFUSCATED_LIKE);
-    expect(obfuscated).toMatchObject({ connected: true });
-    expect(obfuscated.error).not.toBe('TIMEOUT');
+    // obfuscated2 looks random: it passes, and the peer answers with a resPQ.
+    expect(await mtproto('client', 'obfuscated2')).toMatchObject({ ok: true, response: 'res_pq', failure: null });
     expect(await arrived(216)).toBeGreaterThan(0);
     // The control's path does not cross the censor.
-    expect((await send('abroad', 216, INTERMEDIATE)).error).not.toBe('TIMEOUT');
+    expect(await mtproto('abroad', 'intermediate')).toMatchObject({ ok: true, response: 'res_pq' });
     await lab.revert();
-    expect((await send('client', 216, INTERMEDIATE)).error).not.toBe('TIMEOUT');
+    expect(await mtproto('client', 'intermediate')).toMatchObject({ ok: true, response: 'res_pq' });
   }, 60_000);
 
-  it('drops or resets any flow at its first application bytes, whatever they are', async () => {
+  it('drops or resets any flow at its first application bytes, whatever the transport', async () => {
     await lab.apply([arrivals(217), ...T.appDataDrop(ip(217)), ...T.appDataReset(ip(218))]);
-    expect(await send('client', 217, OBFUSCATED_LIKE)).toMatchObject({ connected: true, ok: false, error: 'TIMEOUT' });
+    expect(await from('client', 'mtproto', ip(217), '443', 'obfuscated2')).toMatchObject({ ok: false, connected: true, failure: 'generic_timeout_error' });
     expect(await arrived(217)).toBe(0);
-    expect(await send('client', 218, OBFUSCATED_LIKE)).toMatchObject({ connected: true, ok: false, error: 'ECONNRESET' });
+    expect(await from('client', 'mtproto', ip(218), '443', 'obfuscated2')).toMatchObject({ ok: false, connected: true, failure: 'connection_reset' });
+    expect(await from('abroad', 'mtproto', ip(217), '443', 'intermediate')).toMatchObject({ ok: true });
     await lab.revert();
-    expect((await send('client', 217, OBFUSCATED_LIKE)).error).not.toBe('TIMEOUT');
-    expect((await send('client', 218, OBFUSCATED_LIKE)).error).not.toBe('ECONNRESET');
+    for (const n of [217, 218]) expect(await from('client', 'mtproto', ip(n), '443', 'obfuscated2'), String(n)).toMatchObject({ ok: true });
   }, 60_000);
 
   it('fails each outage twin for everyone, the control path included, and reverts', async () => {
@@ -140,8 +138,8 @@ describe.skipIf(!canRun)('censorship lab: the TLS box and the MTProto boxes on t
     for (const where of ['client', 'abroad'] as const) {
       expect(await handshake(where, 219, 'fp-down.lab'), where).toMatchObject({ ok: false, error: 'ECONNRESET' });
       expect(await handshake(where, 220, 'ech-down.lab'), where).toMatchObject({ ok: false, error: 'TIMEOUT', connectMs: expect.any(Number) });
-      expect(await send(where, 221, INTERMEDIATE), where).toMatchObject({ connected: true, ok: false, error: 'TIMEOUT' });
-      expect(await send(where, 222, INTERMEDIATE), where).toMatchObject({ connected: true, ok: false, error: 'ECONNRESET' });
+      expect(await from(where, 'mtproto', ip(221), '443', 'intermediate'), where).toMatchObject({ connected: true, ok: false, failure: 'generic_timeout_error' });
+      expect(await from(where, 'mtproto', ip(222), '443', 'intermediate'), where).toMatchObject({ connected: true, ok: false, failure: 'connection_reset' });
     }
     // The servers' own box, not the censor's, did it.
     expect(await lab.tlsBoxStats('censor')).toEqual({});
@@ -150,8 +148,7 @@ describe.skipIf(!canRun)('censorship lab: the TLS box and the MTProto boxes on t
     for (const where of ['client', 'abroad'] as const) {
       expect(await handshake(where, 219, 'fp-down.lab'), where).toMatchObject({ ok: true });
       expect(await handshake(where, 220, 'ech-down.lab'), where).toMatchObject({ ok: true });
-      expect((await send(where, 221, INTERMEDIATE)).error, where).not.toBe('TIMEOUT');
-      expect((await send(where, 222, INTERMEDIATE)).error, where).not.toBe('ECONNRESET');
+      for (const n of [221, 222]) expect(await from(where, 'mtproto', ip(n), '443', 'intermediate'), `${where} ${n}`).toMatchObject({ ok: true });
     }
   }, 90_000);
 });

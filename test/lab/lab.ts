@@ -147,6 +147,10 @@ export class Lab {
           '-j', 'DNAT', '--to-destination', `${ip}:${A.QUIC_PEER_PORT}`]);
       }
     }
+    for (const ip of peers.mtproto) {
+      await nsMust(this.ns.servers, 'iptables', ['-w', '-t', 'nat', '-A', 'PREROUTING', '-d', ip, '-p', 'tcp', '--dport', '443',
+        '-j', 'DNAT', '--to-destination', `${ip}:${A.MTPROTO_PEER_PORT}`]);
+    }
     const specs: Record<'servers' | 'censor' | 'abroad', ServicesSpec> = {
       servers: {
         control: this.sockets.servers,
@@ -155,6 +159,7 @@ export class Lab {
         appHosts: { address: '0.0.0.0', cert: app.cert, key: app.key, clientAddress: A.CLIENT_ISP, tcpPorts: [5222, 8080] },
         ...(peers.stun.length ? { stun: { addresses: peers.stun, port: A.STUN_PORT, dir: peersDir } } : {}),
         ...(peers.quic.length ? { quic: { addresses: peers.quic, port: A.QUIC_PEER_PORT, cert: app.cert, key: app.key, dir: peersDir } } : {}),
+        ...(peers.mtproto.length ? { mtproto: { addresses: peers.mtproto, port: A.MTPROTO_PEER_PORT, clientAddress: A.CLIENT_ISP } } : {}),
         // A server's own slowness (an outage twin): its relays listen on the addresses they relay.
         tlsBox: { address: null },
       },

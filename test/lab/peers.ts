@@ -1,7 +1,8 @@
 /**
- * Where the lab runs its real UDP peers, read from the scenarios' catalogues: coturn answers
- * STUN on the address of every udp target, caddy answers QUIC (and HTTPS) on the address of
- * every quic target. A catalogue that asks for a peer the lab cannot give is an error here.
+ * Where the lab runs its real peers, read from the scenarios' catalogues: coturn answers STUN
+ * on the address of every udp target, caddy answers QUIC (and HTTPS) on the address of every
+ * quic target, the MTProto peer answers req_pq_multi on the address of every mtproto target.
+ * A catalogue that asks for a peer the lab cannot give is an error here.
  */
 import { isIP } from 'node:net';
 import * as A from './addresses.js';
@@ -10,6 +11,7 @@ import type { Scenario } from './scenario-types.js';
 export interface PeerAddresses {
   stun: string[];
   quic: string[];
+  mtproto: string[];
 }
 
 function addressOf(s: Scenario, host: string): string {
@@ -22,6 +24,7 @@ function addressOf(s: Scenario, host: string): string {
 export function peerAddresses(scenarios: Scenario[]): PeerAddresses {
   const stun = new Set<string>();
   const quic = new Set<string>();
+  const mtproto = new Set<string>();
   for (const s of scenarios) {
     for (const t of s.targets) {
       if (t.kind === 'udp') {
@@ -30,8 +33,13 @@ export function peerAddresses(scenarios: Scenario[]): PeerAddresses {
       } else if (t.kind === 'quic') {
         if (t.port !== 443) throw new Error(`scenario ${s.name}, target ${t.id}: the lab's QUIC peer answers on 443 only`);
         quic.add(addressOf(s, t.host));
+      } else if (t.kind === 'mtproto') {
+        if (t.port !== 443) throw new Error(`scenario ${s.name}, target ${t.id}: the lab's MTProto peer answers on 443 only`);
+        mtproto.add(addressOf(s, t.host));
       }
     }
   }
-  return { stun: [...stun], quic: [...quic] };
+  // Both would take the address's TCP/443.
+  for (const ip of mtproto) if (quic.has(ip)) throw new Error(`${ip} is both a QUIC and an MTProto peer; give them addresses of their own`);
+  return { stun: [...stun], quic: [...quic], mtproto: [...mtproto] };
 }

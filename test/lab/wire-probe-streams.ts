@@ -1,13 +1,16 @@
 /**
  * The wire probe's TCP operations for the boxes that judge the client and the degree: a timed
  * node:tls handshake with chosen options (another JA4), raw bytes and what came back (a
- * ClientHello written elsewhere, MTProto's first bytes), and a timed HTTPS request (time to
- * first byte). Each prints what it saw; none judges it.
+ * ClientHello written elsewhere, MTProto's first bytes), MTProto's first exchange in a
+ * transport (net/mtproto), and a timed HTTPS request (time to first byte). Each prints what it
+ * saw; none judges it.
  */
 import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import type { MtprotoTransport } from '../../src/model/index.js';
+import { mtprotoExchange } from '../../src/net/mtproto/index.js';
 
 const DEADLINE_MS = 3000;
 type Out = Record<string, unknown>;
@@ -66,6 +69,25 @@ export const streamOps: Record<string, (...a: string[]) => Promise<Out>> = {
       s.once('end', () => done({ ok: reply.length > 0, error: 'EOF' }));
       s.once('error', (e: NodeJS.ErrnoException) => done({ ok: false, error: e.code ?? e.message }));
     });
+  },
+  /** req_pq_multi in the transport over a fresh connection: whether a resPQ with our nonce came back, and the failure string if not. */
+  async mtproto(ip, port, transport) {
+    const s = tcpConnect({ host: ip, port: Number(port) });
+    const signal = AbortSignal.timeout(DEADLINE_MS);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        s.once('connect', resolve);
+        s.once('error', reject);
+        signal.addEventListener('abort', () => reject(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })), { once: true });
+      });
+    } catch (e) {
+      s.destroy();
+      return { ok: false, connected: false, error: (e as NodeJS.ErrnoException).code ?? (e as Error).message };
+    }
+    s.on('error', () => {});
+    const x = await mtprotoExchange(s, { address: `${ip}:${port}`, transport: transport as MtprotoTransport, signal });
+    s.destroy();
+    return { ok: x.response === 'res_pq', connected: true, response: x.response, failure: x.failure, sent: x.sent, received: x.received };
   },
   /** An HTTPS GET: when the handshake completed and when the first byte of the response came, in ms from the start. */
   async ttfb(ip, host, path, caFile) {

@@ -20,6 +20,12 @@ export interface LoopbackApp {
   timeout?: string;
   /** More top-level config lines. */
   extra?: string;
+  /** More keys of `schedule`, in YAML flow style, e.g. `trials: 3, trialSpacing: 10ms`. */
+  schedule?: string;
+  /** The trusted resolver's port on loopback (UDP); default dnsPort. */
+  controlDnsPort?: number;
+  /** More vantages, each a YAML flow mapping, e.g. `{ id: abroad, resolver: "udp://…", control: true }`. */
+  vantages?: string[];
 }
 
 export function loopbackConfig(o: LoopbackApp): Config {
@@ -30,9 +36,9 @@ export function loopbackConfig(o: LoopbackApp): Config {
   const resolver = `udp://127.0.0.1:${o.dnsPort}`;
   writeFileSync(
     join(dir, 'blockwatch.yaml'),
-    `probes: ./probes\nschedule: { timeout: ${o.timeout ?? '2s'} }\n` +
-      `vantages: [{ id: lo, resolver: "${resolver}"${o.vantage ? `, ${o.vantage}` : ''} }]\n` +
-      `control: { resolver: "${resolver}" }\n${o.ca ? 'tls: { extraCA: ./ca.pem }\n' : ''}${o.extra ?? ''}`,
+    `probes: ./probes\nschedule: { timeout: ${o.timeout ?? '2s'}${o.schedule ? `, ${o.schedule}` : ''} }\n` +
+      `vantages: [{ id: lo, resolver: "${resolver}"${o.vantage ? `, ${o.vantage}` : ''} }${(o.vantages ?? []).map((v) => `, ${v}`).join('')}]\n` +
+      `control: { resolver: "udp://127.0.0.1:${o.controlDnsPort ?? o.dnsPort}" }\n${o.ca ? 'tls: { extraCA: ./ca.pem }\n' : ''}${o.extra ?? ''}`,
   );
   return loadConfig(join(dir, 'blockwatch.yaml'));
 }

@@ -4,7 +4,7 @@ import { isIPv6 } from 'node:net';
 import type { ProxySpec } from '../../model/index.js';
 import type { ConnectOptions, Connector } from '../types.js';
 import { readUntil } from '../socket-read.js';
-import { NetError, PROXY_BAD_REPLY, ProxyRefusedError, proxyStatusFailure } from '../errors.js';
+import { NetError, PROXY_BAD_REPLY, ProxyRefusedError, proxyStatusFailure, proxyUnreachable } from '../errors.js';
 import { guardErrors, openTcp } from './direct.js';
 
 /** A proxy's reply head larger than this is not a proxy we can trust to parse. */
@@ -41,7 +41,9 @@ export class HttpConnectConnector implements Connector {
   }
 
   async connect(ip: string, port: number, opts: ConnectOptions): Promise<Socket> {
-    const sock = await openTcp(this.proxy.host, this.proxy.port, opts.signal, this.localAddress);
+    const sock = await openTcp(this.proxy.host, this.proxy.port, opts.signal, this.localAddress).catch((err: unknown) => {
+      throw proxyUnreachable(err, this.describe);
+    });
     try {
       const authority = isIPv6(ip) ? `[${ip}]:${port}` : `${ip}:${port}`;
       sock.write(

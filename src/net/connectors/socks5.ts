@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import type { ProxySpec } from '../../model/index.js';
 import { PROXY_REFUSED } from '../../model/index.js';
 import type { ConnectOptions, Connector } from '../types.js';
-import { NetError, PROXY_BAD_REPLY, ProxyRefusedError, proxyStatusFailure } from '../errors.js';
+import { NetError, PROXY_BAD_REPLY, ProxyRefusedError, proxyStatusFailure, proxyUnreachable } from '../errors.js';
 import { socksAddress } from '../socks5/address.js';
 import { CMD_CONNECT, socksRequest, type FaultFactory } from '../socks5/handshake.js';
 import { guardErrors, openTcp } from './direct.js';
@@ -40,7 +40,9 @@ export class Socks5Connector implements Connector {
   }
 
   async connect(ip: string, port: number, opts: ConnectOptions): Promise<Socket> {
-    const sock = await openTcp(this.proxy.host, this.proxy.port, opts.signal, this.localAddress);
+    const sock = await openTcp(this.proxy.host, this.proxy.port, opts.signal, this.localAddress).catch((err: unknown) => {
+      throw proxyUnreachable(err, this.describe);
+    });
     try {
       await socksRequest(sock, this.proxy, CMD_CONNECT, socksAddress(ip, port), opts.signal, tunnelFault);
       return guardErrors(sock);

@@ -7,6 +7,7 @@ import type { AppVerdict, TargetVerdict, Timings, VantageState } from '../../mod
 import { OPERATION_WORDS, PATTERN_WORDS } from '../../report/words.js';
 import { since, stateBadge, statusBadge, strip } from './cells.js';
 import type { PageContext } from './context.js';
+import { controlsWarning } from './overview.js';
 import { html, type Html } from './escape.js';
 import { renderEvidence } from './evidence.js';
 import { seconds } from './format.js';
@@ -26,7 +27,7 @@ function timings(t: Timings): Html {
 }
 
 /** Steps of a verdict's basis, for a finding no failed operation names (a blockpage, a slow transfer). */
-const BASIS_STEP: Record<string, string> = { dns: 'DNS answer', tcp: 'TCP connect', tls: 'TLS handshake', http: 'HTTP response', throughput: 'transfer' };
+const BASIS_STEP: Record<string, string> = { dns: 'DNS answer', tcp: 'TCP connect', tls: 'TLS handshake', http: 'HTTP response', throughput: 'transfer', app: 'app protocol' };
 
 /** The step that failed, in plain words; a dash for a target that is ok. */
 function failingStep(t: TargetVerdict): string {
@@ -38,14 +39,24 @@ function failingStep(t: TargetVerdict): string {
 
 function pattern(t: TargetVerdict): Html {
   if (!t.pattern) return html`<span class="muted">—</span>`;
-  return html`<code>${t.pattern}</code><span class="pattern-words muted">${PATTERN_WORDS[t.pattern]}</span>`;
+  const basis = t.basis ? html` <span class="basis">(${t.basis})</span>` : '';
+  const decided = t.diagnosis ? html`<span class="diagnosis muted">${t.diagnosis === 'inconclusive' ? 'diagnosis inconclusive' : `decided by ${t.diagnosis}`}</span>` : '';
+  return html`<code>${t.pattern}</code>${basis}<span class="pattern-words muted">${PATTERN_WORDS[t.pattern]}</span>${decided}`;
+}
+
+/** "intermittent: blocked in 2 of 5 trials" when some trials were blocked and others not; the count alone for several trials. */
+export function trialsNote(t: Pick<TargetVerdict, 'trials' | 'status'>): Html {
+  const { run, blocked } = t.trials;
+  if (blocked > 0 && blocked < run) return html`<span class="trials intermittent">intermittent: blocked in ${blocked} of ${run} trials</span>`;
+  if (run > 1) return html`<span class="trials muted">${blocked} of ${run} trials blocked</span>`;
+  return html``;
 }
 
 function row(ctx: PageContext, vantage: string, app: string, t: TargetVerdict): Html {
   const track = ctx.history?.target(vantage, app, t.id) ?? null;
   return html`<tr data-vantage="${vantage}" data-target="${t.id}">
 <td><a href="#ev-${vantage}-${t.id}">${t.id}</a></td><td>${t.kind}</td><td>${mono(t.input)}</td>
-<td class="cell st-${t.status}"><span>${t.status}</span></td><td>${pattern(t)}</td><td class="step">${failingStep(t)}</td>
+<td class="cell st-${t.status}"><span>${t.status}</span>${trialsNote(t)}</td><td>${pattern(t)}</td><td class="step">${failingStep(t)}</td>
 <td class="failure">${mono(t.failure)}</td><td>${timings(t.timings)}</td><td class="began">${since(track, ctx.now) ?? html`<span class="muted">—</span>`}</td><td>${strip(track)}</td></tr>`;
 }
 
@@ -74,5 +85,5 @@ export function appPage(ctx: PageContext, app: { id: string; name: string }): Ht
   if (!report) return html`${head}<p>No round has completed yet: statuses appear after the first one.</p>`;
   const verdicts = new Map(report.apps.filter((a) => a.app === app.id).map((a) => [a.vantage, a]));
   const nav = html`<p>Vantages: ${report.vantages.map((v) => html`<a href="#v-${v.id}">${v.id}</a> `)}· <a href="/">all apps</a></p>`;
-  return html`${head}${nav}${report.vantages.map((v) => section(ctx, v, verdicts.get(v.id)))}`;
+  return html`${head}${controlsWarning(report)}${nav}${report.vantages.map((v) => section(ctx, v, verdicts.get(v.id)))}`;
 }

@@ -51,11 +51,22 @@ function legend(): Html {
   return html`<h2>Statuses</h2><p class="legend">${APP_STATUSES.map((s) => html`<span>${statusBadge(s)} ${STATUS_MEANING[s]}</span><br>`)}</p>`;
 }
 
+/** A warning when a control could not serve the last round: the verdicts that needed it are anomaly, never blocked or down. */
+export function controlsWarning(report: Report): Html | null {
+  const c = report.controls;
+  if (!c) return null;
+  const lines: Html[] = [];
+  if (c.resolver === 'unreachable') lines.push(html`<li>the trusted control resolver did not answer</li>`);
+  for (const v of c.vantagesMissing) lines.push(html`<li>control vantage <code>${v.id}</code> is ${v.state}</li>`);
+  if (lines.length === 0) return null;
+  return html`<div class="controls-missing" role="alert"><strong>Control missing.</strong> Targets that needed it are <em>anomaly</em>, never blocked or down:<ul>${lines}</ul></div>`;
+}
+
 export function overview(ctx: PageContext): Html {
   const report = ctx.report;
   if (!report) {
     return html`<h2>Apps</h2><p>No round has completed yet: statuses appear after the first one.</p>
 <ul>${ctx.apps.map((a) => html`<li><a href="/apps/${encodeURIComponent(a.id)}">${a.name}</a> <span class="muted">${a.id}</span></li>`)}</ul>`;
   }
-  return html`<h2>Apps</h2>${appsTable(ctx, report)}${patternsSeen(report)}<h2>Vantages</h2>${vantagesTable(report)}${legend()}`;
+  return html`${controlsWarning(report)}<h2>Apps</h2>${appsTable(ctx, report)}${patternsSeen(report)}<h2>Vantages</h2>${vantagesTable(report)}${legend()}`;
 }

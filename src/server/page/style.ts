@@ -48,6 +48,9 @@ td.cell a,td.cell>span{display:block;padding:6px 10px;color:inherit;text-decorat
 span.pattern,span.since{display:block;font-size:12px}
 td.cell .muted{color:inherit}
 .pattern-words{display:block;font-size:12px}
+.trials,.diagnosis{display:block;font-size:12px}
+.controls-missing{border:2px solid #b8860b;padding:4px 10px;margin:8px 0}
+.trials.intermittent{font-weight:600}
 .label{display:inline-block;background:#eaeef2;border-radius:3px;padding:0 5px;margin:1px 2px;font-size:12px}
 .badge{display:inline-block;border-radius:3px;padding:0 6px;font-weight:600}
 .muted{color:#57606a}

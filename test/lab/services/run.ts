@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { startAppHosts, type AppHosts, type AppHostsSpec, type HostRule } from './app-hosts.js';
 import { startCensorBoxes, type CensorBoxes, type CensorBoxesSpec } from './censor-boxes.js';
 import { startDnsServer, type DnsRule, type DnsServer, type DnsServerSpec } from './dns-server.js';
+import { startMtprotoPeer, type MtprotoPeer, type MtprotoPeerRule, type MtprotoPeerSpec } from './mtproto-peer.js';
 import type { Program } from './program.js';
 import { startProxies, type Proxies, type ProxiesSpec } from './proxies.js';
 import { startQuicPeer, type QuicPeerSpec } from './quic-peer.js';
@@ -32,6 +33,8 @@ export interface ServicesSpec {
   quicSniBox?: QuicSniBoxSpec;
   /** The TLS box: the censor's, or the servers' own (a server slow for everyone). */
   tlsBox?: TlsBoxSpec;
+  /** The Telegram data centres' MTProto peer. */
+  mtproto?: MtprotoPeerSpec;
 }
 
 const MAX_CONTROL_BYTES = 1024 * 1024;
@@ -46,6 +49,7 @@ async function main(): Promise<void> {
   const sink: WebhookSink | null = spec.webhook ? await startWebhookSink(spec.webhook.address, spec.webhook.port) : null;
   const sniBox: QuicSniBox | null = spec.quicSniBox ? startQuicSniBox(spec.quicSniBox) : null;
   const tlsBox: TlsBox | null = spec.tlsBox ? startTlsBox(spec.tlsBox) : null;
+  const mtproto: MtprotoPeer | null = spec.mtproto ? await startMtprotoPeer(spec.mtproto) : null;
   // Real server programs, started last so that a failure above leaves none behind.
   const programs: Program[] = [];
   const stopPrograms = () => Promise.allSettled(programs.map((p) => p.stop()));
@@ -73,6 +77,12 @@ async function main(): Promise<void> {
     if (service === 'hosts' && hosts) {
       if (action === 'rule') hosts.setRule(body.host as string, (body.rule ?? null) as HostRule | null);
       else hosts.clearRules();
+      return 'ok';
+    }
+    if (service === 'mtproto' && mtproto) {
+      if (action === 'rule') mtproto.setRule(String(body.address), (body.rule ?? null) as MtprotoPeerRule | null);
+      else if (action === 'clear') mtproto.clearRules();
+      else throw new Error(`unknown mtproto action ${action}`);
       return 'ok';
     }
     if (service === 'proxies' && proxies) {
@@ -126,7 +136,9 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => control.listen(spec.control, () => resolve()));
 
   const stop = async () => {
-    await Promise.allSettled([...[...dns.values()].map((d) => d.close()), hosts?.close(), boxes?.close(), proxies?.close(), sink?.close(), sniBox?.close(), tlsBox?.close()]);
+    await Promise.allSettled([
+      ...[...dns.values()].map((d) => d.close()), hosts?.close(), boxes?.close(), proxies?.close(), sink?.close(), sniBox?.close(), tlsBox?.close(), mtproto?.close(),
+    ]);
     await stopPrograms();
     process.exit(0);
   };

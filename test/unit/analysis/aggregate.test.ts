@@ -25,6 +25,9 @@ const v = (id: string, status: TargetStatus, pattern: Pattern | null = null): Ta
   operation: null,
   timings: { total: 0.1 },
   evidence: {},
+  diagnosis: null,
+  basis: null,
+  trials: { run: 1, blocked: status === 'blocked' ? 1 : 0 },
 });
 
 const agg = (verdicts: TargetVerdict[], online = true) => aggregateApp(WHATSAPP, 'isp', verdicts, online);

@@ -112,3 +112,40 @@ describe('DNS verdicts', () => {
     expect(v.status).toBe('ok');
   });
 });
+
+describe('a control that cannot be reached is no control', () => {
+  const nxName = measurement({ queries: [query('A', [], 'NXDOMAIN', 'dns_nxdomain_error')], failure: 'dns_nxdomain_error', operation: 'resolve' });
+  const silent = [query('A', [], null, 'generic_timeout_error'), query('AAAA', [], null, 'generic_timeout_error')];
+
+  it('reads NXDOMAIN as anomaly, never down, when the trusted resolver never answered, and says why', () => {
+    const v = classifyTarget(input(nxName, { controlQueries: silent }));
+    expect([v.status, v.pattern]).toEqual(['anomaly', 'dns.nxdomain']);
+    expect(v.evidence.controlMissing).toEqual(['control resolver: no reply (generic_timeout_error)']);
+  });
+
+  it('falls back to the control vantage when the trusted resolver is silent: resolved there, the NXDOMAIN is blocking', () => {
+    const v = classifyTarget(input(nxName, { controlQueries: silent, control: measurement({ vantage: 'abroad', queries: [query('A', [IP])] }) }));
+    expect([v.status, v.pattern]).toEqual(['blocked', 'dns.nxdomain']);
+  });
+
+  it('reads a target as anomaly, never down, when the control vantage could not look the name up either', () => {
+    const control = measurement({ vantage: 'abroad', queries: silent, failure: 'generic_timeout_error', operation: 'resolve' });
+    const v = classifyTarget(input(nxName, { controlQueries: silent, control }));
+    expect([v.status, v.pattern]).toEqual(['anomaly', 'dns.nxdomain']);
+    expect(v.evidence.controlMissing).toEqual([
+      'control resolver: no reply (generic_timeout_error)',
+      'control vantage abroad: its resolver did not answer (generic_timeout_error)',
+    ]);
+  });
+
+  it('still reads an NXDOMAIN the trusted resolver also gives as down: a reply is a control', () => {
+    const v = classifyTarget(input(nxName, { controlQueries: [query('A', [], 'NXDOMAIN', 'dns_nxdomain_error')] }));
+    expect([v.status, v.pattern]).toEqual(['down', null]);
+  });
+
+  it('names control vantages the round found offline', () => {
+    const v = classifyTarget(input(nxName, { controlQueries: silent, controlsMissing: ['control vantage abroad: offline'] }));
+    expect(v.status).toBe('anomaly');
+    expect(v.evidence.controlMissing).toEqual(['control vantage abroad: offline', 'control resolver: no reply (generic_timeout_error)']);
+  });
+});

@@ -71,3 +71,23 @@ describe('throughput', () => {
     expect(v.pattern).toBe('http.timeout');
   });
 });
+
+describe('what is a throughput sample', () => {
+  it('never calls an error page throttled, at the vantage or the control: the HTTP status is not the object', () => {
+    const notFound = (vantage: string) => ({ ...media(sample(50_000, false, 9_000, false), vantage), requests: [request(response(404), null)], failure: null, operation: null });
+    const v = classifyTarget(input(notFound('isp'), { control: notFound('abroad') }));
+    expect([v.status, v.pattern, v.basis]).toEqual(['ok', null, null]);
+    expect((v.evidence.throughput as Record<string, unknown>).notASample).toBe('status 404: not the object');
+  });
+
+  it('never calls a body that ended cleanly short of the wanted size throttled: a smaller object, not a slow one', () => {
+    const short = { ...media(sample(900_000, false, 90_000, false)), requests: [request({ ...response(200), body_length: 90_000 }, null)], failure: null, operation: null };
+    const v = classifyTarget(input(short, { control: media(sample(9_000_000), 'abroad') }));
+    expect([v.status, v.pattern]).toEqual(['ok', null]);
+  });
+
+  it('names throughput as the basis of a slow transfer', () => {
+    const v = classifyTarget(input(media(sample(150_000)), { control: media(sample(9_000_000), 'abroad') }));
+    expect([v.status, v.pattern, v.basis, v.diagnosis]).toEqual(['blocked', 'throttled', 'throughput', null]);
+  });
+});

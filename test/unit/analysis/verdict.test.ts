@@ -61,6 +61,17 @@ describe('classifyTarget', () => {
     expect([v.status, v.pattern]).toEqual(['anomaly', null]);
   });
 
+  it('names an app pattern, never an HTTP one, for an MTProto exchange that failed: silence is app.timeout, a reset or close app.reset', () => {
+    const target = { id: 'dc2', kind: 'mtproto' as const, host: '149.154.167.51', port: 443, transport: 'intermediate' as const };
+    const expected = { generic_timeout_error: 'app.timeout', connection_reset: 'app.reset', eof_error: 'app.reset' } as const;
+    for (const failure of ['generic_timeout_error', 'connection_reset', 'eof_error'] as const) {
+      const m = measurement({ target, tcp_connect: [connect('149.154.167.51', 443)], failure, operation: 'mtproto_handshake' });
+      const v = classifyTarget(input(m));
+      expect([v.status, v.pattern, v.input], failure).toEqual(['anomaly', expected[failure], '149.154.167.51:443 transport=intermediate']);
+      expect(v.evidence.basis).toMatchObject({ step: 'app' });
+    }
+  });
+
   it('records which control decided, and why, in evidence.basis', () => {
     const m = measurement({ tcp_connect: [connect('149.154.167.99', 443, 'generic_timeout_error')], failure: 'generic_timeout_error', operation: 'connect' });
     const v = classifyTarget(input(m, { control: okHttps() }));

@@ -33,7 +33,7 @@ describe('config loading', () => {
     const config = loadConfig(fixture('probes: ./probes\n'), {});
     expect(config.apps.map((a) => a.id)).toEqual(['chat']);
     expect(config.vantages).toEqual([{ id: 'direct', resolver: { type: 'system' }, labels: {}, control: false }]);
-    expect(config.schedule).toEqual({ cron: '* * * * *', jitterMs: 10_000, concurrency: 64, timeoutMs: 10_000 });
+    expect(config.schedule).toEqual({ cron: '* * * * *', jitterMs: 10_000, concurrency: 64, timeoutMs: 10_000, trials: 1, trialSpacingMs: 2000 });
     expect(config.alerts.confirm).toEqual({ attempts: 2, spacingMs: 3000 });
     expect(config.server).toMatchObject({ host: '0.0.0.0', port: 9464, enableReload: false });
     expect(config.limits).toEqual({ bodyBytes: 64_000, dnsReplyWindowMs: 300, stallMs: 5_000 });
@@ -202,7 +202,7 @@ targets:
       ['chat.yaml', 'targets[3].transfer.bytes'],
     ]);
     expect(issues[0].message).toBe('expected an https:// URL');
-    expect(issues[2].message).toBe('expected one of dns, tcp, tls, https, udp, quic; got "ftp"');
+    expect(issues[2].message).toBe('expected one of dns, tcp, tls, https, udp, quic, mtproto; got "ftp"');
     expect(issues[3].message).toContain('at least 100KB');
   });
 

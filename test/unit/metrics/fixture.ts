@@ -62,6 +62,9 @@ export function verdict(
     operation: null,
     timings: { total: 0.05 },
     evidence: {},
+    diagnosis: null,
+    basis: null,
+    trials: { run: 1, blocked: targets[t.id]?.status === 'blocked' ? 1 : 0 },
     ...targets[t.id],
   }));
   const patterns = [...new Set(tv.map((t) => t.pattern).filter((p): p is NonNullable<typeof p> => p !== null))];

@@ -55,6 +55,37 @@ describe('Metrics', () => {
     expect(s.get(k('blockwatch_target_success', labels))).toBe(0);
   });
 
+  it('gives each target the share of its trials blocked over the last 15 minutes, leaving unknown trials out', async () => {
+    const m = configured();
+    const ratio = async () => (await scrape(m)).get(k('blockwatch_target_blocked_ratio', { vantage: 'isp', app: 'telegram', target: 'web' }));
+    const t0 = Date.parse('2026-04-01T10:00:00Z');
+    const at = (min: number) => new Date(t0 + min * 60_000);
+    expect(await ratio()).toBe(0);
+    m.recordApp(verdict(telegram, 'isp', 'blocked', { web: { status: 'blocked', pattern: 'tls.reset', trials: { run: 3, blocked: 3 } } }), at(0));
+    expect(await ratio()).toBe(1);
+    m.recordApp(verdict(telegram, 'isp', 'anomaly', { web: { status: 'anomaly', pattern: 'tls.reset', trials: { run: 3, blocked: 1 } } }), at(5));
+    expect(await ratio()).toBeCloseTo(4 / 6);
+    m.recordApp(verdict(telegram, 'isp', 'unknown', { web: { status: 'unknown', trials: { run: 1, blocked: 0 } } }), at(10));
+    expect(await ratio()).toBeCloseTo(4 / 6);
+    // The first round leaves the window 15 minutes after it.
+    m.recordApp(verdict(telegram, 'isp', 'reachable', { web: { trials: { run: 2, blocked: 0 } } }), at(16));
+    expect(await ratio()).toBeCloseTo(1 / 5);
+    expect(ofMetric(await scrape(m), 'blockwatch_target_blocked_ratio').size).toBe(2 * 4);
+  });
+
+  it('carries kind mtproto with its own phases: dns, connect, ttfb (req_pq_multi to its answer) and total, no tls', async () => {
+    const tg = app('telegram', [{ id: 'dc2', kind: 'mtproto', host: '149.154.167.51', port: 443, transport: 'obfuscated2' }]);
+    const m = configured({ apps: [tg] });
+    m.recordProbe('isp', 'telegram', 'mtproto', 'ok', { connect: 0.02, ttfb: 0.05, total: 0.08 });
+    const s = await scrape(m);
+    const base = { vantage: 'isp', app: 'telegram', kind: 'mtproto' };
+    for (const phase of ['dns', 'connect', 'ttfb', 'total']) expect(s.has(k('blockwatch_probe_duration_seconds_count', { ...base, phase })), phase).toBe(true);
+    expect(s.has(k('blockwatch_probe_duration_seconds_count', { ...base, phase: 'tls' }))).toBe(false);
+    expect(s.get(k('blockwatch_probe_duration_seconds_count', { ...base, phase: 'ttfb' }))).toBe(1);
+    expect(s.get(k('blockwatch_probes_total', { ...base, status: 'ok' }))).toBe(1);
+    expect(s.get(k('blockwatch_target_success', { vantage: 'isp', app: 'telegram', target: 'dc2', kind: 'mtproto' }))).toBe(0);
+  });
+
   it('counts probes by status and observes only the phases present', async () => {
     const m = configured();
     m.recordProbe('isp', 'telegram', 'https', 'ok', { dns: 0.003, connect: 0.02, tls: 0.04, ttfb: 0.2, total: 0.3 });
@@ -191,6 +222,9 @@ describe('Metrics', () => {
       blockwatch_app_reachable: 'gauge',
       blockwatch_target_success: 'gauge',
       blockwatch_target_blocked: 'gauge',
+      blockwatch_target_blocked_ratio: 'gauge',
+      blockwatch_round_in_flight_peak: 'gauge',
+      blockwatch_control_resolver_reachable: 'gauge',
       blockwatch_probe_duration_seconds: 'histogram',
       blockwatch_probes_total: 'counter',
       blockwatch_vantage_online: 'gauge',

@@ -151,3 +151,14 @@ describe('HTTP CONNECT connector', () => {
     expect(r).toBe('unknown_failure: proxy_refused (bad_reply)');
   });
 });
+
+describe('a proxy that cannot be reached', () => {
+  it('is the vantage\'s own path failing (proxy_refused, unreachable), never the target refusing: SOCKS5, CONNECT', async () => {
+    const dead = await closedPort();
+    const socks = new Socks5Connector({ type: 'socks5', host: '127.0.0.1', port: dead });
+    const connect = new HttpConnectConnector({ type: 'http', host: '127.0.0.1', port: dead });
+    expect(await failureOf(socks.connect('127.0.0.1', echo.port, sig()))).toBe('unknown_failure: proxy_refused (unreachable: connection_refused)');
+    expect(await failureOf(connect.connect('127.0.0.1', echo.port, sig()))).toBe('unknown_failure: proxy_refused (unreachable: connection_refused)');
+  });
+});
+

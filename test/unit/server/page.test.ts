@@ -155,6 +155,27 @@ describe('GET /', () => {
 describe('GET /apps/<id>', () => {
   const feed = (history: History) => ({ history, nextRound: () => null, config: () => ({ apps: [telegram, whatsapp], jitterMs: 0 }) });
 
+  it('says a block seen in some trials only is intermittent, names the basis and the deciding diagnosis, and warns of a missing control', async () => {
+    const report = blockedReport();
+    report.apps[0] = verdict(telegram, 'isp', 'anomaly', {
+      web: { status: 'anomaly', pattern: 'throttled', basis: 'handshake', diagnosis: 'handshake_timing', trials: { run: 3, blocked: 2 } },
+      dns: { status: 'anomaly', pattern: 'dns.nxdomain', diagnosis: 'inconclusive', trials: { run: 3, blocked: 0 } },
+    });
+    report.controls = { resolver: 'unreachable', vantagesMissing: [{ id: 'abroad', state: 'walled' }] };
+    const srv = await start({}, { status: () => report, page: feed(new History(4)) });
+    const r = await get(`${srv.url}/apps/telegram`);
+    const text = (id: string) => [...r.body.matchAll(/<tr data-vantage="isp" data-target="(\w+)">([\s\S]*?)<\/tr>/g)].find((m) => m[1] === id)![2].replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(text('web')).toContain('anomaly intermittent: blocked in 2 of 3 trials throttled (handshake)');
+    expect(text('web')).toContain('decided by handshake_timing');
+    expect(text('dns')).toContain('0 of 3 trials blocked');
+    expect(text('dns')).toContain('diagnosis inconclusive');
+    const warning = /<div class="controls-missing" role="alert">([\s\S]*?)<\/div>/.exec(r.body)![1].replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(warning).toContain('the trusted control resolver did not answer');
+    expect(warning).toContain('control vantage abroad is walled');
+    const overview = await get(`${srv.url}/`);
+    expect(overview.body).toContain('<div class="controls-missing" role="alert">');
+  });
+
   it('shows each target from each vantage with status, pattern, failing step, failure, timings, history strip and since', async () => {
     const history = new History(4);
     const ok = blockedReport();
