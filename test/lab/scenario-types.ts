@@ -79,8 +79,9 @@ export interface Scenario {
   exclusive?: boolean;
   /**
    * Exclusive scenarios with the same `together` share one censor setup and one check:
-   * several apps judged under one network-wide censor (an allowlist). Each lists the
-   * same censor actions; they are applied once.
+   * several apps judged under one network-wide censor (an allowlist: each lists the same
+   * actions), or a few apps kept apart from the crowd of the shared run (timing). Every
+   * member's actions are applied, each once.
    */
   together?: string;
   /**

@@ -126,7 +126,7 @@ export const DEGREE_SCENARIOS: Scenario[] = [
   {
     name: 'intermittent-outage',
     description: 'The server itself drops every second new flow, from the censored path and from the control alike (each path draws on its own).',
-    why: 'the control fails in as many trials: never blocked. Down when the failures are seen as shared, ok when none fell on the censored path; a trial whose own control happened to pass reads as intermittent (anomaly), which never alerts on its own',
+    why: "the control fails in as many trials: never blocked. A failed trial whose control failed too is down, and the round's verdict is ok or down; a failed trial whose own control happened to pass reads as intermittent (anomaly), which never alerts on its own",
     hosts: { 'flaky-server.lab': addr(230) }, targets: intermittentOutageTargets,
     censor: [...T.flowShareOutage(addr(230), 0.5, 'nth')],
     schedule: { trials: TRIALS },
@@ -155,21 +155,21 @@ export const DEGREE_SCENARIOS: Scenario[] = [
   },
   {
     name: 'control-doh-blocked',
-    description: "The ISP resolver answers NXDOMAIN for nxdoh.lab, and the trusted resolver (the config's control.resolver, DoH) cannot be reached from the probe host: public resolvers blocked, as in Venezuela in 2025.",
-    why: 'the control resolver, which is to judge the name, failed: no control, so anomaly with the reason, never blocked and never down',
+    description: "The ISP resolver answers NXDOMAIN for nxdoh.lab, and the trusted resolver (the config's control.resolver, DoH) cannot be reached from the probe host: public resolvers blocked, as in Venezuela in 2025. The control vantage's own resolver still answers.",
+    why: 'the trusted resolver never answered, so it is no control; the control vantage resolves the name through its own resolver and confirms the NXDOMAIN: blocked, never down (a silent control read as the same failure used to make it down)',
     hosts: { 'nxdoh.lab': addr(232) }, targets: dohTargets,
     censor: [T.dnsLie('nxdoh.lab', { rcode: 'NXDOMAIN' }), T.controlResolverBlocked()],
-    // It takes every name's control away.
+    // It takes every name's trusted control away.
     exclusive: true,
     expect: {
-      isp: { app: 'anomaly', targets: { web: ['anomaly', 'dns.nxdomain'], dns: ['anomaly', 'dns.nxdomain'] } },
+      isp: { app: 'blocked', targets: { web: blocked('dns.nxdomain'), dns: blocked('dns.nxdomain') } },
       abroad: allOk(dohTargets),
     },
   },
   {
     name: 'control-resolvers-blocked',
     description: "The ISP resolver answers NXDOMAIN for nxctl.lab; neither the trusted resolver (DoH) nor the control vantage's own resolver can be reached from the probe host.",
-    why: 'no control could resolve the name (the control vantage itself resolves nothing, so its canaries fail): anomaly, never blocked and never down',
+    why: 'no control could resolve the name (the trusted resolver is silent, and the control vantage resolves nothing, so its canaries fail and it is offline): no control at all, so anomaly with the reason, never blocked and never down',
     hosts: { 'nxctl.lab': addr(233) }, targets: resolversTargets,
     censor: [T.dnsLie('nxctl.lab', { rcode: 'NXDOMAIN' }), T.controlResolverBlocked(), ...T.controlVantageResolverBlocked()],
     exclusive: true,
