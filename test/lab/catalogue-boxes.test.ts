@@ -16,7 +16,6 @@ const EVERY: Scenario[] = [...new Set([...ALL_SCENARIOS, ...incidentScenarios(IN
 
 /** A scenario's expectation at a vantage and each of its alternatives. */
 const alternatives = (e: ExpectedApp): Omit<ExpectedApp, 'or'>[] => [e, ...(e.or ?? [])];
-const expectations = (list: Scenario[]) => list.flatMap((s) => Object.values(s.expect).flatMap(alternatives));
 
 describe('scenarios of blocks that judge the client and of degree', () => {
   it('have names, host names and addresses no other scenario or incident uses, in 198.18.1.213–249', () => {

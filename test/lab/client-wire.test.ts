@@ -1,20 +1,17 @@
 /** The boxes that judge the client, without blockwatch: the TLS box by JA4 and by ECH with its outer name, MTProto's first bytes against the lab's MTProto peer, and their outage twins, on real sockets; all revert. */
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ANY_PAYLOAD, ECH_PUBLIC_NAME, T, type CensorAction } from './censor.js';
 import { counter } from './counters.js';
 import { captureNodeHello, startsWithServerHello } from './hello-capture.js';
 import { profileHello, profileJa4 } from './hello-profiles.js';
-import { Lab, repoRoot } from './lab.js';
 import { CLIENT_SCENARIOS } from './scenarios-client.js';
-import { isRoot, nsRun } from './sh.js';
+import { isRoot } from './sh.js';
+import { useWireLab } from './wire-lab.js';
 
 const canRun = isRoot() || Boolean(process.env.CI);
 if (!canRun) console.warn('censorship lab skipped: it needs root (network namespaces, iptables); run `sudo npm test` or set CI=true to make it mandatory');
 
-const WIRE = join(repoRoot(), 'dist', 'test', 'lab', 'wire-probe.js');
 const ip = (n: number) => `198.18.1.${n}`;
-type Out = Record<string, unknown>;
 
 /** The intermediate transport's first bytes (core.telegram.org/mtproto/mtproto-transports) and a 40-byte packet. */
 const INTERMEDIATE = `eeeeeeee28000000${'00'.repeat(40)}`;
@@ -22,92 +19,77 @@ const INTERMEDIATE = `eeeeeeee28000000${'00'.repeat(40)}`;
 const RANDOM_LOOKING = `5a17c3e9${'9c'.repeat(60)}`;
 
 describe.skipIf(!canRun)('censorship lab: the TLS box and the MTProto boxes on the wire', () => {
-  let lab: Lab;
-  let ca = '';
-  const from = async (where: 'client' | 'abroad', ...args: string[]): Promise<Out> => {
-    const r = await nsRun(lab.ns[where], process.execPath, [WIRE, ...args]);
-    if (r.code !== 0) throw new Error(`wire-probe ${args.join(' ')}: exit ${r.code}: ${r.stderr}`);
-    return JSON.parse(r.stdout) as Out;
-  };
+  const w = useWireLab(CLIENT_SCENARIOS);
+  const from = w.from;
   const handshake = (where: 'client' | 'abroad', n: number, sni: string, options: object = {}) =>
-    from(where, 'handshake', ip(n), '443', sni, ca, JSON.stringify(options));
+    from(where, 'handshake', ip(n), '443', sni, w.ca, JSON.stringify(options));
   const send = (where: 'client' | 'abroad', n: number, hex: string, hex2 = '') => from(where, 'send', ip(n), '443', hex, hex2, '1500');
   /** A rule that counts segments with application bytes reaching the server's address (raw PREROUTING, first of all). */
   const arrivals = (n: number): CensorAction => ({ do: 'iptables', ns: 'servers', table: 'raw', chain: 'PREROUTING', rule: ['-d', ip(n), '-p', 'tcp', '--dport', '443', ...ANY_PAYLOAD] });
-  const arrived = (n: number) => counter(lab.ns.servers, 'raw', 'PREROUTING', (l) => l.includes(ip(n)) && l.includes('u32'));
-
-  beforeAll(async () => {
-    lab = await Lab.up({ scenarios: CLIENT_SCENARIOS });
-    ca = lab.caFile;
-  }, 90_000);
-
-  afterAll(async () => {
-    await lab?.revert().catch(() => {});
-    if (lab) await lab.down().catch(() => {});
-  });
+  const arrived = (n: number) => counter(w.lab.ns.servers, 'raw', 'PREROUTING', (l) => l.includes(ip(n)) && l.includes('u32'));
 
   it('resets a node:tls client whose JA4 is listed and lets another client through to the same address and SNI, and reverts', async () => {
     // Up to TLS 1.3, or 1.2 only: two ClientHellos of one client, two JA4s.
     const listed = await captureNodeHello({ servername: 'fp-reset.lab' });
     const other = await captureNodeHello({ servername: 'fp-reset.lab', maxVersion: 'TLSv1.2' });
     expect(other.ja4).not.toBe(listed.ja4);
-    await lab.apply([{ do: 'tls-box', ns: 'censor', ip: ip(213), rules: [{ match: { ja4: [listed.ja4] }, action: 'reset' }] }]);
+    await w.lab.apply([{ do: 'tls-box', ns: 'censor', ip: ip(213), rules: [{ match: { ja4: [listed.ja4] }, action: 'reset' }] }]);
     expect(await handshake('client', 213, 'fp-reset.lab')).toMatchObject({ ok: false, error: 'ECONNRESET' });
     expect(await handshake('client', 213, 'fp-reset.lab', { maxVersion: 'TLSv1.2' })).toMatchObject({ ok: true });
     // The box read each hello and computed its JA4 itself.
-    const seen = (await lab.tlsBoxStats())[ip(213)];
+    const seen = (await w.lab.tlsBoxStats())[ip(213)];
     expect(seen.recent.map((r) => [r.sni, r.ja4, r.action])).toEqual([['fp-reset.lab', listed.ja4, 'reset'], ['fp-reset.lab', other.ja4, 'pass']]);
     expect(seen).toMatchObject({ flows: 2, reset: 1, passed: 1 });
     // The control's path does not cross the censor.
     expect(await handshake('abroad', 213, 'fp-reset.lab')).toMatchObject({ ok: true });
-    await lab.revert();
-    expect(await lab.tlsBoxStats()).toEqual({});
+    await w.lab.revert();
+    expect(await w.lab.tlsBoxStats()).toEqual({});
     expect(await handshake('client', 213, 'fp-reset.lab')).toMatchObject({ ok: true });
   });
 
   it('drops a listed JA4 silently: TCP connects, the ClientHello gets no answer', async () => {
     const listed = await captureNodeHello({ servername: 'fp-drop.lab' });
-    await lab.apply([{ do: 'tls-box', ns: 'censor', ip: ip(214), rules: [{ match: { ja4: [listed.ja4] }, action: 'drop' }] }]);
+    await w.lab.apply([{ do: 'tls-box', ns: 'censor', ip: ip(214), rules: [{ match: { ja4: [listed.ja4] }, action: 'drop' }] }]);
     expect(await handshake('client', 214, 'fp-drop.lab')).toMatchObject({ ok: false, error: 'TIMEOUT', connectMs: expect.any(Number) });
-    expect((await lab.tlsBoxStats())[ip(214)]).toMatchObject({ flows: 1, dropped: 1 });
-    await lab.revert();
+    expect((await w.lab.tlsBoxStats())[ip(214)]).toMatchObject({ flows: 1, dropped: 1 });
+    await w.lab.revert();
     expect(await handshake('client', 214, 'fp-drop.lab')).toMatchObject({ ok: true });
   });
 
   it("resets the hand-written hello of a listed profile (by the JA4 the lab looks up) and answers another profile's", async () => {
-    await lab.apply([T.helloReset(ip(213), ['telegram-desktop'])]);
+    await w.lab.apply([T.helloReset(ip(213), ['telegram-desktop'])]);
     const hex = (name: string) => profileHello(name, 'fp-reset.lab').toString('hex');
     expect(await send('client', 213, hex('telegram-desktop'))).toMatchObject({ connected: true, ok: false, error: 'ECONNRESET' });
     const chromium = await send('client', 213, hex('chromium'));
     expect(startsWithServerHello(chromium.reply as string), JSON.stringify(chromium)).toBe(true);
-    expect((await lab.tlsBoxStats())[ip(213)].recent.map((r) => [r.ja4, r.action])).toEqual([
+    expect((await w.lab.tlsBoxStats())[ip(213)].recent.map((r) => [r.ja4, r.action])).toEqual([
       [profileJa4('telegram-desktop'), 'reset'], [profileJa4('chromium'), 'pass'],
     ]);
     const control = await send('abroad', 213, hex('telegram-desktop'));
     expect(startsWithServerHello(control.reply as string), JSON.stringify(control)).toBe(true);
-    await lab.revert();
+    await w.lab.revert();
   }, 60_000);
 
   it(`drops a ClientHello with ECH and the outer name ${ECH_PUBLIC_NAME}, and passes either element alone`, async () => {
     const chromium = (sni: string, ech: 'grease' | 'none') => profileHello({ name: 'chromium', ech }, sni).toString('hex');
-    await lab.apply([T.echDrop(ip(215))]);
+    await w.lab.apply([T.echDrop(ip(215))]);
     expect(await send('client', 215, chromium(ECH_PUBLIC_NAME, 'grease'))).toMatchObject({ connected: true, ok: false, error: 'TIMEOUT', replyBytes: 0 });
     const nameOnly = await send('client', 215, chromium(ECH_PUBLIC_NAME, 'none'));
     expect(startsWithServerHello(nameOnly.reply as string), JSON.stringify(nameOnly)).toBe(true);
     const echOnly = await send('client', 215, chromium('ech.lab', 'grease'));
     expect(startsWithServerHello(echOnly.reply as string), JSON.stringify(echOnly)).toBe(true);
-    expect((await lab.tlsBoxStats())[ip(215)].recent.map((r) => [r.sni, r.ech, r.action])).toEqual([
+    expect((await w.lab.tlsBoxStats())[ip(215)].recent.map((r) => [r.sni, r.ech, r.action])).toEqual([
       [ECH_PUBLIC_NAME, true, 'drop'], [ECH_PUBLIC_NAME, false, 'pass'], ['ech.lab', true, 'pass'],
     ]);
     const control = await send('abroad', 215, chromium(ECH_PUBLIC_NAME, 'grease'));
     expect(startsWithServerHello(control.reply as string), JSON.stringify(control)).toBe(true);
-    await lab.revert();
+    await w.lab.revert();
     const after = await send('client', 215, chromium(ECH_PUBLIC_NAME, 'grease'));
     expect(startsWithServerHello(after.reply as string), JSON.stringify(after)).toBe(true);
   }, 60_000);
 
   it("drops a flow once MTProto's intermediate or abridged bytes appear, the rest of it too, while obfuscated2 is answered", async () => {
-    await lab.apply([arrivals(216), ...T.mtprotoDrop(ip(216))]);
+    await w.lab.apply([arrivals(216), ...T.mtprotoDrop(ip(216))]);
     const mtproto = (where: 'client' | 'abroad', transport: string) => from(where, 'mtproto', ip(216), '443', transport);
     // TCP connects; req_pq_multi, and a later segment on the same flow, never reach the data centre.
     expect(await mtproto('client', 'intermediate')).toMatchObject({ ok: false, connected: true, failure: 'generic_timeout_error', received: 0 });
@@ -119,22 +101,22 @@ describe.skipIf(!canRun)('censorship lab: the TLS box and the MTProto boxes on t
     expect(await arrived(216)).toBeGreaterThan(0);
     // The control's path does not cross the censor.
     expect(await mtproto('abroad', 'intermediate')).toMatchObject({ ok: true, response: 'res_pq' });
-    await lab.revert();
+    await w.lab.revert();
     expect(await mtproto('client', 'intermediate')).toMatchObject({ ok: true, response: 'res_pq' });
   }, 60_000);
 
   it('drops or resets any flow at its first application bytes, whatever the transport', async () => {
-    await lab.apply([arrivals(217), ...T.appDataDrop(ip(217)), ...T.appDataReset(ip(218))]);
+    await w.lab.apply([arrivals(217), ...T.appDataDrop(ip(217)), ...T.appDataReset(ip(218))]);
     expect(await from('client', 'mtproto', ip(217), '443', 'obfuscated2')).toMatchObject({ ok: false, connected: true, failure: 'generic_timeout_error' });
     expect(await arrived(217)).toBe(0);
     expect(await from('client', 'mtproto', ip(218), '443', 'obfuscated2')).toMatchObject({ ok: false, connected: true, failure: 'connection_reset' });
     expect(await from('abroad', 'mtproto', ip(217), '443', 'intermediate')).toMatchObject({ ok: true });
-    await lab.revert();
+    await w.lab.revert();
     for (const n of [217, 218]) expect(await from('client', 'mtproto', ip(n), '443', 'obfuscated2'), String(n)).toMatchObject({ ok: true });
   }, 60_000);
 
   it('fails each outage twin for everyone, the control path included, and reverts', async () => {
-    await lab.apply([T.tlsResetOutage(ip(219)), T.tlsSilentOutage(ip(220)), T.appSilentOutage(ip(221)), T.appResetOutage(ip(222))]);
+    await w.lab.apply([T.tlsResetOutage(ip(219)), T.tlsSilentOutage(ip(220)), T.appSilentOutage(ip(221)), T.appResetOutage(ip(222))]);
     for (const where of ['client', 'abroad'] as const) {
       expect(await handshake(where, 219, 'fp-down.lab'), where).toMatchObject({ ok: false, error: 'ECONNRESET' });
       expect(await handshake(where, 220, 'ech-down.lab'), where).toMatchObject({ ok: false, error: 'TIMEOUT', connectMs: expect.any(Number) });
@@ -142,9 +124,9 @@ describe.skipIf(!canRun)('censorship lab: the TLS box and the MTProto boxes on t
       expect(await from(where, 'mtproto', ip(222), '443', 'intermediate'), where).toMatchObject({ connected: true, ok: false, failure: 'connection_reset' });
     }
     // The servers' own box, not the censor's, did it.
-    expect(await lab.tlsBoxStats('censor')).toEqual({});
-    expect(Object.keys(await lab.tlsBoxStats('servers')).sort()).toEqual([ip(219), ip(220)]);
-    await lab.revert();
+    expect(await w.lab.tlsBoxStats('censor')).toEqual({});
+    expect(Object.keys(await w.lab.tlsBoxStats('servers')).sort()).toEqual([ip(219), ip(220)]);
+    await w.lab.revert();
     for (const where of ['client', 'abroad'] as const) {
       expect(await handshake(where, 219, 'fp-down.lab'), where).toMatchObject({ ok: true });
       expect(await handshake(where, 220, 'ech-down.lab'), where).toMatchObject({ ok: true });
