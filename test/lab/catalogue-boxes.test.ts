@@ -135,6 +135,21 @@ describe('scenarios of blocks that judge the client and of degree', () => {
   });
 });
 
+describe('incidents of blocks that judge the client and of degree', () => {
+  it('are the four of the issues, named apart from the pack, each with a title, a date, an account, https sources and scenarios', () => {
+    expect(CLIENT_DEGREE_INCIDENTS.map((i) => i.name)).toEqual(['russia-2026-telegram', 'russia-2024-ech', 'turkiye-2025-throttling', 'russia-2025-whatsapp']);
+    for (const i of CLIENT_DEGREE_INCIDENTS) {
+      expect(INCIDENTS.map((x) => x.name), i.name).not.toContain(i.name);
+      expect(i.name, i.name).toMatch(/^[a-z]+-\d{4}-[a-z]+$/);
+      expect(i.date, i.name).toMatch(/^\d{4}(-\d{2}(-\d{2})?)?$/);
+      expect(i.account.length, i.name).toBeGreaterThan(200);
+      expect(i.sources.length, i.name).toBeGreaterThan(0);
+      for (const src of i.sources) expect(src.url, i.name).toMatch(/^https:\/\/\S+$/);
+      expect(i.scenarios.length, i.name).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe('techniques of the TLS box, MTProto bytes, flow shares and residual holds, as rules', () => {
   it('marks a plain MTProto flow by its first payload bytes and drops the marked flow from the client', () => {
     const rules = T.mtprotoDrop('198.18.1.216').map((a) => (a.do === 'iptables' ? `${a.table} ${a.chain} ${a.rule.join(' ')}` : a.do));
