@@ -1,5 +1,5 @@
 /** Reading the controls: the control resolver, the control vantage's measurement and diagnosis steps. */
-import type { DiagnosisStep, DnsQuery, FailureString, Measurement } from '../model/index.js';
+import { handshakeReached, type DiagnosisStep, type DnsQuery, type FailureString, type Measurement } from '../model/index.js';
 import { canonicalAddress } from './bogon.js';
 import type { AnalysisInput, ControlStanding } from './types.js';
 
@@ -103,7 +103,7 @@ export function tcpControl(input: AnalysisInput): Standing {
 /** How the control stands at the TLS handshake. */
 export function tlsControl(c: Measurement | null): Standing {
   if (!c || c.tls_handshakes.length === 0) return NO_CONTROL;
-  if (c.tls_handshakes.some((h) => h.failure === null && h.validated)) return { standing: 'passed', source: 'control_vantage' };
+  if (c.tls_handshakes.some(handshakeReached)) return { standing: 'passed', source: 'control_vantage' };
   return { standing: 'shared', source: 'control_vantage' };
 }
 

@@ -67,6 +67,9 @@ export function handshakeSummary(h: TlsHandshake): Record<string, unknown> {
     validated: h.validated,
     failure: h.failure,
     certificate: leaf ? certificateSummary(leaf) : null,
+    // A hand-written hello: which client spoke, with ECH or not, and what answered it.
+    ...(h.hello ? { hello: h.hello, ech: h.ech ?? false, server_response: h.server_response ?? null } : {}),
+    ...(h.alert ? { alert: h.alert.name } : {}),
   };
 }
 

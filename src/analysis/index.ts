@@ -8,3 +8,4 @@ export { matchDnsFingerprint, matchHttpFingerprint } from './fingerprints-match.
 export { THROTTLE_RATIO } from './throughput.js';
 export { attemptState, canaryOutcomes, offlineReason, silentMeasurement, type CanaryResult, type OfflineEvidence } from './vantage-state.js';
 export { combineTrials, isIntermittent, type TrialSummary } from './trials.js';
+export { slowPhase, SLOW_PHASE, TIMING_RATIO, TIMING_MIN_GAP } from './timing.js';

@@ -1,9 +1,10 @@
 /** Diagnosis planning: which follow-up probes are worth running for a failed or suspicious measurement. Pure. */
-import { hostPort, targetHostname, type DnsQuery, type Measurement } from '../model/index.js';
+import { hostPort, targetHostname, type DnsQuery, type EchMode, type Measurement } from '../model/index.js';
 import { canonicalAddress, isBogon } from './bogon.js';
 import { hostOfAddress, queryAddresses } from './control.js';
 import { handshakePattern } from './tls.js';
 import { appPattern } from './app.js';
+import { slowPhase } from './timing.js';
 import type { DiagnosisRequest } from './types.js';
 
 /** The innocuous name for an SNI swap, as OONI's sni_blocking uses: a reserved domain (RFC 2606) no censor lists. */
@@ -21,6 +22,9 @@ export function diagnosisInput(r: DiagnosisRequest): string {
       return hostPort(r.ip, r.port);
     case 'sni_swap':
     case 'sni_repeat':
+    case 'hello_swap':
+    case 'ech_swap':
+      return `${hostPort(r.ip, r.port)} sni=${r.sni}${r.hello ? ` hello=${r.hello}` : ''}${r.ech ? ` ech=${r.ech}` : ''}`;
     case 'quic_sni_swap':
     case 'answer_tls':
       return `${hostPort(r.ip, r.port)} sni=${r.sni}`;
@@ -31,6 +35,8 @@ export function diagnosisInput(r: DiagnosisRequest): string {
     case 'transport_swap':
     case 'transport_repeat':
       return `${hostPort(r.ip, r.port)} transport=${r.transport}`;
+    case 'handshake_timing':
+      return `${hostPort(r.ip, r.port)} sni=${r.sni} vs ${r.innocuous}`;
   }
 }
 
@@ -51,7 +57,12 @@ function targetPort(m: Measurement): number {
  * control_connect when every connect failed; sni_swap (and sni_repeat, the same
  * handshake again) after a TLS reset, close or stall; quic_sni_swap after a QUIC Initial drew no answer; throughput when a transfer stalled or fell below its floor.
  */
-export function planDiagnosis(measurement: Measurement, controlQueries: DnsQuery[] | null): DiagnosisRequest[] {
+export interface PlanOptions {
+  /** The client hello profiles a hello swap may use (`node` among them); none: no hello swap. */
+  hellos?: readonly string[];
+}
+
+export function planDiagnosis(measurement: Measurement, controlQueries: DnsQuery[] | null, opts: PlanOptions = {}): DiagnosisRequest[] {
   const m = measurement;
   const out: DiagnosisRequest[] = [];
   const hostname = targetHostname(m.target);
@@ -83,10 +94,25 @@ export function planDiagnosis(measurement: Measurement, controlQueries: DnsQuery
   const last = m.tls_handshakes[m.tls_handshakes.length - 1];
   if (last && !m.tls_handshakes.some((h) => h.failure === null) && handshakePattern(last.failure) !== null) {
     const ip = canonicalAddress(hostOfAddress(last.address));
-    out.push({ step: 'sni_swap', ip, port, sni: INNOCUOUS_SNI });
+    // The probe's own client, as it spoke: a hand-written profile keeps its ECH as sent.
+    const own = last.hello && last.hello !== 'node' ? { hello: last.hello, ech: (last.ech ? 'grease' : 'none') as EchMode } : {};
+    out.push({ step: 'sni_swap', ip, port, sni: INNOCUOUS_SNI, ...own });
     // The same handshake once more: under packet loss a handshake can fail once and an SNI
     // swap succeed by chance, which must not read as a filter (nor, with a control, a block).
-    if (last.server_name) out.push({ step: 'sni_repeat', ip, port, sni: last.server_name });
+    if (last.server_name) {
+      out.push({ step: 'sni_repeat', ip, port, sni: last.server_name, ...own });
+      // The same name with other clients' hellos (without ECH: only the fingerprint differs),
+      // and the probe's own hello without its ECH extension.
+      const failing = last.hello ?? 'node';
+      for (const hello of opts.hellos ?? []) if (hello !== failing) out.push({ step: 'hello_swap', ip, port, sni: last.server_name, hello, ech: 'none' });
+      if (last.ech && last.hello) out.push({ step: 'ech_swap', ip, port, sni: last.server_name, hello: last.hello, ech: 'none' });
+    }
+  }
+
+  // A handshake or first byte that took seconds: is it the name that makes it slow?
+  const lastOk = m.tls_handshakes[m.tls_handshakes.length - 1];
+  if (slowPhase(m) !== null && lastOk?.server_name) {
+    out.push({ step: 'handshake_timing', ip: canonicalAddress(hostOfAddress(lastOk.address)), port, sni: lastOk.server_name, innocuous: INNOCUOUS_SNI, ttfb: m.target.kind === 'https' });
   }
 
   // MTProto unanswered or cut: is the same address answered in a transport a censor cannot read?

@@ -61,6 +61,9 @@ export function classifyQuic(input: AnalysisInput): StepResult | null {
       evidence,
     };
   }
+  // The innocuous Initial went unanswered right after the named one, to the same address: an
+  // address-wide drop, or a residual block the first left behind (net4people/bbs#505) — not told apart.
+  const tainted = timeout && same.some((s) => s.outcome === 'failure');
   return {
     finding: {
       pattern: timeout ? 'quic.timeout' : null,
@@ -69,6 +72,7 @@ export function classifyQuic(input: AnalysisInput): StepResult | null {
       controlSource: ctl.source,
       strength: 'none',
       reason: ctl.standing === 'passed' ? 'no QUIC answer while the control gets one' : 'no QUIC answer',
+      ...(tainted ? { diagnosis: 'inconclusive' as const } : {}),
     },
     evidence,
   };

@@ -3,6 +3,7 @@ import type {
   DecidingDiagnosis,
   DiagnosisStep,
   DnsQuery,
+  EchMode,
   FingerprintDb,
   Measurement,
   Pattern,
@@ -41,6 +42,13 @@ export interface AnalysisInput {
  *   `sni`. outcome 'success' when the handshake completed, even if the
  *   certificate does not match that name (failure ssl_invalid_hostname is
  *   read as completed too).
+ *   With `hello` (a profile other than node) and `ech`, the same hand-written hello as the
+ *   probe's, only the name changed; success is a ServerHello or HelloRetryRequest.
+ * - hello_swap: the same address and name with another client's hello (`hello`: a profile,
+ *   `node` for node:tls; `ech` none, so only the fingerprint differs). outcome 'success'
+ *   when that hello reached a ServerHello (or, for node, completed).
+ * - ech_swap: the probe's own hello to the same address and name without its ECH extension.
+ *   outcome 'success' when it reached a ServerHello.
  * - sni_repeat: the same TLS handshake again, to the same ip:port with the
  *   target's own `sni`. outcome 'success' when it completed: the first failure
  *   was transient (loss), so neither a filter nor a block.
@@ -55,6 +63,11 @@ export interface AnalysisInput {
  *   detail.status: number, detail.headers: Record<string,string>,
  *   detail.body_sample: string, detail.title: string | null,
  *   detail.body_length?: number.
+ * - handshake_timing: TLS handshakes (and for https a GET's first byte) to ip:port with
+ *   `sni` and with the `innocuous` name, a few of each, one at a time in random order, from
+ *   the vantage and from the control vantage. detail.vantage / detail.control:
+ *   { named: TimingSample[], innocuous: TimingSample[] } (diagnosis/timing.ts); control null
+ *   without a control vantage.
  * - transport_swap: MTProto's first exchange to ip:port in another `transport`
  *   (obfuscated2, which a censor cannot read). outcome 'success' when a resPQ with our
  *   nonce came back. detail.response: 'res_pq' | 'other' | null.
@@ -68,12 +81,15 @@ export interface AnalysisInput {
 export type DiagnosisRequest =
   | { step: 'control_resolve'; hostname: string; queryType: QueryType }
   | { step: 'control_connect'; ip: string; port: number }
-  | { step: 'sni_swap'; ip: string; port: number; sni: string }
-  | { step: 'sni_repeat'; ip: string; port: number; sni: string }
+  | { step: 'sni_swap'; ip: string; port: number; sni: string; hello?: string; ech?: EchMode }
+  | { step: 'sni_repeat'; ip: string; port: number; sni: string; hello?: string; ech?: EchMode }
+  | { step: 'hello_swap'; ip: string; port: number; sni: string; hello: string; ech: EchMode }
+  | { step: 'ech_swap'; ip: string; port: number; sni: string; hello: string; ech: EchMode }
   | { step: 'quic_sni_swap'; ip: string; port: number; sni: string }
   | { step: 'answer_tls'; ip: string; port: number; sni: string }
   | { step: 'answer_http'; ip: string; url: string }
   | { step: 'throughput'; url: string; bytes: number }
+  | { step: 'handshake_timing'; ip: string; port: number; sni: string; innocuous: string; ttfb: boolean }
   | { step: 'transport_swap'; ip: string; port: number; transport: MtprotoTransport; dc: number }
   | { step: 'transport_repeat'; ip: string; port: number; transport: MtprotoTransport; dc: number };
 

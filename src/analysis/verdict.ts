@@ -9,6 +9,7 @@ import { classifyTcp, connectPattern } from './tcp.js';
 import { classifyFreeze } from './freeze.js';
 import { classifyQuic } from './quic.js';
 import { classifyThroughput } from './throughput.js';
+import { classifyTiming } from './timing.js';
 import { classifyUdp } from './udp.js';
 import { appPattern, classifyApp } from './app.js';
 import { classifyTls, handshakePattern } from './tls.js';
@@ -31,6 +32,7 @@ const STEPS: ReadonlyArray<readonly [string, Classifier]> = [
   ['http', classifyHttpSignature],
   ['freeze', classifyFreeze],
   ['throughput', classifyThroughput],
+  ['timing', classifyTiming],
   ['http', classifyHttpFailure],
 ];
 

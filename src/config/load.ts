@@ -107,7 +107,7 @@ function resolveConfig(file: string, raw: RawConfig, env: NodeJS.ProcessEnv, iss
     evidence: raw.evidence ? { dir: at(raw.evidence.dir), maxBytes: raw.evidence.maxBytes } : null,
     fingerprints,
     fingerprintSources,
-    limits: { bodyBytes: raw.limits.bodyBytes, dnsReplyWindowMs: raw.limits.dnsReplyWindow, stallMs: raw.limits.stall },
+    limits: { bodyBytes: raw.limits.bodyBytes, dnsReplyWindowMs: raw.limits.dnsReplyWindow, stallMs: raw.limits.stall, residualWaitMs: raw.limits.residualWait },
   };
 }
 

@@ -238,7 +238,13 @@ export const configSchema = z.strictObject({
     .prefault({}),
   evidence: z.strictObject({ dir: z.string(), maxBytes: size().default(256_000_000) }).optional(),
   limits: z
-    .strictObject({ bodyBytes: size().default(64_000), dnsReplyWindow: duration().default(300), stall: duration().default(5_000) })
+    .strictObject({
+      bodyBytes: size().default(64_000),
+      dnsReplyWindow: duration().default(300),
+      stall: duration().default(5_000),
+      // Residual blocks outlast any sensible wait at the GFW (90–180 s); 0 asks no follow-up twice.
+      residualWait: duration().default(0),
+    })
     .prefault({}),
 });
 

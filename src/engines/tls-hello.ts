@@ -4,7 +4,7 @@
  * with a ServerHello or HelloRetryRequest. Every attempt is recorded.
  */
 import type { Measurement, TlsTarget } from '../model/index.js';
-import { helloExchange, type HelloProfile } from '../net/tls-hello/index.js';
+import { helloExchange, sendsEch, type HelloProfile } from '../net/tls-hello/index.js';
 import { finish, resolveInto } from './dial.js';
 import { fail } from './measurement.js';
 import { connectStep, failedHandshake } from './steps.js';
@@ -21,7 +21,7 @@ export async function helloProbe(m: Measurement, target: TlsTarget, profile: Hel
     m.timings.connect = (performance.now() - c0) / 1000;
     if (lost) {
       // Reached, then reset before the ClientHello could go: the handshake failed.
-      m.tls_handshakes.push({ ...failedHandshake(ip, target.port, sni, lost, record.t, record.t), hello: profile.name, server_response: null, alert: null });
+      m.tls_handshakes.push({ ...failedHandshake(ip, target.port, sni, lost, record.t, record.t), hello: profile.name, ech: sendsEch(profile, target.ech), server_response: null, alert: null });
       first ??= { failure: lost, operation: 'tls_handshake' };
       continue;
     }

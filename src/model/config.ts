@@ -46,6 +46,11 @@ export interface Limits {
   dnsReplyWindowMs: number;
   /** A body read with no byte for this long has stalled: what a freeze looks like. */
   stallMs: number;
+  /**
+   * How long to wait before asking an innocuous follow-up again when it failed right after the
+   * blocked attempt (a residual block may have tainted it); absent or 0: not asked again.
+   */
+  residualWaitMs?: number;
 }
 
 /** The status page at / and /apps/<id>. */

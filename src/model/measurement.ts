@@ -99,6 +99,14 @@ export interface TlsHandshake {
   group?: string | null;
 }
 
+/**
+ * The handshake got as far as its engine takes it: node:tls completed it and the chain validated,
+ * or a hand-written hello got a ServerHello or HelloRetryRequest (no certificate is read then).
+ */
+export function handshakeReached(h: TlsHandshake): boolean {
+  return h.failure === null && (h.validated || h.server_response === 'server_hello' || h.server_response === 'hello_retry_request');
+}
+
 export interface HttpResponse {
   code: number;
   headers: Record<string, string>;

@@ -41,6 +41,8 @@ export const PATTERNS = [
   'app.timeout',
   'app.reset',
   'app.dpi',
+  'tls.fingerprint',
+  'tls.ech_blocked',
 ] as const;
 export type Pattern = (typeof PATTERNS)[number];
 
@@ -57,7 +59,10 @@ export interface DiagnosisStep {
     | 'throughput'
     | 'control_vantage'
     | 'transport_swap'
-    | 'transport_repeat';
+    | 'transport_repeat'
+    | 'handshake_timing'
+    | 'hello_swap'
+    | 'ech_swap';
   input: string;
   outcome: 'success' | 'failure';
   failure: FailureString | null;

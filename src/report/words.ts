@@ -32,6 +32,8 @@ export const PATTERN_WORDS: Record<Pattern, string> = {
   'app.timeout': 'TCP connects, but the app protocol\'s first message gets no answer; the control gets one',
   'app.reset': 'the connection is cut right after the app protocol\'s first bytes; the control gets an answer',
   'app.dpi': 'the plain protocol fails where its obfuscated form passes on the same address: the censor reads the protocol',
+  'tls.fingerprint': 'this client\'s ClientHello fails while another client\'s reaches the same address and name: the censor judges the client\'s TLS fingerprint',
+  'tls.ech_blocked': 'the hello with an ECH extension fails while the same hello without it passes',
 };
 
 export const OPERATION_WORDS: Record<Operation, string> = {

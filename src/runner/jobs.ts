@@ -79,6 +79,7 @@ export async function runJob<J extends Job>(job: J, setup: ProbeSetup, transport
           control: c ? probeContext(setup, c, job.app, signal) : null,
           controlResolver: transports.control,
           controlMeasurement: async () => null,
+          budgetMs: setup.timeoutMs,
         });
         return steps as unknown as JobResult[J['kind']];
       }

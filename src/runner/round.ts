@@ -3,12 +3,13 @@
  * vantage, controls (trusted resolver, control vantage) and diagnosis, then
  * verdicts. Data flows one way: engine → measurement → analysis → verdict.
  */
-import { aggregateApp, classifyTarget, combineTrials, offlineReason, planDiagnosis } from '../analysis/index.js';
+import { aggregateApp, classifyTarget, combineTrials, offlineReason, planDiagnosis, slowPhase } from '../analysis/index.js';
 import { throughputStep } from '../diagnosis/run.js';
 import type {
   App, AppVerdict, Canary, Config, ControlsState, DiagnosisStep, DnsQuery, Measurement, OfflineReason, Report, Target, TargetVerdict, Vantage, VantageState,
 } from '../model/index.js';
 import { canariesOf, DEFAULT_TRIAL_SPACING_MS, targetHostname } from '../model/index.js';
+import { shippedHelloProfiles } from '../config/hellos.js';
 import { limiter, type Limiter } from '../schedule/limit.js';
 import { sleep } from '../schedule/sleep.js';
 import { checkCanaries, offlineEvidence, type CanaryCheck } from './canaries.js';
@@ -61,6 +62,16 @@ export interface RoundResult {
   /** The most probes, control lookups and diagnoses that ran at once: never above schedule.concurrency. */
   peakInFlight: number;
 }
+
+/** The client hellos a hello swap may try: every shipped profile, node:tls among them. */
+let hellos: string[] | null = null;
+function helloNames(): string[] {
+  hellos ??= [...shippedHelloProfiles().profiles.keys()].sort();
+  return hellos;
+}
+
+/** Follow-ups with an innocuous name, transport or client: the ones a residual block taints, asked again after limits.residualWait. */
+const RETRIED: ReadonlySet<string> = new Set(['sni_swap', 'quic_sni_swap', 'transport_swap', 'hello_swap', 'ech_swap']);
 
 /** The statuses a confirmation re-probe looks into; it stops at the first trial that is none of these. */
 const BAD: ReadonlySet<TargetVerdict['status']> = new Set(['blocked', 'down', 'anomaly']);
@@ -264,11 +275,11 @@ export class Round {
     }
     const hostname = targetHostname(target);
     const controlQueries = hostname ? await this.controlQueries(hostname) : null;
-    const suspicious = measurement.failure !== null || measurement.transfer !== undefined;
+    const suspicious = measurement.failure !== null || measurement.transfer !== undefined || slowPhase(measurement) !== null;
     // A control vantage is believed uncensored: it is its own control, so a failure
     // there without an unambiguous signature reads as an outage, not as an anomaly.
     const control = !suspicious ? null : t.vantage.control ? measurement : await this.controlMeasurement(app.id, target, t.vantage, trial);
-    const requests = planDiagnosis(measurement, controlQueries);
+    const requests = planDiagnosis(measurement, controlQueries, { hellos: helloNames() });
     let diagnosis: DiagnosisStep[] = [];
     if (requests.length > 0) {
       const controlT = t.vantage.control ? null : await this.controlVantage(t.vantage);
@@ -285,7 +296,24 @@ export class Round {
       diagnosis = requests.map((r) => (r.step === 'throughput' ? read.shift()! : probed.shift()!));
     }
     const controlsMissing = suspicious && !t.vantage.control ? await this.missingControlVantages(t.vantage) : [];
-    const verdict = classifyTarget({ measurement, vantageOnline: true, controlQueries, control, diagnosis, fingerprints: this.config.fingerprints, controlsMissing });
+    const judge = () => classifyTarget({ measurement, vantageOnline: true, controlQueries, control, diagnosis, fingerprints: this.config.fingerprints, controlsMissing });
+    let verdict = judge();
+    const waitMs = this.config.limits.residualWaitMs ?? 0;
+    if (verdict.diagnosis === 'inconclusive' && waitMs > 0) {
+      // A residual block may have tainted the innocuous follow-ups: wait it out (holding no
+      // probe slot), then ask them once more from fresh connections.
+      const again = requests.map((r, i) => ({ r, i })).filter(({ r, i }) => RETRIED.has(r.step) && diagnosis[i]?.outcome === 'failure');
+      if (again.length > 0) {
+        await sleep(waitMs, this.signal);
+        const controlT = t.vantage.control ? null : await this.controlVantage(t.vantage);
+        const redone = await this.limit(() =>
+          this.transports.executor.run({ kind: 'diagnose', vantage: t.vantage.id, control: controlT?.vantage.id ?? null, app: app.id, requests: again.map((a) => a.r) }, this.signal),
+        );
+        diagnosis = [...diagnosis];
+        again.forEach(({ i }, k) => (diagnosis[i] = { ...redone[k], detail: { ...redone[k].detail, afterResidualWaitMs: waitMs } }));
+        verdict = judge();
+      }
+    }
     return { app: app.id, vantage: t.vantage.id, target, measurement, verdict, diagnosis };
   }
 }

@@ -3,7 +3,7 @@
  * (probes/hellos/<name>.yaml). This file is the model and its validation from parsed YAML;
  * values drawn per connection (GREASE, keys, randoms) are named here and drawn by build.ts.
  */
-import { EXT, GROUP, isGrease, type ExtensionName } from './codepoints.js';
+import { EXT, extensionName, GROUP, isGrease, type ExtensionName } from './codepoints.js';
 
 /** A 16-bit code point, or a GREASE value drawn per connection (RFC 8701). */
 export type Value16 = number | 'grease';
@@ -161,7 +161,8 @@ export function validateProfile(raw: unknown, issues: ProfileIssue[]): HelloProf
     const spec = extension(e, `extensions[${i}]`, issue);
     if (spec) extensions.push(spec);
   });
-  checkExtensions(extensions, padding, issue);
+  // Across entries only once each entry reads well: a misspelt group is one problem, not two.
+  if (issues.length === before) checkExtensions(extensions, padding, issue);
 
   if (issues.length > before) return null;
   return {
@@ -323,7 +324,7 @@ function checkExtensions(exts: ExtensionSpec[], padding: PaddingRule, issue: Iss
   const seen = new Map<string, number>();
   exts.forEach((e, i) => {
     if (e.type === 'grease') return;
-    const key = e.type === 'raw' ? hex(e.code) : e.type;
+    const key = e.type === 'raw' ? extensionName(e.code) : e.type;
     const first = seen.get(key);
     // RFC 8446 §4.2: no extension type twice.
     if (first !== undefined) issue(`extensions[${i}]`, `${key} again (also extensions[${first}]): a ClientHello carries each extension once`);

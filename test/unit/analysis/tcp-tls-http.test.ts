@@ -129,3 +129,18 @@ describe('HTTP', () => {
     expect(r).toEqual({ status: 302, headers: { location: 'http://x/' }, body_length: 30, body_is_truncated: false, body_sha256: 'cd'.repeat(32), title: 'T' });
   });
 });
+
+describe('TLS with a hand-written hello', () => {
+  const WEB: Target = { id: 'web', kind: 'tls', host: HOST, port: 443, hello: 'chromium' };
+  it('takes a ServerHello or HelloRetryRequest as the handshake reached (no certificate is read), not as tls.mitm', () => {
+    for (const server_response of ['server_hello', 'hello_retry_request'] as const) {
+      const m = measurement({ target: WEB, tcp_connect: [connect(IP, 443)], tls_handshakes: [{ ...handshake(IP, null, false), hello: 'chromium', server_response }] });
+      expect(classifyTarget(input(m)).status).toBe('ok');
+    }
+  });
+
+  it('still calls an unvalidated completed node:tls handshake tls.mitm', () => {
+    const m = measurement({ target: WEB, tcp_connect: [connect(IP, 443)], tls_handshakes: [handshake(IP, null, false)] });
+    expect(classifyTarget(input(m)).pattern).toBe('tls.mitm');
+  });
+});

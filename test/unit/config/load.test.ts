@@ -36,7 +36,7 @@ describe('config loading', () => {
     expect(config.schedule).toEqual({ cron: '* * * * *', jitterMs: 10_000, concurrency: 64, timeoutMs: 10_000, trials: 1, trialSpacingMs: 2000 });
     expect(config.alerts.confirm).toEqual({ attempts: 2, spacingMs: 3000 });
     expect(config.server).toMatchObject({ host: '0.0.0.0', port: 9464, enableReload: false });
-    expect(config.limits).toEqual({ bodyBytes: 64_000, dnsReplyWindowMs: 300, stallMs: 5_000 });
+    expect(config.limits).toEqual({ bodyBytes: 64_000, dnsReplyWindowMs: 300, stallMs: 5_000, residualWaitMs: 0 });
   });
 
   it('parses resolvers, proxies, durations and sizes', () => {

@@ -49,8 +49,8 @@ describe('MTProto behind a censor that reads the protocol', () => {
     expect([m.failure, m.operation]).toEqual(['generic_timeout_error', 'mtproto_handshake']);
     const requests = planDiagnosis(m, null);
     expect(requests.map((r) => r.step)).toEqual(['transport_swap', 'transport_repeat']);
-    const vantage = makeContext({ dns, timeoutMs: 1500 });
-    const diagnosis = await runDiagnosis(requests, { vantage, control: null, controlResolver: vantage.resolver, controlMeasurement: async () => null });
+    const vantage = makeContext({ dns, timeoutMs: 3000 });
+    const diagnosis = await runDiagnosis(requests, { vantage, control: null, controlResolver: vantage.resolver, controlMeasurement: async () => null, budgetMs: 3000 });
     expect(diagnosis.map((s) => `${s.step} ${s.outcome}`)).toEqual(['transport_swap success', 'transport_repeat failure']);
     const v = classifyTarget({ measurement: m, vantageOnline: true, controlQueries: null, control: null, diagnosis, fingerprints: { dns: [], http: [] } });
     expect([v.status, v.pattern, v.diagnosis]).toEqual(['blocked', 'app.dpi', 'transport_swap']);
