@@ -2,9 +2,8 @@
  * Incidents of blocks that judge the client and of degree (issues 19 and 20), each with its
  * sources and the scenarios that replay it: Russia's 2024 block of Cloudflare's ECH, Türkiye's
  * 2025 handshake throttling, Russia's WhatsApp slowdown and national-DNS removal (Dec 2025 –
- * Feb 2026), and Russia's 2026 Telegram block by client fingerprint and MTProto bytes. They
- * need hello profiles, the mtproto engine, the timing diagnosis and their analysis, so they are
- * kept out of INCIDENTS until those land. Addresses 198.18.1.235–245.
+ * Feb 2026), and Russia's 2026 Telegram block by client fingerprint and MTProto bytes.
+ * Exported, and added to INCIDENTS by the integration. Addresses 198.18.1.235–245.
  */
 import { ECH_PUBLIC_NAME, T } from './censor.js';
 import type { Incident } from './incidents.js';

@@ -3,8 +3,9 @@
  * drops listed ClientHello fingerprints (JA4) or ECH towards a listed outer name, and boxes
  * that let the TCP handshake through and cut the flow at MTProto's first bytes, each with its
  * outage twin; the exact verdicts at the censored vantage (isp) and the control (abroad).
- * They need the hello profiles, the mtproto engine and their diagnosis (hello, ECH and
- * transport swaps), so they stay out of ALL_SCENARIOS until those land. Addresses 198.18.1.213–222.
+ * They run on the hello profiles, the mtproto engine and their diagnosis (hello, ECH and
+ * transport swaps); exported, and wired into ALL_SCENARIOS by the integration. Addresses
+ * 198.18.1.213–222.
  */
 import { ECH_PUBLIC_NAME, T } from './censor.js';
 import { addr, allDown, allOk, blocked, ok } from './scenario-kit.js';

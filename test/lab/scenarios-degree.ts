@@ -3,9 +3,9 @@
  * time to first byte and throughput, never for a server slow to everyone; a share of flows
  * dropped (intermittent) against a server that drops as many for everyone; a residual block
  * that must never be misnamed; a control whose resolver cannot be reached. The exact verdicts
- * at the censored vantage (isp) and the control (abroad). They need the timing diagnosis,
- * trials and the control checks, so they stay out of ALL_SCENARIOS until those land.
- * Addresses 198.18.1.223–234.
+ * at the censored vantage (isp) and the control (abroad). They run on the timing diagnosis,
+ * trials, the residual rule and the control checks; exported, and wired into ALL_SCENARIOS by
+ * the integration. Addresses 198.18.1.223–234.
  */
 import { RESIDUAL_HOLD_SECONDS, T } from './censor.js';
 import { addr, allDown, allOk, blocked } from './scenario-kit.js';
