@@ -12,7 +12,6 @@ if (!canRun) console.warn('censorship lab skipped: it needs root (network namesp
 const ip = (n: number) => `198.18.1.${n}`;
 const DELAY_MS = 1000;
 const OBJECT = '/blob?bytes=262144';
-const OBJECT_BITS = 262144 * 8;
 
 describe.skipIf(!canRun)('censorship lab: degree and frequency on the wire', () => {
   const w = useWireLab(DEGREE_SCENARIOS);
@@ -70,9 +69,8 @@ describe.skipIf(!canRun)('censorship lab: degree and frequency on the wire', () 
     for (const where of ['client', 'abroad'] as const) {
       const slow = await from(where, 'https', ip(227), 'media.slowall.lab', OBJECT, w.ca);
       expect(slow, where).toMatchObject({ ok: true, size: 262144 });
-      // Paced: the whole object cannot arrive before its bits at 1 Mbit/s are due.
+      // Paced: no byte leaves the host before its time at 1 Mbit/s, so the object takes at least its bits at that rate.
       expect(slow.bitsPerSecond as number, where).toBeLessThanOrEqual(1_000_000);
-      expect(OBJECT_BITS / (slow.bitsPerSecond as number), where).toBeGreaterThanOrEqual(OBJECT_BITS / 1_000_000);
     }
     await w.lab.revert();
   }, 90_000);

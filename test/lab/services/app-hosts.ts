@@ -64,7 +64,7 @@ const SMALL_RECORD_BYTES = 1024;
 /** A slow body goes out in slices this big, each when the pace allows. */
 const SLOW_SLICE_BYTES = 8 * 1024;
 
-/** Writes `body` at `bitsPerSecond`, slice by slice; stops when the client goes. */
+/** Writes `body` at `bitsPerSecond`, slice by slice, each once its last byte is due; stops when the client goes. */
 function writePaced(res: ServerResponse, body: Buffer, bitsPerSecond: number): void {
   const t0 = performance.now();
   let sent = 0;
@@ -75,11 +75,14 @@ function writePaced(res: ServerResponse, body: Buffer, bitsPerSecond: number): v
       return;
     }
     const slice = body.subarray(sent, sent + SLOW_SLICE_BYTES);
-    sent += slice.length;
-    res.write(slice);
-    // When the whole of what is sent so far is due, at the pace.
-    const due = t0 + (sent * 8 * 1000) / bitsPerSecond;
-    setTimeout(next, Math.max(0, due - performance.now()));
+    // No byte leaves before the pace allows it: the whole body takes at least its bits at the rate.
+    const due = t0 + ((sent + slice.length) * 8 * 1000) / bitsPerSecond;
+    setTimeout(() => {
+      if (res.destroyed) return;
+      sent += slice.length;
+      res.write(slice);
+      next();
+    }, Math.max(0, due - performance.now()));
   };
   next();
 }
