@@ -11,6 +11,8 @@ const LANES = ['test/lab/lane-scenarios.test.ts', 'test/lab/lane-daemons.test.ts
 const LAB_SUITES = [
   'test/lab/topology.test.ts',
   'test/lab/udp-wire.test.ts',
+  'test/lab/client-wire.test.ts',
+  'test/lab/degree-wire.test.ts',
   'test/lab/lab.test.ts',
   'test/lab/incidents.test.ts',
   'test/lab/daemon.test.ts',

@@ -35,6 +35,8 @@ export const MITM = '198.18.9.20';
 export const EOF_BOX = '198.18.9.30';
 /** The censor's QUIC relay: UDP/443 of an SNI-filtered address is DNAT-ed to it (services/quic-sni-box.ts). */
 export const QUIC_SNI_BOX = '198.18.9.40';
+/** The censor's TLS box: TCP 443 of an address it inspects is DNAT-ed to it (services/tls-box.ts). */
+export const TLS_BOX = '198.18.9.50';
 export const TRUTHFUL_RESOLVER = '198.19.1.53';
 export const PROXY = '198.19.1.10';
 export const SOCKS_PORT = 1080;

@@ -11,12 +11,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeCA, type TestCA } from '../support/pki.js';
 import * as A from './addresses.js';
-import { freezeRules, iptablesArgs, quicSniRedirect, throttleRules, THROTTLE_CLASS, type CensorAction } from './censor.js';
+import { ECH_PUBLIC_NAME, freezeRules, iptablesArgs, quicSniRedirect, throttleRules, THROTTLE_CLASS, tlsBoxRedirect, type CensorAction } from './censor.js';
+import { resolveProfiles } from './hello-profiles.js';
 import { writeLabConfig, type LabConfigOptions } from './config-files.js';
 import { peerAddresses } from './peers.js';
 import { ALL_SCENARIOS } from './all-scenarios.js';
 import type { Scenario } from './scenario-types.js';
 import type { QuicRelayStats } from './services/quic-sni-box.js';
+import type { TlsRelayStats } from './services/tls-box.js';
 import type { ServicesSpec } from './services/run.js';
 import type { ReceivedPost } from './services/webhook-sink.js';
 import { nsMust, nsRun, nsSpawn, type RunResult } from './sh.js';
@@ -70,6 +72,8 @@ export class Lab {
   private throttling = false;
   /** QUIC-SNI-filtered addresses: the relay port their DNAT points at, and the names filtered. */
   private readonly quicRelays = new Map<string, { port: number; names: string[] }>();
+  /** Addresses behind a TLS box, by namespace and address: the relay port their DNAT points at. */
+  private readonly tlsRelays = new Map<string, number>();
   private configs = 0;
   /** The servers' link setting a freeze overrides, to put back after it. */
   private gsoMaxSegs = '65535';
@@ -114,8 +118,8 @@ export class Lab {
    * A config of its own for some of the lab's scenarios: its probes folder holds only their
    * catalogues, so one scenario's catalogue cannot spoil another's run. Returns its path.
    */
-  configFor(scenarios: Scenario[]): string {
-    return writeLabConfig(join(this.dir, 'configs', String(this.configs++)), this.caFile, scenarios, this.configOptions);
+  configFor(scenarios: Scenario[], options: LabConfigOptions = {}): string {
+    return writeLabConfig(join(this.dir, 'configs', String(this.configs++)), this.caFile, scenarios, { ...this.configOptions, ...options });
   }
 
   /** name → address for every lab host. */
@@ -127,7 +131,8 @@ export class Lab {
 
   private async startServices(): Promise<void> {
     const zone = this.zone();
-    const app = this.ca.issue([...Object.keys(zone), ...A.INNOCUOUS_NAMES]);
+    // ECH's public name too: a full handshake with the outer SNI of an ECH hello validates, as at Cloudflare.
+    const app = this.ca.issue([...Object.keys(zone), ...A.INNOCUOUS_NAMES, ECH_PUBLIC_NAME]);
     const doh = this.ca.issue(['resolver.lab'], { ips: [A.TRUTHFUL_RESOLVER] });
     // The ISP's filter has its own CA, which no client trusts.
     const ispCA = makeCA('Lab ISP filter CA', mkdtempSync(join(this.dir, 'isp-ca-')));
@@ -155,11 +160,14 @@ export class Lab {
         ...(peers.stun.length ? { stun: { addresses: peers.stun, port: A.STUN_PORT, dir: peersDir } } : {}),
         ...(peers.quic.length ? { quic: { addresses: peers.quic, port: A.QUIC_PEER_PORT, cert: app.cert, key: app.key, dir: peersDir } } : {}),
         ...(peers.mtproto.length ? { mtproto: { addresses: peers.mtproto, port: A.MTPROTO_PEER_PORT, clientAddress: A.CLIENT_ISP } } : {}),
+        // A server's own slowness (an outage twin): its relays listen on the addresses they relay.
+        tlsBox: { address: null },
       },
       censor: {
         control: this.sockets.censor,
         censorBoxes: { blockpage: A.BLOCKPAGE, mitm: A.MITM, eof: A.EOF_BOX, cert: filter.cert, key: filter.key },
         quicSniBox: { address: A.QUIC_SNI_BOX },
+        tlsBox: { address: A.TLS_BOX },
       },
       abroad: {
         control: this.sockets.abroad,
@@ -251,6 +259,9 @@ export class Lab {
       case 'quic-sni':
         await this.quicSni(a.ip, a.sni, on);
         return;
+      case 'tls-box':
+        await this.tlsBox(a, on);
+        return;
       case 'throttle':
         if (on) await this.shape(a.rate);
         for (const r of throttleRules(a)) await nsMust(this.ns.censor, 'iptables', iptablesArgs(r, on ? '-A' : '-D'));
@@ -286,6 +297,34 @@ export class Lab {
       await control(this.sockets.censor, '/quic-sni/unrelay', { upstream: ip });
       this.quicRelays.delete(ip);
     }
+  }
+
+  /**
+   * Puts an address behind a TLS box relay with the rules of every applied tls-box action on
+   * it (this one added or taken away), or, with the last one gone, takes the relay away.
+   */
+  private async tlsBox(a: Extract<CensorAction, { do: 'tls-box' }>, on: boolean): Promise<void> {
+    const key = `${a.ns} ${a.ip}`;
+    const same = (x: CensorAction): x is typeof a => x.do === 'tls-box' && x.ns === a.ns && x.ip === a.ip;
+    const others = this.applied.filter((x) => same(x) && x !== a) as (typeof a)[];
+    const actions = on ? [...others, a] : others;
+    const port = this.tlsRelays.get(key);
+    const socket = this.sockets[a.ns];
+    if (actions.length) {
+      const rules = resolveProfiles(actions.flatMap((x) => x.rules));
+      const { port: relayPort } = (await control(socket, '/tls-box/relay', { upstream: a.ip, rules })) as { port: number };
+      if (port === undefined) await nsMust(this.ns[a.ns], 'iptables', iptablesArgs(tlsBoxRedirect(a.ns, a.ip, relayPort), '-A'));
+      this.tlsRelays.set(key, relayPort);
+    } else if (port !== undefined) {
+      await nsMust(this.ns[a.ns], 'iptables', iptablesArgs(tlsBoxRedirect(a.ns, a.ip, port), '-D'));
+      await control(socket, '/tls-box/unrelay', { upstream: a.ip });
+      this.tlsRelays.delete(key);
+    }
+  }
+
+  /** What a TLS box (the censor's, or the servers' own) has done, per address. */
+  async tlsBoxStats(ns: 'censor' | 'servers' = 'censor'): Promise<Record<string, TlsRelayStats>> {
+    return (await control(this.sockets[ns], '/tls-box/stats')) as Record<string, TlsRelayStats>;
   }
 
   /** What the censor's QUIC box has relayed, per filtered address. */

@@ -3,6 +3,8 @@
 // run beside them (lane-daemons.test.ts): each lab has namespaces of its own.
 import './topology.test.js';
 import './udp-wire.test.js';
+import './client-wire.test.js';
+import './degree-wire.test.js';
 import './lab.test.js';
 import './incidents.test.js';
 // Prometheus on top of the daemon: in this lane to even the two lanes' lengths.

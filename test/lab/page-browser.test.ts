@@ -35,7 +35,7 @@ for (const s of SCENARIOS) for (const v of VANTAGES) EXPECTED_COUNTS[s.expect[v]
 const sameCounts = (a: Record<string, number>) => Object.keys({ ...a, ...EXPECTED_COUNTS }).every((k) => (a[k] ?? 0) === (EXPECTED_COUNTS[k] ?? 0));
 
 /** The patterns an app shows: those of its blocked and anomaly targets, without repeats. */
-function appPatterns(targets: Record<string, readonly [string, string | null]>): string[] {
+function appPatterns(targets: Record<string, readonly [string, string | null, ...unknown[]]>): string[] {
   return [...new Set(Object.values(targets).flatMap(([, p]) => (p ? [p] : [])))];
 }
 

@@ -1,7 +1,8 @@
 /**
  * Runs the scenario catalogue against a lab: every scenario that can share the lab is
  * applied at once and probed in one `blockwatch check`; the exclusive ones (whose censor
- * touches every app) run alone after it, or with the others of their `together` batch.
+ * touches every app) run alone after it, or with the others of their `together` batch. A
+ * batch whose scenarios need a schedule of their own (trials) runs with a config of its own.
  * Used by the lab tests and the demo.
  */
 import type { Report } from '../../src/model/index.js';
@@ -20,7 +21,7 @@ export async function runScenarios(
   lab: Lab, scenarios: Scenario[], log: (line: string) => void = () => {}, opts: { configFile?: string } = {},
 ): Promise<ScenarioRun[]> {
   const runs: ScenarioRun[] = [];
-  const shared = scenarios.filter((s) => !s.exclusive);
+  const shared = scenarios.filter((s) => !s.exclusive && !s.schedule);
   if (shared.length) {
     for (const s of shared) await lab.apply(s);
     log(`checking ${shared.length} scenarios at once`);
@@ -29,15 +30,16 @@ export async function runScenarios(
     for (const s of shared) runs.push({ scenario: s, report: check.report, check });
   }
   const batches = new Map<string, Scenario[]>();
-  for (const s of scenarios.filter((x) => x.exclusive)) {
+  for (const s of scenarios.filter((x) => x.exclusive || x.schedule)) {
     const key = s.together ?? s.name;
     batches.set(key, [...(batches.get(key) ?? []), s]);
   }
   for (const batch of batches.values()) {
-    // Members of a batch list the same actions: each is applied once, in order.
+    // Members' actions are applied once each, in order (the members of an allowlist batch list the same ones).
     await lab.apply([...new Set(batch.flatMap((s) => s.censor))]);
     log(batch.length > 1 ? `checking ${batch.map((s) => s.name).join(', ')} together` : `checking ${batch[0].name} alone`);
-    const check = await lab.check(batch.map((s) => s.name), opts);
+    const trials = batch.find((s) => s.schedule)?.schedule?.trials;
+    const check = await lab.check(batch.map((s) => s.name), trials ? { configFile: lab.configFor(batch, { trials }) } : opts);
     await lab.revert();
     for (const s of batch) runs.push({ scenario: s, report: check.report, check });
   }

@@ -1,10 +1,9 @@
 /** Small builders for writing scenarios and their expected verdicts as data. */
-import type { Pattern } from '../../src/model/index.js';
-import type { CatalogueTarget, ExpectedApp, ExpectedTarget } from './scenario-types.js';
+import type { CatalogueTarget, ExpectedApp, ExpectedDetail, ExpectedTarget, LabPattern } from './scenario-types.js';
 
 export const ok: ExpectedTarget = ['ok', null];
 export const down: ExpectedTarget = ['down', null];
-export const blocked = (p: Pattern): ExpectedTarget => ['blocked', p];
+export const blocked = (p: LabPattern, detail?: ExpectedDetail): ExpectedTarget => (detail ? ['blocked', p, detail] : ['blocked', p]);
 
 /** Every target ok and the app reachable: what an uncensored path sees. */
 export const allOk = (targets: CatalogueTarget[]): ExpectedApp => ({

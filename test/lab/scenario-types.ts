@@ -1,26 +1,59 @@
 /** The shape of a lab scenario: a censor setup, the catalogue it probes, and the verdicts it must produce. */
-import type { AppStatus, OfflineReason, Pattern, TargetStatus, VantageStateName } from '../../src/model/index.js';
+import type {
+  AppStatus, DecidingDiagnosis, EchMode, MtprotoTransport, OfflineReason, Pattern, TargetStatus, ThrottleBasis, VantageStateName,
+} from '../../src/model/index.js';
 import type { CensorAction } from './censor.js';
+
+/**
+ * The patterns of DESIGN §13 (client profiles and app protocols). They join the closed set
+ * (src/model PATTERNS) with the analysis that names them; until then the lab's scenarios may
+ * already expect them.
+ */
+export const CLIENT_PATTERNS = ['tls.fingerprint', 'tls.ech_blocked', 'app.timeout', 'app.reset', 'app.dpi'] as const;
+/** A pattern a scenario may expect: the closed set, and DESIGN §13's. */
+export type LabPattern = Pattern | (typeof CLIENT_PATTERNS)[number];
 
 /** A catalogue target as written in a catalogue YAML file. */
 export type CatalogueTarget =
   | { id: string; kind: 'https'; url: string; group?: string; transfer?: { bytes: string; floor?: string } }
   | { id: string; kind: 'tcp'; host: string; port: number; group?: string }
-  | { id: string; kind: 'tls'; host: string; port: number; sni?: string; group?: string }
+  /** `hello`: a ClientHello profile of probes/hellos/ (default node); `ech`: add or remove GREASE ECH (DESIGN §13). */
+  | { id: string; kind: 'tls'; host: string; port: number; sni?: string; hello?: string; ech?: EchMode; group?: string }
+  /** MTProto's first exchange (req_pq_multi → resPQ) over a TCP transport (DESIGN §13). */
+  | { id: string; kind: 'mtproto'; host: string; port: number; transport?: MtprotoTransport; dc?: number; group?: string }
   | { id: string; kind: 'dns'; host: string; group?: string }
   /** A STUN Binding request to a call relay. */
   | { id: string; kind: 'udp'; host: string; port: number; group?: string }
   /** A QUIC v1 Initial carrying a ClientHello with the SNI (default: host) and ALPN (default: h3). */
-  | { id: string; kind: 'quic'; host: string; port: number; sni?: string; alpn?: string[]; group?: string }
-  /** MTProto's first exchange (req_pq_multi) to a data centre, in a transport (default intermediate). */
-  | { id: string; kind: 'mtproto'; host: string; port: number; transport?: 'intermediate' | 'abridged' | 'obfuscated2'; dc?: number; group?: string };
+  | { id: string; kind: 'quic'; host: string; port: number; sni?: string; alpn?: string[]; group?: string };
 
-export type ExpectedTarget = readonly [TargetStatus, Pattern | null];
+/**
+ * What the report must also say of a target, where the scenario states it (DESIGN §13–14):
+ * the follow-up that decided, the basis of `throttled`, and the trials. Fields left out are
+ * not checked.
+ */
+export interface ExpectedDetail {
+  diagnosis?: DecidingDiagnosis | null;
+  basis?: ThrottleBasis | null;
+  /** Trials run, and how many were blocked: a number, or an inclusive range (an intermittent block). */
+  trials?: { run: number; blocked: number | readonly [number, number] };
+}
+
+/** A target's exact status and pattern, and optionally what else the report must say of it. */
+export type ExpectedTarget =
+  | readonly [TargetStatus, LabPattern | null]
+  | readonly [TargetStatus, LabPattern | null, ExpectedDetail];
 
 export interface ExpectedApp {
   app: AppStatus;
   /** Every target of the catalogue, with its exact status and pattern. */
   targets: Record<string, ExpectedTarget>;
+  /**
+   * Other verdicts that are as right, each complete: where DESIGN lets blockwatch either name
+   * the technique or say it cannot (a residual block may taint a follow-up: `inconclusive`), or
+   * where an outage shows one way or another. The report must match `targets` or one of these.
+   */
+  or?: Omit<ExpectedApp, 'or'>[];
 }
 
 export type VantageId = 'isp' | 'abroad';
@@ -46,10 +79,16 @@ export interface Scenario {
   exclusive?: boolean;
   /**
    * Exclusive scenarios with the same `together` share one censor setup and one check:
-   * several apps judged under one network-wide censor (an allowlist). Each lists the
-   * same censor actions; they are applied once.
+   * several apps judged under one network-wide censor (an allowlist: each lists the same
+   * actions), or a few apps kept apart from the crowd of the shared run (timing). Every
+   * member's actions are applied, each once.
    */
   together?: string;
+  /**
+   * The blockwatch schedule the scenario needs (`schedule.trials`: trials of each target a
+   * round). A scenario with one runs exclusive, with a config of its own.
+   */
+  schedule?: { trials: number };
   /** The state each vantage must be in while the censor is applied; checked where given. */
   expectVantage?: Partial<Record<VantageId, ExpectedVantage>>;
   expect: Record<VantageId, ExpectedApp>;

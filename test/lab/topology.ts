@@ -98,7 +98,7 @@ export async function buildTopology(ns: Namespaces): Promise<void> {
   await route(ns.censor, ['local', A.CENSOR_PREFIX, 'dev', 'lo']);
   await route(ns.abroad, ['local', A.ABROAD_PREFIX, 'dev', 'lo']);
   await nsMust(ns.servers, 'ip', ['addr', 'add', `${A.ISP_RESOLVER}/32`, 'dev', 'lo']);
-  for (const ip of [A.BLOCKPAGE, A.MITM, A.EOF_BOX, A.QUIC_SNI_BOX]) await nsMust(ns.censor, 'ip', ['addr', 'add', `${ip}/32`, 'dev', 'lo']);
+  for (const ip of [A.BLOCKPAGE, A.MITM, A.EOF_BOX, A.QUIC_SNI_BOX, A.TLS_BOX]) await nsMust(ns.censor, 'ip', ['addr', 'add', `${ip}/32`, 'dev', 'lo']);
   for (const ip of [A.TRUTHFUL_RESOLVER, A.PROXY, A.WEBHOOK_SINK]) await nsMust(ns.abroad, 'ip', ['addr', 'add', `${ip}/32`, 'dev', 'lo']);
 
   // The client reaches the servers only through the censor, and the abroad services directly.

@@ -3,21 +3,20 @@ import { execFileSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FREEZE_BAND } from '../../src/analysis/throughput.js';
 import * as A from './addresses.js';
 import { T, type CensorAction } from './censor.js';
-import { Lab, repoRoot } from './lab.js';
 import { BIG_PAGE, UDP_SCENARIOS } from './scenarios-udp.js';
+import { counter } from './counters.js';
 import { isRoot, must, nsRun } from './sh.js';
 import { listLabNamespaces } from './topology.js';
+import { useWireLab } from './wire-lab.js';
 
 const canRun = isRoot() || Boolean(process.env.CI);
 if (!canRun) console.warn('censorship lab skipped: it needs root (network namespaces, iptables); run `sudo npm test` or set CI=true to make it mandatory');
 
-const WIRE = join(repoRoot(), 'dist', 'test', 'lab', 'wire-probe.js');
 const ip = (n: number) => `198.18.1.${n}`;
-type Out = Record<string, unknown>;
 
 /** A browser with a real QUIC stack, when this machine has one (CI installs none: the test that needs it says so and skips). */
 const CHROMIUM = ['chromium', 'chromium-browser'].find((cmd) => {
@@ -29,14 +28,6 @@ const CHROMIUM = ['chromium', 'chromium-browser'].find((cmd) => {
   }
 });
 if (canRun && !CHROMIUM) console.warn('no chromium: the HTTP/3 fetch through the lab is skipped');
-
-/** Packet counter of the one rule of `chain` whose `iptables -L -v -x -n` line satisfies `match`. */
-async function counter(ns: string, table: string, chain: string, match: (line: string) => boolean): Promise<number> {
-  const out = await must('ip', ['netns', 'exec', ns, 'iptables', '-w', '-t', table, '-L', chain, '-v', '-x', '-n']);
-  const rows = out.split('\n').slice(2).filter((l) => l.trim() && match(l));
-  if (rows.length !== 1) throw new Error(`expected one ${table}/${chain} rule to match, found ${rows.length}:\n${out}`);
-  return Number(rows[0].trim().split(/\s+/)[0]);
-}
 
 /** The command name of a process, or null once it has ended (gone, or a zombie nobody has reaped yet). */
 function comm(pid: number): string | null {
@@ -50,33 +41,17 @@ function comm(pid: number): string | null {
 }
 
 describe.skipIf(!canRun)('censorship lab: UDP-era peers and techniques on the wire', () => {
-  let lab: Lab;
-  let ca = '';
+  const w = useWireLab(UDP_SCENARIOS);
+  const from = w.from;
   let peerPids: number[] = [];
-  /** Runs the wire probe from the censored vantage (client) or the control's path (abroad). */
-  const from = async (where: 'client' | 'abroad', ...args: string[]): Promise<Out> => {
-    const r = await nsRun(lab.ns[where], process.execPath, [WIRE, ...args]);
-    if (r.code !== 0) throw new Error(`wire-probe ${args.join(' ')}: exit ${r.code}: ${r.stderr}`);
-    return JSON.parse(r.stdout) as Out;
-  };
   const probe = (...args: string[]) => from('client', ...args);
   const stun = (where: 'client' | 'abroad', n: number) => from(where, 'stun', ip(n), String(A.STUN_PORT));
   const quicping = (where: 'client' | 'abroad', n: number, size = '1200', first = 'c0') => from(where, 'quicping', ip(n), '443', size, first);
-  const body = (where: 'client' | 'abroad', n: number, host: string, path = BIG_PAGE) => from(where, 'body', ip(n), host, path, ca);
-  const apply = (actions: CensorAction[]) => lab.apply(actions);
-
-  beforeAll(async () => {
-    lab = await Lab.up({ scenarios: UDP_SCENARIOS });
-    ca = lab.caFile;
-  }, 90_000);
-
-  afterAll(async () => {
-    await lab?.revert().catch(() => {});
-    if (lab) await lab.down().catch(() => {});
-  });
+  const body = (where: 'client' | 'abroad', n: number, host: string, path = BIG_PAGE) => from(where, 'body', ip(n), host, path, w.ca);
+  const apply = (actions: CensorAction[]) => w.lab.apply(actions);
 
   it("runs coturn and caddy inside the servers namespace, answering on their catalogues' addresses only", async () => {
-    const pids = (await must('ip', ['netns', 'pids', lab.ns.servers])).split('\n').map(Number).filter((p) => p > 0);
+    const pids = (await must('ip', ['netns', 'pids', w.lab.ns.servers])).split('\n').map(Number).filter((p) => p > 0);
     peerPids = pids.filter((p) => ['turnserver', 'caddy'].includes(comm(p) ?? ''));
     expect(peerPids.map((p) => comm(p)).sort()).toEqual(['caddy', 'turnserver']);
 
@@ -91,7 +66,7 @@ describe.skipIf(!canRun)('censorship lab: UDP-era peers and techniques on the wi
     expect(await quicping('client', 103)).toEqual({ ok: true, from: `${ip(103)}:443` });
     expect(await quicping('abroad', 103)).toEqual({ ok: true, from: `${ip(103)}:443` });
     // The same host over TCP is caddy too (h1/h2), with the lab CA's certificate.
-    const page = await probe('https', ip(103), 'h3drop.lab', '/', ca);
+    const page = await probe('https', ip(103), 'h3drop.lab', '/', w.ca);
     expect(page).toMatchObject({ ok: true, status: 200 });
     expect(page.sample).toMatch(/served by the lab QUIC peer over HTTP\/[12]/);
     // Below 1200 bytes a QUIC server ignores an unknown version: no answer.
@@ -104,7 +79,7 @@ describe.skipIf(!canRun)('censorship lab: UDP-era peers and techniques on the wi
     expect(await stun('client', 101)).toEqual({ ok: false, error: 'ECONNREFUSED' });
     expect((await stun('abroad', 100)).ok).toBe(true);
     expect((await stun('abroad', 101)).ok).toBe(true);
-    await lab.revert();
+    await w.lab.revert();
     expect((await stun('client', 100)).ok).toBe(true);
     expect((await stun('client', 101)).ok).toBe(true);
   });
@@ -112,9 +87,9 @@ describe.skipIf(!canRun)('censorship lab: UDP-era peers and techniques on the wi
   it('drops QUIC to one address while TCP 443 to it still works, and reverts', async () => {
     await apply([T.quicDrop(ip(103))]);
     expect(await quicping('client', 103)).toEqual({ ok: false, error: 'TIMEOUT' });
-    expect(await probe('https', ip(103), 'h3drop.lab', '/', ca)).toMatchObject({ ok: true, status: 200 });
+    expect(await probe('https', ip(103), 'h3drop.lab', '/', w.ca)).toMatchObject({ ok: true, status: 200 });
     expect((await quicping('client', 104)).ok).toBe(true);
-    await lab.revert();
+    await w.lab.revert();
     expect((await quicping('client', 103)).ok).toBe(true);
   });
 
@@ -122,8 +97,8 @@ describe.skipIf(!canRun)('censorship lab: UDP-era peers and techniques on the wi
     // A counting rule where the datagrams arrive at the server, before the DNAT to caddy's port.
     const arrivals: CensorAction = { do: 'iptables', ns: 'servers', table: 'raw', chain: 'PREROUTING', rule: ['-d', ip(104), '-p', 'udp', '--dport', '443'] };
     await apply([T.quicInitialDrop(ip(104)), arrivals]);
-    const dropped = () => counter(lab.ns.censor, 'filter', 'FORWARD', (l) => l.includes(ip(104)) && l.includes('u32'));
-    const arrived = () => counter(lab.ns.servers, 'raw', 'PREROUTING', (l) => l.includes(ip(104)));
+    const dropped = () => counter(w.lab.ns.censor, 'filter', 'FORWARD', (l) => l.includes(ip(104)) && l.includes('u32'));
+    const arrived = () => counter(w.lab.ns.servers, 'raw', 'PREROUTING', (l) => l.includes(ip(104)));
     // Short ones pass: 1199 bytes with a long header, and 1200 bytes with a short header (0x40).
     await quicping('client', 104, '1199', 'c0');
     await quicping('client', 104, '1200', '40');
@@ -135,35 +110,35 @@ describe.skipIf(!canRun)('censorship lab: UDP-era peers and techniques on the wi
     // A Handshake-type long header (0xe0) is no Initial: it passes and draws Version Negotiation.
     expect((await quicping('client', 104, '1200', 'e0')).ok).toBe(true);
     expect([await dropped(), await arrived()]).toEqual([2, 3]);
-    await lab.revert();
+    await w.lab.revert();
     expect((await quicping('client', 104)).ok).toBe(true);
   });
 
   it("relays QUIC to an SNI-filtered address through the censor's box, transparently, and reverts", async () => {
     await apply([T.quicSniFilter(ip(105), 'h3sni.lab')]);
-    const steered = () => counter(lab.ns.censor, 'nat', 'PREROUTING', (l) => l.includes(ip(105)) && l.includes(A.QUIC_SNI_BOX));
+    const steered = () => counter(w.lab.ns.censor, 'nat', 'PREROUTING', (l) => l.includes(ip(105)) && l.includes(A.QUIC_SNI_BOX));
     // The answer comes back from the server's own address (conntrack's reverse NAT), through the relay.
     expect(await quicping('client', 105)).toEqual({ ok: true, from: `${ip(105)}:443` });
     expect(await quicping('client', 105)).toEqual({ ok: true, from: `${ip(105)}:443` });
     expect(await steered()).toBe(2);
-    const stats = await lab.quicSniStats();
+    const stats = await w.lab.quicSniStats();
     expect(Object.keys(stats)).toEqual([ip(105)]);
     expect(stats[ip(105)]).toMatchObject({ names: ['h3sni.lab'], flows: 2, forwarded: 2, returned: 2 });
     // The control's path does not cross the censor.
     expect((await quicping('abroad', 105)).ok).toBe(true);
-    expect((await lab.quicSniStats())[ip(105)].forwarded).toBe(2);
-    await lab.revert();
-    expect(await lab.quicSniStats()).toEqual({});
+    expect((await w.lab.quicSniStats())[ip(105)].forwarded).toBe(2);
+    await w.lab.revert();
+    expect(await w.lab.quicSniStats()).toEqual({});
     expect((await quicping('client', 105)).ok).toBe(true);
   });
 
   it.skipIf(!CHROMIUM)('serves real HTTP/3: a browser forced onto QUIC gets the page over HTTP/3, directly and through the SNI relay', async () => {
     // Chromium accepts the lab's leaf by its key's hash (it does not read the lab CA).
-    const leaf = new X509Certificate(readFileSync(join(lab.dir, 'peers', 'caddy', 'cert.pem')));
+    const leaf = new X509Certificate(readFileSync(join(w.lab.dir, 'peers', 'caddy', 'cert.pem')));
     const spki = createHash('sha256').update(leaf.publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
     const fetchH3 = async (host: string, n: number) => {
-      const r = await nsRun(lab.ns.client, CHROMIUM!, [
-        '--headless', '--no-sandbox', '--disable-gpu', `--user-data-dir=${join(lab.dir, `chromium-${n}`)}`,
+      const r = await nsRun(w.lab.ns.client, CHROMIUM!, [
+        '--headless', '--no-sandbox', '--disable-gpu', `--user-data-dir=${join(w.lab.dir, `chromium-${n}`)}`,
         '--enable-quic', `--origin-to-force-quic-on=${host}:443`, `--host-resolver-rules=MAP ${host} ${ip(n)}`,
         `--ignore-certificate-errors-spki-list=${spki}`, '--dump-dom', `https://${host}/`,
       ], { timeoutMs: 60_000 });
@@ -173,14 +148,14 @@ describe.skipIf(!canRun)('censorship lab: UDP-era peers and techniques on the wi
     await apply([T.quicSniFilter(ip(105), 'h3sni.lab')]);
     expect(await fetchH3('h3sni.lab', 105)).toContain('served by the lab QUIC peer over HTTP/3.0');
     // A whole handshake and request went through the relay, not a single ping.
-    const relayed = (await lab.quicSniStats())[ip(105)];
+    const relayed = (await w.lab.quicSniStats())[ip(105)];
     expect(relayed.forwarded).toBeGreaterThan(3);
     expect(relayed.returned).toBeGreaterThan(3);
-    await lab.revert();
+    await w.lab.revert();
   }, 120_000);
 
   it('freezes a TLS flow whose ClientHello names the host after ~20 KB from the server, and only that flow', async () => {
-    const segs = async () => /gso_max_segs (\d+)/.exec(await must('ip', ['-n', lab.ns.servers, '-d', 'link', 'show', 'dev', 'cen0']))?.[1];
+    const segs = async () => /gso_max_segs (\d+)/.exec(await must('ip', ['-n', w.lab.ns.servers, '-d', 'link', 'show', 'dev', 'cen0']))?.[1];
     const before = await segs();
     await apply([T.freeze('freeze.lab')]);
     // One segment per packet while the freeze is on, so that connbytes cuts where it says.
@@ -190,13 +165,13 @@ describe.skipIf(!canRun)('censorship lab: UDP-era peers and techniques on the wi
     // Inside the band the analysis looks for.
     expect(frozen.bytes as number).toBeGreaterThanOrEqual(FREEZE_BAND[0]);
     expect(frozen.bytes as number).toBeLessThanOrEqual(FREEZE_BAND[1]);
-    expect(await counter(lab.ns.censor, 'filter', 'FORWARD', (l) => l.includes('connbytes'))).toBeGreaterThan(0);
+    expect(await counter(w.lab.ns.censor, 'filter', 'FORWARD', (l) => l.includes('connbytes'))).toBeGreaterThan(0);
     // A small page on a marked flow ends before the limit; another name to the same address is not marked.
     expect(await body('client', 107, 'freeze.lab', '/')).toMatchObject({ ok: true, complete: true });
     expect(await body('client', 107, 'example.com')).toMatchObject({ ok: true, bytes: 49152, complete: true });
     // The control's path reads the whole page.
     expect(await body('abroad', 107, 'freeze.lab')).toMatchObject({ ok: true, bytes: 49152, complete: true });
-    await lab.revert();
+    await w.lab.revert();
     expect(await segs()).toBe(before);
     expect(await body('client', 107, 'freeze.lab')).toMatchObject({ ok: true, bytes: 49152, complete: true });
   });
@@ -208,7 +183,7 @@ describe.skipIf(!canRun)('censorship lab: UDP-era peers and techniques on the wi
       expect(await quicping(where, 106), where).toEqual({ ok: false, error: 'TIMEOUT' });
       expect(await body(where, 108, 'freezedown.lab'), where).toEqual({ ok: false, status: 200, length: 49152, bytes: 16384, complete: false });
     }
-    await lab.revert();
+    await w.lab.revert();
     for (const where of ['client', 'abroad'] as const) {
       expect((await stun(where, 102)).ok, where).toBe(true);
       expect((await quicping(where, 106)).ok, where).toBe(true);
@@ -217,8 +192,8 @@ describe.skipIf(!canRun)('censorship lab: UDP-era peers and techniques on the wi
   });
 
   it('ends coturn and caddy with the lab and leaves no namespace behind', async () => {
-    const names = Object.values(lab.ns);
-    await lab.down();
+    const names = Object.values(w.lab.ns);
+    await w.lab.down();
     // SIGKILL is delivered at once but a process takes a moment to end.
     for (let i = 0; i < 30 && peerPids.some((p) => comm(p) !== null); i++) await new Promise((r) => setTimeout(r, 100));
     expect(peerPids.map(comm)).toEqual([null, null]);

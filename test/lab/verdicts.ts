@@ -1,12 +1,25 @@
 /** Compares a report from `blockwatch check` with a scenario's expected verdicts, exactly. */
-import type { AppVerdict, Report } from '../../src/model/index.js';
-import type { ExpectedApp, ExpectedVantage, Scenario, VantageId } from './scenario-types.js';
+import type { AppVerdict, Report, TargetVerdict } from '../../src/model/index.js';
+import type { ExpectedApp, ExpectedDetail, ExpectedTarget, ExpectedVantage, Scenario, VantageId } from './scenario-types.js';
 
 export const VANTAGES: VantageId[] = ['isp', 'abroad'];
 
-/** One line per vantage: `blocked web=blocked/tls.sni_filter dns=ok`. */
+function describeDetail(d: ExpectedDetail | undefined): string {
+  if (!d) return '';
+  const parts: string[] = [];
+  if (d.diagnosis !== undefined) parts.push(`diagnosis ${d.diagnosis}`);
+  if (d.basis !== undefined) parts.push(`basis ${d.basis}`);
+  if (d.trials) parts.push(`trials ${Array.isArray(d.trials.blocked) ? d.trials.blocked.join('–') : d.trials.blocked}/${d.trials.run}`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+function describeOne(e: Omit<ExpectedApp, 'or'>): string {
+  return [e.app, ...Object.entries(e.targets).map(([id, [s, p, d]]) => `${id}=${s}${p ? `/${p}` : ''}${describeDetail(d)}`)].join(' ');
+}
+
+/** One line per vantage: `blocked web=blocked/tls.sni_filter dns=ok`, and each equally right alternative after ` | `. */
 export function describeExpected(e: ExpectedApp): string {
-  return [e.app, ...Object.entries(e.targets).map(([id, [s, p]]) => `${id}=${s}${p ? `/${p}` : ''}`)].join(' ');
+  return [e, ...(e.or ?? [])].map(describeOne).join(' | ');
 }
 
 /** `walled: ` or `offline (shutdown): `, to put before describeExpected; empty when no state is expected. */
@@ -24,24 +37,49 @@ export function findVerdict(report: Report | null, app: string, vantage: Vantage
   return report?.apps.find((a) => a.app === app && a.vantage === vantage);
 }
 
-/** Every difference between what a scenario expects at a vantage and what the report says; empty when they agree. */
+/** Differences between one expected target and the report's verdict of it. */
+function targetMismatches(id: string, [status, pattern, detail]: ExpectedTarget, t: TargetVerdict): string[] {
+  const out: string[] = [];
+  if (t.status !== status || t.pattern !== pattern) {
+    out.push(`target ${id}: expected ${status}/${pattern}, got ${t.status}/${t.pattern} (failure ${t.failure} at ${t.operation})`);
+  }
+  if (detail?.diagnosis !== undefined && t.diagnosis !== detail.diagnosis) out.push(`target ${id}: expected diagnosis ${detail.diagnosis}, got ${t.diagnosis}`);
+  if (detail?.basis !== undefined && t.basis !== detail.basis) out.push(`target ${id}: expected basis ${detail.basis}, got ${t.basis}`);
+  if (detail?.trials) {
+    const [lo, hi] = typeof detail.trials.blocked === 'number' ? [detail.trials.blocked, detail.trials.blocked] : detail.trials.blocked;
+    const got = t.trials;
+    if (!got || got.run !== detail.trials.run || got.blocked < lo || got.blocked > hi) {
+      out.push(`target ${id}: expected trials ${lo === hi ? lo : `${lo}–${hi}`} blocked of ${detail.trials.run}, got ${got ? `${got.blocked} of ${got.run}` : 'none'}`);
+    }
+  }
+  return out;
+}
+
+/** Every difference between one complete expectation and the app's verdict. */
+function appMismatches(want: Omit<ExpectedApp, 'or'>, got: AppVerdict): string[] {
+  const out: string[] = [];
+  if (got.status !== want.app) out.push(`app status: expected ${want.app}, got ${got.status}`);
+  for (const [id, expected] of Object.entries(want.targets)) {
+    const t = got.targets.find((x) => x.id === id);
+    if (!t) out.push(`target ${id}: missing from the report`);
+    else out.push(...targetMismatches(id, expected, t));
+  }
+  for (const t of got.targets) if (!(t.id in want.targets)) out.push(`target ${t.id}: not in the scenario's expectation`);
+  return out;
+}
+
+/** Every difference between what a scenario expects at a vantage and what the report says; empty when they agree (with any one alternative). */
 export function mismatches(s: Scenario, vantage: VantageId, report: Report | null): string[] {
   const want = s.expect[vantage];
   const got = findVerdict(report, s.name, vantage);
   if (!got) return [`no verdict for app ${s.name} at vantage ${vantage}`];
-  const out: string[] = [];
-  if (got.status !== want.app) out.push(`app status: expected ${want.app}, got ${got.status}`);
-  for (const [id, [status, pattern]] of Object.entries(want.targets)) {
-    const t = got.targets.find((x) => x.id === id);
-    if (!t) {
-      out.push(`target ${id}: missing from the report`);
-      continue;
-    }
-    if (t.status !== status || t.pattern !== pattern) {
-      out.push(`target ${id}: expected ${status}/${pattern}, got ${t.status}/${t.pattern} (failure ${t.failure} at ${t.operation})`);
-    }
+  let out = appMismatches(want, got);
+  for (const alternative of want.or ?? []) {
+    if (out.length === 0) break;
+    const other = appMismatches(alternative, got);
+    if (other.length === 0) out = [];
+    else out.push(`or, against the alternative ${describeOne(alternative)}: ${other.join('; ')}`);
   }
-  for (const t of got.targets) if (!(t.id in want.targets)) out.push(`target ${t.id}: not in the scenario's expectation`);
   const wantState = s.expectVantage?.[vantage];
   if (wantState) {
     const state = report?.vantages.find((v) => v.id === vantage);

@@ -13,6 +13,7 @@ import { connect as tlsConnect } from 'node:tls';
 import * as packet from 'dns-packet';
 import { isVersionNegotiation, parseStunAnswer, quicProbe, stunBindingRequest } from './datagrams.js';
 import { udpAsk } from './udp-ask.js';
+import { streamOps } from './wire-probe-streams.js';
 
 const DEADLINE_MS = 3000;
 type Out = Record<string, unknown>;
@@ -195,9 +196,9 @@ const ops: Record<string, (...a: string[]) => Promise<Out>> = {
 };
 
 const [op, ...args] = process.argv.slice(2);
-const fn = ops[op ?? ''];
+const fn = { ...ops, ...streamOps }[op ?? ''];
 if (!fn) {
-  process.stderr.write(`usage: wire-probe ${Object.keys(ops).join('|')} ARGS…\n`);
+  process.stderr.write(`usage: wire-probe ${Object.keys({ ...ops, ...streamOps }).join('|')} ARGS…\n`);
   process.exit(2);
 }
 fn(...args).then((out) => process.stdout.write(`${JSON.stringify(out)}\n`));

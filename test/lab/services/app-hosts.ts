@@ -4,21 +4,27 @@
  * client's censored path (or everyone) with a legal block (451), a blockpage, a redirect
  * to an ISP warning page, a reset or a stall after the request, or a freeze part-way
  * through the body: user-space stand-ins for what an in-path box or a geo-blocking origin
- * does once TLS is through. `?size=N` pads a host's page to N bytes, so that a body read can
- * pass the 16–20 KB after which censors freeze flows.
+ * does once TLS is through; or with a body paced slow for everyone. `?size=N` pads a host's
+ * page to N bytes, so that a body read can pass the 16–20 KB after which censors freeze flows;
+ * `/blob?bytes=N` is an object of N bytes for throughput probes.
  */
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 
-/** `freeze`: the page's first 16 KB (FREEZE_AFTER_BYTES), then nothing more on that connection. */
-export type HostMode = '451' | 'blockpage' | 'redirect' | 'reset' | 'stall' | 'freeze';
+/**
+ * `freeze`: the page's first 16 KB (FREEZE_AFTER_BYTES), then nothing more on that connection;
+ * `slow`: the whole answer, paced at `bitsPerSecond` (a server slow for everyone).
+ */
+export type HostMode = '451' | 'blockpage' | 'redirect' | 'reset' | 'stall' | 'freeze' | 'slow';
 
 export interface HostRule {
   mode: HostMode;
   /** `client`: only requests from the censored path (the client's ISP address); `everyone`: an outage-like fault. */
   scope: 'client' | 'everyone';
+  /** For `slow`: the pace of the body. */
+  bitsPerSecond?: number;
 }
 
 export interface AppHostsSpec {
@@ -55,6 +61,31 @@ export const FREEZE_PAGE_BYTES = 48 * 1024;
  * sizing send early in a connection, let a frozen read show the bytes that did arrive.
  */
 const SMALL_RECORD_BYTES = 1024;
+/** A slow body goes out in slices this big, each when the pace allows. */
+const SLOW_SLICE_BYTES = 8 * 1024;
+
+/** Writes `body` at `bitsPerSecond`, slice by slice, each once its last byte is due; stops when the client goes. */
+function writePaced(res: ServerResponse, body: Buffer, bitsPerSecond: number): void {
+  const t0 = performance.now();
+  let sent = 0;
+  const next = (): void => {
+    if (res.destroyed) return;
+    if (sent >= body.length) {
+      res.end();
+      return;
+    }
+    const slice = body.subarray(sent, sent + SLOW_SLICE_BYTES);
+    // No byte leaves before the pace allows it: the whole body takes at least its bits at the rate.
+    const due = t0 + ((sent + slice.length) * 8 * 1000) / bitsPerSecond;
+    setTimeout(() => {
+      if (res.destroyed) return;
+      sent += slice.length;
+      res.write(slice);
+      next();
+    }, Math.max(0, due - performance.now()));
+  };
+  next();
+}
 
 /** Sends a TCP RST: a TLS socket's own handle cannot, the TCP socket under it can. */
 function resetConnection(sock: Socket): void {
@@ -138,20 +169,26 @@ export async function startAppHosts(spec: AppHostsSpec): Promise<AppHosts> {
           hold(req.socket);
           return;
         }
+        case 'slow':
+          break;
       }
     }
+    const paced = rule?.mode === 'slow' && (rule.scope === 'everyone' || fromClient) ? (rule.bitsPerSecond ?? 1_000_000) : null;
+    const send = (type: string, body: Buffer): void => {
+      res.writeHead(200, { 'content-type': type, 'content-length': body.length });
+      if (paced !== null) writePaced(res, body, paced);
+      else res.end(body);
+    };
     const url = new URL(req.url ?? '/', 'https://lab');
     if (url.pathname.startsWith('/blob')) {
       // ?bytes=N sizes the body (capped), so a throughput probe moves exactly what it asks for.
       const bytes = Math.min(Number(url.searchParams.get('bytes')) || BLOB_BYTES, MAX_BLOB_BYTES);
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes });
-      res.end(Buffer.alloc(bytes, 0x61));
+      send('application/octet-stream', Buffer.alloc(bytes, 0x61));
       return;
     }
     const size = requestedSize(req);
     if (size !== null) (req.socket as TLSSocket).setMaxSendFragment(recordBytes(req));
-    const body = size === null ? page(host) : sizedPage(host, size);
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
+    send('text/html; charset=utf-8', Buffer.from(size === null ? page(host) : sizedPage(host, size)));
   }
 
   const https: Server = createHttpsServer({ cert: spec.cert, key: spec.key }, handle);

@@ -15,6 +15,8 @@ import { startProxies, type Proxies, type ProxiesSpec } from './proxies.js';
 import { startQuicPeer, type QuicPeerSpec } from './quic-peer.js';
 import { startQuicSniBox, type QuicSniBox, type QuicSniBoxSpec } from './quic-sni-box.js';
 import { startStunPeer, type StunPeerSpec } from './stun-peer.js';
+import { startTlsBox, type TlsBox, type TlsBoxSpec } from './tls-box.js';
+import type { TlsBoxRule } from './tls-box-policy.js';
 import { startWebhookSink, type WebhookSink } from './webhook-sink.js';
 
 export interface ServicesSpec {
@@ -29,6 +31,8 @@ export interface ServicesSpec {
   /** The HTTP/3 server (caddy). */
   quic?: QuicPeerSpec;
   quicSniBox?: QuicSniBoxSpec;
+  /** The TLS box: the censor's, or the servers' own (a server slow for everyone). */
+  tlsBox?: TlsBoxSpec;
   /** The Telegram data centres' MTProto peer. */
   mtproto?: MtprotoPeerSpec;
 }
@@ -44,6 +48,7 @@ async function main(): Promise<void> {
   const proxies: Proxies | null = spec.proxies ? await startProxies(spec.proxies) : null;
   const sink: WebhookSink | null = spec.webhook ? await startWebhookSink(spec.webhook.address, spec.webhook.port) : null;
   const sniBox: QuicSniBox | null = spec.quicSniBox ? startQuicSniBox(spec.quicSniBox) : null;
+  const tlsBox: TlsBox | null = spec.tlsBox ? startTlsBox(spec.tlsBox) : null;
   const mtproto: MtprotoPeer | null = spec.mtproto ? await startMtprotoPeer(spec.mtproto) : null;
   // Real server programs, started last so that a failure above leaves none behind.
   const programs: Program[] = [];
@@ -93,6 +98,15 @@ async function main(): Promise<void> {
       if (action === 'stats') return sniBox.stats();
       throw new Error(`unknown quic-sni action ${action}`);
     }
+    if (service === 'tls-box' && tlsBox) {
+      if (action === 'relay') return { port: await tlsBox.relay(String(body.upstream), (body.rules ?? []) as TlsBoxRule[]) };
+      if (action === 'unrelay') {
+        await tlsBox.unrelay(String(body.upstream));
+        return 'ok';
+      }
+      if (action === 'stats') return tlsBox.stats();
+      throw new Error(`unknown tls-box action ${action}`);
+    }
     if (service === 'webhook' && sink) {
       if (action === 'received') return sink.received();
       if (action === 'clear') sink.clear();
@@ -122,7 +136,9 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => control.listen(spec.control, () => resolve()));
 
   const stop = async () => {
-    await Promise.allSettled([...[...dns.values()].map((d) => d.close()), hosts?.close(), boxes?.close(), proxies?.close(), sink?.close(), sniBox?.close(), mtproto?.close()]);
+    await Promise.allSettled([
+      ...[...dns.values()].map((d) => d.close()), hosts?.close(), boxes?.close(), proxies?.close(), sink?.close(), sniBox?.close(), tlsBox?.close(), mtproto?.close(),
+    ]);
     await stopPrograms();
     process.exit(0);
   };
