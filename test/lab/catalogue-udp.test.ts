@@ -72,9 +72,10 @@ describe('UDP-era scenarios and incident pack', () => {
 });
 
 describe('incident pack', () => {
-  it('has the incidents of the issues (calls and freezes; allowlists), each named once', () => {
+  it('has the incidents of the issues (calls and freezes; allowlists; clients judged; degree), each named once', () => {
     expect(INCIDENTS.map((i) => i.name)).toEqual([
       'russia-2017-wechat', 'russia-2018-telegram', 'russia-2021-twitter', 'russia-2024-freeze', 'russia-2025-calls', 'russia-2025-allowlists', 'facebook-2021-dns',
+      'russia-2026-telegram', 'russia-2024-ech', 'turkiye-2025-throttling', 'russia-2025-whatsapp',
     ]);
   });
 

@@ -10,6 +10,7 @@ import { addr, allDown, allOk, blocked, ok } from './scenario-kit.js';
 import { BIG_PAGE } from './scenarios-udp.js';
 import type { CatalogueTarget, Scenario } from './scenario-types.js';
 import { RUSSIA_2025_ALLOWLISTS, WALLED_SCENARIOS } from './scenarios-walled.js';
+import { CLIENT_DEGREE_INCIDENTS } from './incidents-client-degree.js';
 import * as A from './addresses.js';
 
 export interface Source {
@@ -264,6 +265,8 @@ export const INCIDENTS: Incident[] = [
       },
     ],
   },
+  // Blocks that judge the client and blocks of degree (2024–2026): incidents-client-degree.ts.
+  ...CLIENT_DEGREE_INCIDENTS,
 ];
 
 export function incidentByName(name: string): Incident {

@@ -48,7 +48,7 @@ const ALLOWLIST_WHY =
 const shutdownTargets: CatalogueTarget[] = [web('shutdown.lab'), { id: 'dc', kind: 'tcp', host: addr(208), port: 443 }];
 const routesTargets: CatalogueTarget[] = [web('noroute.lab'), { id: 'dc', kind: 'tcp', host: addr(210), port: 443 }];
 const linkTargets: CatalogueTarget[] = [web('linkdown.lab'), { id: 'dc', kind: 'tcp', host: addr(212), port: 443 }];
-const carrierTargets: CatalogueTarget[] = [web('nocarrier.lab'), { id: 'dc', kind: 'tcp', host: addr(214), port: 443 }];
+const carrierTargets: CatalogueTarget[] = [web('nocarrier.lab'), { id: 'dc', kind: 'tcp', host: addr(247), port: 443 }];
 
 export const WALLED_SCENARIOS: Scenario[] = [
   {
@@ -121,7 +121,7 @@ export const WALLED_SCENARIOS: Scenario[] = [
     name: 'carrier-lost',
     description: "The probe host's link loses its carrier: the far end of the client's interface goes down, the interface and its routes stay.",
     why: "Linux still hands back the routes of an interface with no carrier (marked linkdown); its link state shows nothing can leave: offline, reason link, not shutdown",
-    hosts: { 'nocarrier.lab': addr(213) },
+    hosts: { 'nocarrier.lab': addr(246) },
     targets: carrierTargets,
     censor: [T.carrierLost()], exclusive: true,
     expectVantage: { isp: { state: 'offline', reason: 'link' }, abroad: { state: 'online' } },
