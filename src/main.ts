@@ -12,7 +12,7 @@ import { evidenceDirProblem } from './evidence/folder.js';
 import { makeLogger } from './logger.js';
 import { Metrics } from './metrics/index.js';
 import { DEFAULT_PAGE, type Config, type Report } from './model/index.js';
-import type { Observation, RoundResult } from './runner/round.js';
+import type { Concluded, Observation, RoundResult } from './runner/round.js';
 import { makeTransports } from './runner/transports.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { startServer } from './server/index.js';
@@ -60,6 +60,11 @@ export async function runDaemon(configPath: string, logger: Logger = makeLogger(
     }
   };
 
+  /** A target probed several times this round: the verdict over its trials, after each trial's line. */
+  const onConcluded = (o: Concluded, round: string): void => {
+    evidence?.write({ vantage: o.vantage, app: o.app, target: o.target.id, measurement: null, verdict: o.verdict, round });
+  };
+
   const onRound = (result: RoundResult, confirmations: number): void => {
     const finishedAt = new Date(result.report.finishedAt);
     for (const v of result.report.apps) metrics.recordApp(v, finishedAt);
@@ -85,6 +90,7 @@ export async function runDaemon(configPath: string, logger: Logger = makeLogger(
     });
   const scheduler = new Scheduler(config, transportsOf(config), {
     onObservation,
+    onConcluded,
     onRound,
     onSkipped: () => {
       metrics.roundSkipped();

@@ -30,16 +30,26 @@ export { dayOf, fileName, listFiles } from './files.js';
 
 export const EVIDENCE_SCHEMA = 'blockwatch.evidence/v1';
 
-export interface EvidenceRecord {
-  /** Id of the round the measurement belongs to. */
-  round: string;
-  measurement: Measurement;
-  verdict: TargetVerdict;
-  /** Default: the measurement's own vantage, app and target id. */
-  vantage?: string;
-  app?: string;
-  target?: string;
-}
+export type EvidenceRecord =
+  | {
+      /** Id of the round the measurement belongs to. */
+      round: string;
+      measurement: Measurement;
+      verdict: TargetVerdict;
+      /** Default: the measurement's own vantage, app and target id. */
+      vantage?: string;
+      app?: string;
+      target?: string;
+    }
+  | {
+      /** A target probed several times in the round: its verdict over every trial (trials, intermittent), after each trial's own line. */
+      round: string;
+      measurement: null;
+      verdict: TargetVerdict;
+      vantage: string;
+      app: string;
+      target: string;
+    };
 
 /** One line of the log. The measurement keeps OONI's data-format keys (queries, tcp_connect, tls_handshakes, requests). */
 export interface EvidenceLine {
@@ -48,7 +58,8 @@ export interface EvidenceLine {
   app: string;
   target: string;
   round: string;
-  measurement: Measurement;
+  /** Null on the line that gives a target's verdict over the round's trials (after one line per trial). */
+  measurement: Measurement | null;
   verdict: TargetVerdict;
 }
 
@@ -124,9 +135,9 @@ export class EvidenceWriter {
     }
     const line: EvidenceLine = {
       schema: EVIDENCE_SCHEMA,
-      vantage: r.vantage ?? r.measurement.vantage,
-      app: r.app ?? r.measurement.app,
-      target: r.target ?? r.measurement.target.id,
+      vantage: r.vantage ?? r.measurement!.vantage,
+      app: r.app ?? r.measurement!.app,
+      target: r.target ?? r.measurement!.target.id,
       round: r.round,
       measurement: r.measurement,
       verdict: r.verdict,

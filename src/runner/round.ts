@@ -41,6 +41,8 @@ export interface RoundOptions {
    * keeps only its verdict: `observations` in the result carry no measurement.
    */
   onObservation?: (o: Observation) => void;
+  /** A target probed more than once this round (trials, confirmations): its verdict over them all, once concluded. */
+  onConcluded?: (o: Concluded) => void;
   /** The round's start, as the report and evidence name it; default now. */
   startedAt?: string;
   /**
@@ -233,7 +235,7 @@ export class Round {
    */
   async conclude(
     app: App, target: Target, t: VantageTransport, online: boolean,
-    opts: { onTrial?: (o: Observation) => void; confirm?: RoundOptions['confirm'] } = {},
+    opts: { onTrial?: (o: Observation) => void; onConcluded?: (o: Concluded) => void; confirm?: RoundOptions['confirm'] } = {},
   ): Promise<{ observation: Observation; confirmations: number }> {
     // An offline vantage's verdicts are unknown whatever it sees: one probe says so.
     const trials = online ? (this.config.schedule.trials ?? 1) : 1;
@@ -263,7 +265,9 @@ export class Round {
         if (!BAD.has((await trial(trials + k)).verdict.status)) break;
       }
     }
-    return { observation: { ...last, verdict: combineTrials(verdicts) }, confirmations };
+    const observation = { ...last, verdict: combineTrials(verdicts) };
+    if (verdicts.length > 1) opts.onConcluded?.({ app: app.id, vantage: t.vantage.id, target, verdict: observation.verdict });
+    return { observation, confirmations };
   }
 
   /** Measures one trial of one target from one vantage and concludes its verdict. */
@@ -351,7 +355,7 @@ export async function runRound(config: Config, transports: Transports, opts: Rou
       // Many targets start spread over a window rather than all at once.
       if (opts.spreadMs) await sleep(t0 + (opts.spreadMs * i) / total - performance.now(), signal);
       const online = await round.vantageOnline(t);
-      const concluded = await round.conclude(app, target, t, online, { onTrial: opts.onObservation, confirm: opts.confirm });
+      const concluded = await round.conclude(app, target, t, online, { onTrial: opts.onObservation, onConcluded: opts.onConcluded, confirm: opts.confirm });
       const o = concluded.observation;
       confirmations += concluded.confirmations;
       const key = `${app.id}\u0000${target.id}`;

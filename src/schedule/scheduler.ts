@@ -16,6 +16,8 @@ export interface SchedulerHooks {
    * metrics, evidence and logs; rounds keep only verdicts afterwards.
    */
   onObservation?(o: Observation, round: string): void;
+  /** A target probed more than once in the round: its verdict over every trial. */
+  onConcluded?(o: Concluded, round: string): void;
   /** A round finished (confirmations included). */
   onRound(result: RoundResult, confirmations: number): void | Promise<void>;
   onSkipped(): void;
@@ -119,7 +121,9 @@ export class Scheduler {
     // A first failure is probed again inside the round: the same concurrency bound, the same
     // canary and control results, and each re-probe one more trial of the target.
     const confirm = { ...config.alerts.confirm, needed: (o: Concluded) => needsConfirmation(o, this.previous.get(key(o))) };
-    const result = await runRound(config, transports, { signal, spreadMs, onObservation, startedAt, confirm });
+    const concluded = this.hooks.onConcluded;
+    const onConcluded = concluded ? (o: Concluded) => concluded(o, startedAt) : undefined;
+    const result = await runRound(config, transports, { signal, spreadMs, onObservation, onConcluded, startedAt, confirm });
     const online = new Map(result.states.map((s) => [s.id, s.online]));
     for (const o of result.observations) if (online.get(o.vantage)) this.previous.set(key(o), o.verdict.status);
     this.rounds++;

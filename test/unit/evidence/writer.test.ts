@@ -47,6 +47,18 @@ describe('EvidenceWriter', () => {
     expect(o.verdict.status).toBe('blocked');
   });
 
+  it('writes a target\'s verdict over several trials as a line with no measurement, after the trials\' own lines', async () => {
+    const d = dir();
+    const w = new EvidenceWriter({ dir: d, maxBytes: 1 << 20, logger, now: () => new Date('2024-05-01T10:00:00Z') });
+    w.write(record('r1'));
+    const combined = { ...verdict(telegram, 'isp', 'anomaly').targets[0], status: 'anomaly' as const, pattern: 'tls.reset' as const, trials: { run: 3, blocked: 1 }, evidence: { intermittent: { blocked: 1, judged: 3 } } };
+    w.write({ round: 'r1', measurement: null, verdict: combined, vantage: 'isp', app: 'telegram', target: 'web' });
+    await w.close();
+    const [, last] = lines(d, 'blockwatch-2024-05-01.jsonl').map((l) => JSON.parse(l));
+    expect([last.vantage, last.app, last.target, last.round, last.measurement]).toEqual(['isp', 'telegram', 'web', 'r1', null]);
+    expect([last.verdict.status, last.verdict.trials, last.verdict.evidence.intermittent]).toEqual(['anomaly', { run: 3, blocked: 1 }, { blocked: 1, judged: 3 }]);
+  });
+
   it('rotates to .1, .2 … when a file would pass maxBytes/8', async () => {
     const d = dir();
     const size = Buffer.byteLength(`${JSON.stringify({ ...record('r0') })}\n`); // a lower bound of one line

@@ -67,7 +67,12 @@ describe('trials in a round, on loopback', () => {
     const transports = makeTransports(config);
     const trialVerdicts: string[] = [];
     try {
-      const r = await runRound(config, transports, { onObservation: (o) => trialVerdicts.push(`${o.verdict.status}/${o.verdict.pattern}`) });
+      const concluded: string[] = [];
+      const r = await runRound(config, transports, {
+        onObservation: (o) => trialVerdicts.push(`${o.verdict.status}/${o.verdict.pattern}`),
+        onConcluded: (o) => concluded.push(`${o.target.id} ${o.verdict.status}/${o.verdict.pattern} ${o.verdict.trials.blocked}/${o.verdict.trials.run}`),
+      });
+      expect(concluded).toEqual(['flaky anomaly/dns.nxdomain 2/3']);
       const t = r.report.apps[0].targets[0];
       expect(trialVerdicts).toEqual(['blocked/dns.nxdomain', 'ok/null', 'blocked/dns.nxdomain']);
       expect([t.status, t.pattern, t.trials]).toEqual(['anomaly', 'dns.nxdomain', { run: 3, blocked: 2 }]);
