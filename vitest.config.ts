@@ -19,6 +19,7 @@ const LAB_SUITES = [
   'test/lab/walled-daemon.test.ts',
   'test/e2e/prometheus-lab.test.ts',
   'test/lab/page-browser.test.ts',
+  'test/lab/mass-block-daemon.test.ts',
 ];
 
 // Projects do not inherit the root's timeouts or setup: each sets its own. These only end a test

@@ -79,7 +79,7 @@ export async function runDaemon(configPath: string, logger: Logger = makeLogger(
     history.record(result.report);
     const counts: Record<string, number> = {};
     for (const a of result.report.apps) counts[a.status] = (counts[a.status] ?? 0) + 1;
-    logger.info({ apps: counts, probes: result.observations.length, confirmations, walled: result.report.vantages.filter((v) => v.state === 'walled').map((v) => v.id), offline: result.report.vantages.filter((v) => !v.online).map((v) => `${v.id} (${v.reason ?? 'unknown'})`) }, 'round done');
+    logger.info({ apps: counts, probes: result.observations.length, confirmations, inFlightPeak: result.peakInFlight, walled: result.report.vantages.filter((v) => v.state === 'walled').map((v) => v.id), offline: result.report.vantages.filter((v) => !v.online).map((v) => `${v.id} (${v.reason ?? 'unknown'})`) }, 'round done');
   };
 
   // A probe worker that dies is restarted after a wait that grows while they keep dying: said once each time.

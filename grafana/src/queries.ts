@@ -18,10 +18,16 @@ export const CONDITIONAL_SERIES: Record<string, string> = {
   blockwatch_alerts_sent_total: 'a native alert sent to a receiver',
 };
 
+/** Queries that keep only some values, so they may rightly be empty, and what they wait for. */
+export const INTERMITTENT = 'a target blocked in some trials and not others';
+
 function needsOf(expr: string): string[] {
-  return Object.entries(CONDITIONAL_SERIES)
+  const out = Object.entries(CONDITIONAL_SERIES)
     .filter(([metric]) => new RegExp(`\\b${metric}\\b`).test(expr))
     .map(([, why]) => why);
+  // The blocked share kept only between its bounds (intermittentTargets in promql.ts).
+  if (/blockwatch_target_blocked_ratio\b[\s\S]*\) > [\d.]+ < [\d.]+/.test(expr)) out.push(INTERMITTENT);
+  return out;
 }
 
 export function dashboardQueries(): DashboardQuery[] {

@@ -138,6 +138,7 @@ function resolveConfig(file: string, raw: RawConfig, env: NodeJS.ProcessEnv, iss
       timeoutMs: raw.schedule.timeout,
       trials: raw.schedule.trials,
       trialSpacingMs: raw.schedule.trialSpacing,
+      blockedRatioWindowMs: raw.schedule.blockedRatioWindow,
       ...(raw.schedule.workers !== undefined ? { workers: raw.schedule.workers } : {}),
     },
     vantages,

@@ -2,7 +2,7 @@
 import { isIP } from 'node:net';
 import cron from 'node-cron';
 import { z } from 'zod';
-import { DEFAULT_PAGE, DEFAULT_TRIAL_SPACING_MS } from '../model/config.js';
+import { DEFAULT_BLOCKED_RATIO_WINDOW_MS, DEFAULT_PAGE, DEFAULT_TRIAL_SPACING_MS } from '../model/config.js';
 import { ECH_MODES, MTPROTO_TRANSPORTS } from '../model/target.js';
 import { parseListen, parseProxy, parseResolver, type Parsed } from './transport.js';
 import { CONFIG_LIMITS } from './limits.js';
@@ -203,6 +203,8 @@ export const configSchema = z.strictObject({
       // Probes of each target per round, spaced, in random order across vantages (DESIGN §14).
       trials: z.number().int().min(1).max(10).default(1),
       trialSpacing: duration().default(DEFAULT_TRIAL_SPACING_MS),
+      // The window of blockwatch_target_blocked_ratio; keep BlockwatchIntermittentBlocking's for: above 0.8 × it.
+      blockedRatioWindow: duration().default(DEFAULT_BLOCKED_RATIO_WINDOW_MS),
     })
     .prefault({}),
   vantages: z

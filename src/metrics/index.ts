@@ -26,6 +26,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { DROP_REASONS, type DropReason } from '../alerts/types.js';
 import {
   APP_STATUSES,
+  DEFAULT_BLOCKED_RATIO_WINDOW_MS,
   OFFLINE_REASONS,
   TARGET_STATUSES,
   VANTAGE_STATES,
@@ -58,8 +59,6 @@ interface BlockedSeries {
   pattern: Pattern;
 }
 
-/** The window blockwatch_target_blocked_ratio is taken over. */
-export const BLOCKED_RATIO_WINDOW_MS = 15 * 60_000;
 
 /** One round's trials of a target, for the blocked ratio. */
 interface TrialCount {
@@ -103,6 +102,7 @@ export class Metrics {
   private blocked = new Map<string, BlockedSeries>();
   /** vantage, app, target → the trials of the rounds inside the ratio window, oldest first. */
   private trials = new Map<string, TrialCount[]>();
+  private ratioWindowMs = DEFAULT_BLOCKED_RATIO_WINDOW_MS;
 
   constructor(opts: { version: string; defaultMetrics?: boolean }) {
     const registers = [this.registry];
@@ -132,7 +132,7 @@ export class Metrics {
     });
     this.blockedRatio = new Gauge({
       name: 'blockwatch_target_blocked_ratio',
-      help: 'Share of the target\'s trials (schedule.trials per round, confirmation re-probes included) that were blocked over the last 15 minutes; trials at an offline vantage do not count.',
+      help: 'Share of the target\'s trials (schedule.trials per round, confirmation re-probes included) that were blocked over schedule.blockedRatioWindow (default 15m); trials at an offline vantage do not count.',
       labelNames: ['vantage', 'app', 'target'],
       registers,
     });
@@ -310,6 +310,7 @@ export class Metrics {
     this.apps = apps;
     this.receivers = new Set(config.alerts.receivers.map((r) => r.name));
     this.configureVantageInfo(config);
+    this.ratioWindowMs = config.schedule.blockedRatioWindowMs ?? DEFAULT_BLOCKED_RATIO_WINDOW_MS;
     this.reloadSuccessful.set(1);
   }
 
@@ -387,7 +388,7 @@ export class Metrics {
   private recordTrials(vantage: string, app: string, target: string, run: number, blocked: number, at: number): void {
     const k = key(vantage, app, target);
     if (!this.series.ratio.has(k) || run <= 0) return;
-    const list = (this.trials.get(k) ?? []).filter((c) => c.at > at - BLOCKED_RATIO_WINDOW_MS);
+    const list = (this.trials.get(k) ?? []).filter((c) => c.at > at - this.ratioWindowMs);
     list.push({ at, run, blocked });
     this.trials.set(k, list);
     const total = list.reduce((n, c) => n + c.run, 0);

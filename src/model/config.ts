@@ -61,6 +61,13 @@ export interface PageConfig {
   refreshMs: number;
 }
 
+/**
+ * The window blockwatch_target_blocked_ratio is taken over, when schedule.blockedRatioWindow is
+ * not set. BlockwatchIntermittentBlocking's `for:` (30m) must stay above 0.8 × the window, or
+ * the ramp of every steady block through the 0.1–0.9 band raises it.
+ */
+export const DEFAULT_BLOCKED_RATIO_WINDOW_MS = 15 * 60_000;
+
 /** Between two trials of one target in a round, when schedule.trialSpacing is not set. */
 export const DEFAULT_TRIAL_SPACING_MS = 2000;
 
@@ -74,8 +81,9 @@ export interface Config {
   /**
    * workers: probe worker threads (0: probe in the main thread); absent: one per core.
    * trials: probes of each target per round (absent: 1), trialSpacingMs apart (absent: DEFAULT_TRIAL_SPACING_MS).
+   * blockedRatioWindowMs: the window of blockwatch_target_blocked_ratio (absent: DEFAULT_BLOCKED_RATIO_WINDOW_MS).
    */
-  schedule: { cron: string; jitterMs: number; concurrency: number; timeoutMs: number; workers?: number; trials?: number; trialSpacingMs?: number };
+  schedule: { cron: string; jitterMs: number; concurrency: number; timeoutMs: number; workers?: number; trials?: number; trialSpacingMs?: number; blockedRatioWindowMs?: number };
   vantages: Vantage[];
   control: { resolver: ResolverSpec };
   canaries: Canary[];

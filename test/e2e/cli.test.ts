@@ -82,7 +82,8 @@ describe('blockwatch check', () => {
     const r = await run(['check', '--config', config, '--app', 'chat', '--format', 'json']);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(Object.keys(report)).toEqual(['schema', 'startedAt', 'finishedAt', 'vantages', 'apps']);
+    expect(Object.keys(report)).toEqual(['schema', 'startedAt', 'finishedAt', 'vantages', 'apps', 'controls']);
+    expect(report.controls).toEqual({ resolver: 'reachable', vantagesMissing: [] });
     expect(report.schema).toBe('blockwatch.report/v1');
     expect(report.vantages).toEqual([
       {

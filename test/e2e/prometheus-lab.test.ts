@@ -13,10 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { dashboardQueries, expandVariables, type DashboardQuery } from '../../grafana/src/queries.js';
+import { dashboardQueries, expandVariables, INTERMITTENT, type DashboardQuery } from '../../grafana/src/queries.js';
 import { Lab } from '../lab/lab.js';
 import { scenarioByName } from '../lab/scenarios.js';
 import { WALLED_SCENARIOS } from '../lab/scenarios-walled.js';
+import { DEGREE_SCENARIOS } from '../lab/scenarios-degree.js';
 import { isRoot } from '../lab/sh.js';
 import { eventually, startDaemon, type Daemon } from '../support/daemon.js';
 import { rulesWithShortFor, SHIPPED_RULES, startStack, type RuleFile, type Stack } from './support/prometheus-stack.js';
@@ -36,12 +37,21 @@ const BLOCKED = scenarioByName('tls-sni-reset');
 const HEALTHY = scenarioByName('baseline');
 /** The allowlist of the russia-2025-allowlists scenarios: only the domestic canary and the ISP's resolver (and the domestic app) answer isp. */
 const ALLOWLIST = WALLED_SCENARIOS.find((s) => s.name === 'allowlist-domestic')!.censor;
-const APPS = [HEALTHY.name, BLOCKED.name];
+/** Every second flow to its data centre dropped at the censor: blocked in some trials and not others. */
+const FLAKY = DEGREE_SCENARIOS.find((s) => s.name === 'intermittent')!;
+const APPS = [HEALTHY.name, BLOCKED.name, FLAKY.name];
 const VANTAGES = ['abroad', 'isp'];
 /** Where the lab's config has blockwatch listen, on the client namespace's loopback. */
 const BLOCKWATCH = '127.0.0.1:9464';
 /** Every rule's `for:` in the test copy; see rulesWithShortFor. */
 const FOR = '5s';
+/**
+ * The blocked share's window in this run, and BlockwatchIntermittentBlocking's `for:` kept in
+ * the shipped proportion (30m over 15m): above 0.8 × the window, so the ramp of the steady SNI
+ * reset through the 0.1–0.9 band never raises it, while a share that stays in the band does.
+ */
+const RATIO_WINDOW = '20s';
+const INTERMITTENT_FOR = '40s';
 
 interface Sample {
   metric: Record<string, string>;
@@ -86,11 +96,11 @@ describe.skipIf(!canRun)('Prometheus and Alertmanager against blockwatch in the 
 
   beforeAll(async () => {
     // A 5 s schedule and a 2 s probe deadline keep rounds short; the SNI reset fails at once anyway.
-    lab = await Lab.up({ cron: '*/5 * * * * *', timeout: '2s', scenarios: [HEALTHY, BLOCKED] });
+    lab = await Lab.up({ cron: '*/5 * * * * *', timeout: '2s', scenarios: [HEALTHY, BLOCKED, FLAKY], blockedRatioWindow: RATIO_WINDOW });
     dir = mkdtempSync(join(tmpdir(), 'bw-prom-lab-'));
     const spawn = lab.spawn.bind(lab);
     since = Date.now() / 1000;
-    stack = await startStack({ dir, blockwatch: BLOCKWATCH, forDuration: FOR, spawn });
+    stack = await startStack({ dir, blockwatch: BLOCKWATCH, forDuration: FOR, forOverrides: { BlockwatchIntermittentBlocking: INTERMITTENT_FOR }, spawn });
     daemon = await startDaemon(lab.configFile, ['ip', 'netns', 'exec', lab.ns.client]);
   }, 60_000);
 
@@ -209,7 +219,11 @@ describe.skipIf(!canRun)('Prometheus and Alertmanager against blockwatch in the 
     // The native alert is sent on confirmation, a few seconds after the block; poll until its counter is scraped.
     await eventually(async () => (await instant('blockwatch_alerts_sent_total{result="success"}')).length > 0, 20_000, 500);
     const empty: string[] = [];
-    for (const q of dashboardQueries()) for (const values of SELECTIONS) if (!drawable(await run(q, values))) empty.push(name(q, values));
+    // A steady block is no intermittent one: that panel may be empty here (the last test draws it).
+    for (const q of dashboardQueries()) {
+      if (q.needs.includes(INTERMITTENT)) continue;
+      for (const values of SELECTIONS) if (!drawable(await run(q, values))) empty.push(name(q, values));
+    }
     expect(empty).toEqual([]);
     const blockedNow = await run(dashboardQueries().find((q) => q.panel === 'Blocked now: patterns')!, {});
     expect(blockedNow.map((s) => sortedLabels(s.metric))).toEqual([sortedLabels({ vantage: 'isp', app: BLOCKED.name, pattern: 'tls.sni_filter' })]);
@@ -236,4 +250,28 @@ describe.skipIf(!canRun)('Prometheus and Alertmanager against blockwatch in the 
       await lab!.revert();
     }
   }, 70_000);
+
+  test('every second flow dropped fires BlockwatchIntermittentBlocking for that target at isp, and the intermittent panel lists it', async () => {
+    await lab!.apply(FLAKY);
+    try {
+      const target = FLAKY.targets[0].id;
+      const intermittent = async () => {
+        const r = await stack!.prom<{ data: { alerts: PromAlert[] } }>('/api/v1/alerts');
+        return r.data.alerts.find((a) => a.state === 'firing' && a.labels.alertname === 'BlockwatchIntermittentBlocking');
+      };
+      const alert = await eventually(intermittent, 150_000, 1000).catch((e: Error) => {
+        throw new Error(`${e.message}\n${context()}`);
+      });
+      expect(sortedLabels(alert.labels)).toEqual(
+        sortedLabels({ alertname: 'BlockwatchIntermittentBlocking', app: FLAKY.name, target, vantage: 'isp', severity: 'warning', instance: BLOCKWATCH, job: 'blockwatch' }),
+      );
+      const share = Number((await instant(`blockwatch_target_blocked_ratio{app="${FLAKY.name}",vantage="isp"}`))[0].value![1]);
+      expect(share).toBeGreaterThan(0.1);
+      expect(share).toBeLessThan(0.9);
+      const panel = dashboardQueries().find((q) => q.needs.includes(INTERMITTENT) && q.dashboard.includes('overview'))!;
+      expect((await run(panel, {})).map((s) => [s.metric.app, s.metric.target, s.metric.vantage])).toEqual([[FLAKY.name, target, 'isp']]);
+    } finally {
+      await lab!.revert();
+    }
+  }, 170_000);
 });

@@ -14,6 +14,8 @@ export interface LabConfigOptions {
   cron?: string;
   /** `schedule.trials`: trials of each target a round (DESIGN §14); left out of the config when not given. */
   trials?: number;
+  /** `schedule.blockedRatioWindow`, for a lab run too short for the default 15 minutes. */
+  blockedRatioWindow?: string;
 }
 
 export const LAB_CANARY = { id: 'canary', kind: 'https', url: 'https://canary.lab/' };
@@ -42,7 +44,7 @@ export function writeLabConfig(dir: string, caFile: string, scenarios: Scenario[
   const config = {
     probes: './probes',
     fingerprints: './fingerprints',
-    schedule: { cron: opts.cron ?? '*/30 * * * * *', jitter: '0s', concurrency: 64, timeout: opts.timeout ?? '4s', ...(opts.trials ? { trials: opts.trials } : {}) },
+    schedule: { cron: opts.cron ?? '*/30 * * * * *', jitter: '0s', concurrency: 64, timeout: opts.timeout ?? '4s', ...(opts.trials ? { trials: opts.trials } : {}), ...(opts.blockedRatioWindow ? { blockedRatioWindow: opts.blockedRatioWindow } : {}) },
     vantages: [
       { id: 'isp', resolver: `udp://${A.ISP_RESOLVER}:53`, labels: { country: 'XX', isp: 'lab' } },
       { id: 'abroad', resolver: `udp://${A.TRUTHFUL_RESOLVER}:53`, proxy, control: true, labels: { country: 'YY' } },

@@ -3,3 +3,4 @@
 import './daemon.test.js';
 import './walled-daemon.test.js';
 import './page-browser.test.js';
+import './mass-block-daemon.test.js';

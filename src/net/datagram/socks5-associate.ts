@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import type { ProxySpec } from '../../model/index.js';
 import { openTcp } from '../connectors/direct.js';
-import { ProxyRefusedError, proxyRefusedFailure, proxyUnreachable } from '../errors.js';
+import { ProxyRefusedError, proxyRefusedFailure } from '../errors.js';
 import { addressIp, socksAddress } from '../socks5/address.js';
 import { CMD_UDP_ASSOCIATE, socksRequest, type FaultFactory } from '../socks5/handshake.js';
 
@@ -35,9 +35,8 @@ async function negotiate(sock: Socket, proxy: ProxySpec, proxyIp: string, signal
 
 /** Opens the control connection and the association; the caller owns the socket afterwards. */
 export async function associate(proxy: ProxySpec, signal: AbortSignal, localAddress?: string): Promise<Association> {
-  const control = await openTcp(proxy.host, proxy.port, signal, localAddress).catch((err: unknown) => {
-    throw proxyUnreachable(err, `socks5://${proxy.host}:${proxy.port}`);
-  });
+  // A proxy that cannot be reached is mapped by the datagram connector (socks5.ts), as the vantage's own path failing.
+  const control = await openTcp(proxy.host, proxy.port, signal, localAddress);
   // Between reads nobody else listens; an error then must not go unheard (the channel sees the close).
   control.on('error', () => {});
   try {

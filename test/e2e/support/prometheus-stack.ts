@@ -26,9 +26,9 @@ export interface RuleFile {
  * the shipped durations (2m, 3m, 30m) would make a test wait minutes, while the expressions,
  * labels and annotations under test stay exactly as shipped.
  */
-export function rulesWithShortFor(forDuration: string): RuleFile {
+export function rulesWithShortFor(forDuration: string, overrides: Record<string, string> = {}): RuleFile {
   const rules = parse(readFileSync(SHIPPED_RULES, 'utf8')) as RuleFile;
-  for (const g of rules.groups) for (const r of g.rules) if (r.for !== undefined) r.for = forDuration;
+  for (const g of rules.groups) for (const r of g.rules) if (r.for !== undefined) r.for = (r.alert && overrides[r.alert]) ?? forDuration;
   return rules;
 }
 
@@ -38,6 +38,8 @@ export interface StackOptions {
   blockwatch: string;
   /** Replaces every rule's `for:`. */
   forDuration: string;
+  /** …but these alerts' (by name), which must keep their proportion to something else. */
+  forOverrides?: Record<string, string>;
   /** Starts a long-lived process where Prometheus and Alertmanager must run. */
   spawn: (cmd: string, args: string[]) => ChildProcess;
 }
@@ -74,7 +76,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 export async function startStack(o: StackOptions): Promise<Stack> {
   const rulesFile = join(o.dir, 'blockwatch.rules.yml');
-  writeFileSync(rulesFile, `# ${SHIPPED_RULES} with every for: set to ${o.forDuration}\n${stringify(rulesWithShortFor(o.forDuration))}`);
+  writeFileSync(rulesFile, `# ${SHIPPED_RULES} with every for: set to ${o.forDuration} (${JSON.stringify(o.forOverrides ?? {})} apart)\n${stringify(rulesWithShortFor(o.forDuration, o.forOverrides))}`);
   const promConfig = {
     global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
     rule_files: [rulesFile],

@@ -37,7 +37,7 @@ describe('config loading', () => {
     const config = loadConfig(fixture('probes: ./probes\n'), {});
     expect(config.apps.map((a) => a.id)).toEqual(['chat']);
     expect(config.vantages).toEqual([{ id: 'direct', resolver: { type: 'system' }, labels: {}, control: false }]);
-    expect(config.schedule).toEqual({ cron: '* * * * *', jitterMs: 10_000, concurrency: 64, timeoutMs: 10_000, trials: 1, trialSpacingMs: 2000 });
+    expect(config.schedule).toEqual({ cron: '* * * * *', jitterMs: 10_000, concurrency: 64, timeoutMs: 10_000, trials: 1, trialSpacingMs: 2000, blockedRatioWindowMs: 900_000 });
     expect(config.alerts.confirm).toEqual({ attempts: 2, spacingMs: 3000 });
     expect(config.server).toMatchObject({ host: '127.0.0.1', port: 9464, enableReload: false });
     expect(config.limits).toEqual({ bodyBytes: 64_000, dnsReplyWindowMs: 300, stallMs: 5_000, residualWaitMs: 0 });
