@@ -41,6 +41,12 @@ export interface DiagnosisContext {
    * time of those after it.
    */
   budgetMs?: number;
+  /**
+   * Run the follow-ups on a path in the order asked, not shuffled: a second look after a
+   * residual block's hold asks the innocuous name first, before any follow-up that names the
+   * blocked one again and would start a new hold.
+   */
+  ordered?: boolean;
 }
 
 /**
@@ -89,7 +95,7 @@ export async function runDiagnosis(requests: DiagnosisRequest[], dc: DiagnosisCo
     ...[...paths.values()].map(async (indices) => {
       const started = performance.now();
       let order = 0;
-      for (const i of shuffled(indices)) {
+      for (const i of dc.ordered ? indices : shuffled(indices)) {
         const left = indices.length - order;
         const share = dc.budgetMs === undefined ? undefined : Math.max(0, (dc.budgetMs - (performance.now() - started)) / left);
         const s = share === undefined ? await runOne(requests[i], dc) : await withShare(share, dc, (shared) => runOne(requests[i], shared));

@@ -15,7 +15,7 @@ import type { Transports, VantageTransport } from './transports.js';
 export type Job =
   | { kind: 'probe'; vantage: string; app: string; target: Target }
   | { kind: 'control_dns'; hostname: string }
-  | { kind: 'diagnose'; vantage: string; control: string | null; app: string; requests: DiagnosisRequest[] };
+  | { kind: 'diagnose'; vantage: string; control: string | null; app: string; requests: DiagnosisRequest[]; ordered?: boolean };
 
 /** What each job kind gives back. */
 export interface JobResult {
@@ -97,6 +97,7 @@ async function runUnder<J extends Job>(job: J, setup: ProbeSetup, transports: Tr
         controlResolver: transports.control,
         controlMeasurement: async () => null,
         budgetMs: setup.timeoutMs,
+        ordered: job.ordered,
       });
       return steps as unknown as JobResult[J['kind']];
     }

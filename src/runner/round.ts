@@ -74,6 +74,8 @@ function helloNames(): string[] {
 
 /** Follow-ups with an innocuous name, transport or client: the ones a residual block taints, asked again after limits.residualWait. */
 const RETRIED: ReadonlySet<string> = new Set(['sni_swap', 'quic_sni_swap', 'transport_swap', 'hello_swap', 'ech_swap']);
+/** Of those, the ones that do not name the blocked name. */
+const INNOCUOUS_NAME: ReadonlySet<string> = new Set(['sni_swap', 'quic_sni_swap']);
 
 /** The statuses a confirmation re-probe looks into; it stops at the first trial that is none of these. */
 const BAD: ReadonlySet<TargetVerdict['status']> = new Set(['blocked', 'down', 'anomaly']);
@@ -306,12 +308,17 @@ export class Round {
     if (verdict.diagnosis === 'inconclusive' && waitMs > 0) {
       // A residual block may have tainted the innocuous follow-ups: wait it out (holding no
       // probe slot), then ask them once more from fresh connections.
-      const again = requests.map((r, i) => ({ r, i })).filter(({ r, i }) => RETRIED.has(r.step) && diagnosis[i]?.outcome === 'failure');
+      // Those with an innocuous name go first: a follow-up that names the blocked one again
+      // (another client's hello, the hello without ECH) would start a new hold before them.
+      const again = requests
+        .map((r, i) => ({ r, i }))
+        .filter(({ r, i }) => RETRIED.has(r.step) && diagnosis[i]?.outcome === 'failure')
+        .sort((a, b) => Number(!INNOCUOUS_NAME.has(a.r.step)) - Number(!INNOCUOUS_NAME.has(b.r.step)));
       if (again.length > 0) {
         await sleep(waitMs, this.signal);
         const controlT = t.vantage.control ? null : await this.controlVantage(t.vantage);
         const redone = await this.limit(() =>
-          this.transports.executor.run({ kind: 'diagnose', vantage: t.vantage.id, control: controlT?.vantage.id ?? null, app: app.id, requests: again.map((a) => a.r) }, this.signal),
+          this.transports.executor.run({ kind: 'diagnose', vantage: t.vantage.id, control: controlT?.vantage.id ?? null, app: app.id, requests: again.map((a) => a.r), ordered: true }, this.signal),
         );
         diagnosis = [...diagnosis];
         again.forEach(({ i }, k) => (diagnosis[i] = { ...redone[k], detail: { ...redone[k].detail, afterResidualWaitMs: waitMs } }));

@@ -81,12 +81,25 @@ export async function startProxies(spec: ProxiesSpec): Promise<Proxies> {
     });
   }
 
+  const LINGER_MS = 5_000;
+
   function splice(a: Socket, b: Socket, head?: Buffer): void {
     if (head?.length) b.write(head);
     a.pipe(b);
     b.pipe(a);
-    a.on('close', () => b.destroy());
-    b.on('close', () => a.destroy());
+    // A side that ended cleanly ends the other once what is queued for it is written (pipe does
+    // that); destroying it here would drop the tail of a large body still waiting in the other's
+    // write buffer, which a slow reader sees as a close inside the body. A reset is passed on.
+    // A peer that never closes its side gets LINGER_MS.
+    const follow = (from: Socket, to: Socket): void => {
+      from.on('close', (hadError) => {
+        if (hadError) return void to.destroy();
+        to.end();
+        setTimeout(() => to.destroy(), LINGER_MS).unref();
+      });
+    };
+    follow(a, b);
+    follow(b, a);
   }
 
   const SOCKS_REPLY: Record<string, number> = { EDENIED: 2, ENETUNREACH: 3, EHOSTUNREACH: 4, ENOTFOUND: 4, ECONNREFUSED: 5, ETIMEDOUT: 6 };

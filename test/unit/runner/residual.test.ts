@@ -66,5 +66,9 @@ describe('a residual block on the address', () => {
     expect([t.pattern, t.diagnosis]).toEqual(['tls.sni_filter', 'sni_swap']);
     const swap = (t.evidence.diagnosis as Array<{ step: string; detail?: Record<string, unknown> }>).find((s) => s.step === 'sni_swap');
     expect(swap?.detail?.afterResidualWaitMs).toBe(2000);
+    // The innocuous name is asked first: the other clients' hellos name blocked.test and would start a new hold.
+    expect(swap?.detail?.order).toBe(0);
+    const again = (t.evidence.diagnosis as Array<{ step: string; detail?: Record<string, unknown> }>).filter((s) => s.detail?.afterResidualWaitMs !== undefined);
+    expect(again.map((s) => s.step)).toContain('hello_swap');
   });
 });
