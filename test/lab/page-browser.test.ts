@@ -149,7 +149,8 @@ describe.skipIf(!canRun)('the status page in a browser, against the daemon in th
       const cells = await page.$$eval(`${row} > td`, (tds) => tds.map((td) => (td as HTMLElement).innerText.replace(/\s+/g, ' ').trim()));
       expect(cells.slice(3, 7)).toEqual([
         'blocked',
-        'tls.sni_filter the handshake fails for this server name but succeeds with an innocuous one (SNI filtering)',
+        // The pattern, then the follow-up that decided it.
+        'tls.sni_filter the handshake fails for this server name but succeeds with an innocuous one (SNI filtering) decided by sni_swap',
         'TLS handshake',
         'connection_reset',
       ]);
