@@ -3,13 +3,15 @@ import type { AccuracyLevel } from './accuracy.js';
 
 export interface Profile {
   name: 'full' | 'quick' | 'smoke';
-  sections: Array<'check' | 'daemon' | 'parts' | 'compare' | 'accuracy' | 'scale' | 'metrics' | 'alerts' | 'soak'>;
+  sections: Array<'check' | 'daemon' | 'parts' | 'profile' | 'compare' | 'accuracy' | 'scale' | 'metrics' | 'alerts' | 'soak'>;
   /** The whole `check` process against blackbox_exporter. */
   check: { n: number; concurrency: number; repetitions: number };
   /** The daemon, warm: `pairs` of its rounds over n targets, each followed by blackbox_exporter's n probes. */
   daemon: { n: number; concurrency: number; pairs: number; intervalSeconds: number };
   /** The parts of a probe in one process: n operations per block at the concurrency. */
   parts: { n: number; concurrency: number; blocks: number };
+  /** One profiled check over n targets. */
+  profile: { n: number; concurrency: number };
   compare: { n: number; concurrency: number; repetitions: number };
   accuracy: { levels: AccuracyLevel[] };
   /** settleSeconds: how long the first round runs before counting starts. */
@@ -27,10 +29,11 @@ export interface Profile {
 export const PROFILES: Record<Profile['name'], Profile> = {
   full: {
     name: 'full',
-    sections: ['check', 'daemon', 'parts', 'compare', 'accuracy', 'scale', 'metrics', 'alerts'],
+    sections: ['check', 'daemon', 'parts', 'profile', 'compare', 'accuracy', 'scale', 'metrics', 'alerts'],
     check: { n: 2000, concurrency: 50, repetitions: 5 },
     daemon: { n: 2000, concurrency: 50, pairs: 5, intervalSeconds: 30 },
     parts: { n: 300, concurrency: 10, blocks: 7 },
+    profile: { n: 2000, concurrency: 50 },
     compare: { n: 2000, concurrency: 50, repetitions: 5 },
     accuracy: {
       levels: [
@@ -46,10 +49,11 @@ export const PROFILES: Record<Profile['name'], Profile> = {
   },
   quick: {
     name: 'quick',
-    sections: ['check', 'daemon', 'parts', 'compare', 'accuracy', 'scale', 'metrics'],
+    sections: ['check', 'daemon', 'parts', 'profile', 'compare', 'accuracy', 'scale', 'metrics'],
     check: { n: 2000, concurrency: 50, repetitions: 3 },
     daemon: { n: 2000, concurrency: 50, pairs: 3, intervalSeconds: 30 },
     parts: { n: 300, concurrency: 10, blocks: 5 },
+    profile: { n: 2000, concurrency: 50 },
     compare: { n: 1000, concurrency: 50, repetitions: 3 },
     accuracy: {
       levels: [
@@ -64,10 +68,11 @@ export const PROFILES: Record<Profile['name'], Profile> = {
   },
   smoke: {
     name: 'smoke',
-    sections: ['check', 'daemon', 'parts', 'compare', 'accuracy', 'metrics', 'scale'],
+    sections: ['check', 'daemon', 'parts', 'profile', 'compare', 'accuracy', 'metrics', 'scale'],
     check: { n: 6, concurrency: 2, repetitions: 1 },
     daemon: { n: 6, concurrency: 2, pairs: 1, intervalSeconds: 5 },
     parts: { n: 4, concurrency: 2, blocks: 1 },
+    profile: { n: 6, concurrency: 2 },
     compare: { n: 6, concurrency: 2, repetitions: 1 },
     accuracy: {
       levels: [

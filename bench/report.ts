@@ -8,6 +8,7 @@ import type { AlertResult } from './alert-latency.js';
 import type { CompareResult } from './compare.js';
 import type { DaemonPair, DaemonResult } from './daemon.js';
 import type { PartsResult } from './parts.js';
+import type { CpuProfileResult } from './cpu-profile.js';
 import type { WholeCheckResult } from './whole-check.js';
 import type { MetricsResult } from './metrics-render.js';
 import { BLACKBOX_BIN } from './processes.js';
@@ -37,6 +38,7 @@ export interface BenchResults {
     check?: WholeCheckResult;
     daemon?: DaemonResult;
     parts?: PartsResult;
+    profile?: CpuProfileResult;
     compare?: CompareResult;
     accuracy?: AccuracyResult;
     scale?: ScaleResult;
@@ -135,6 +137,24 @@ export function markdown(r: BenchResults): string {
       '|---|---|---|---|',
       `| TLS handshake with chain and name validation | ${f(pt.ms.handshake_node_default)} | ${f(pt.ms.handshake_blockwatch)} | ${f(pt.ms.handshake_node_default - pt.ms.handshake_blockwatch)} |`,
       `| handshake, then GET and a 1 KiB body | ${f(pt.ms.get_undici_client)} | ${f(pt.ms.get_blockwatch)} | ${f(pt.ms.get_undici_client - pt.ms.get_blockwatch)} |`,
+      '',
+    );
+  }
+  const pr = r.sections.profile;
+  if (pr) {
+    const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+    out.push(
+      `## Where the CPU of a check goes (\`node --cpu-prof\`, one check over N = ${pr.n} HTTPS targets, concurrency ${pr.concurrency}, in one thread; ${pr.ok}/${pr.n} ok)`,
+      '',
+      `Self time of ${pr.totalMs.toFixed(0)} ms of samples, idle excluded, by the part of the process that held it.`,
+      '',
+      '| part | ms | share |',
+      '|---|---|---|',
+      ...pr.parts.map((p) => `| ${p.part} | ${p.ms.toFixed(0)} | ${pct(p.share)} |`),
+      '',
+      '| function (most self time) | where | ms | share |',
+      '|---|---|---|---|',
+      ...pr.functions.map((f) => `| ${f.name} | ${f.where} | ${f.ms.toFixed(0)} | ${pct(f.share)} |`),
       '',
     );
   }

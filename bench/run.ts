@@ -22,10 +22,11 @@ import { renderBench } from './metrics-render.js';
 import { startBlackbox, startProber, startTarget, type Child } from './processes.js';
 import { machine, writeResults, type BenchResults } from './report.js';
 import { scale } from './scale.js';
+import { cpuProfile } from './cpu-profile.js';
 import { soak, writeSoak } from './soak.js';
 import { PROFILES, type Profile } from './profiles.js';
 
-const SECTIONS = ['check', 'daemon', 'parts', 'compare', 'accuracy', 'scale', 'metrics', 'alerts', 'soak'] as const;
+const SECTIONS = ['check', 'daemon', 'parts', 'profile', 'compare', 'accuracy', 'scale', 'metrics', 'alerts', 'soak'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values, positionals } = parseArgs({
@@ -85,6 +86,13 @@ try {
     children.push(target);
     log(`parts: a handshake and a GET, ${profile.parts.blocks} blocks of ${profile.parts.n} each way`);
     results.sections.parts = await parts({ ...profile.parts, port: target.port, ca: ca.cert, log });
+    await target.stop();
+  }
+  if (only.has('profile')) {
+    const target = await startTarget(leaf.certFile, leaf.keyFile);
+    children.push(target);
+    log(`profile: where the CPU of one check over ${profile.profile.n} HTTPS targets goes (node --cpu-prof)`);
+    results.sections.profile = await cpuProfile(dir, { ...profile.profile, url: `https://127.0.0.1:${target.port}/`, caFile: ca.certFile, log });
     await target.stop();
   }
   if (only.has('compare') || only.has('accuracy')) {

@@ -50,7 +50,7 @@ export function writeHttpsCatalogues(probes: string, n: number, url: string): st
   return probes;
 }
 
-function writeConfig(dir: string, name: string, o: { n: number; concurrency: number; url: string; caFile: string; workers?: number }): string {
+export function writeCheckConfig(dir: string, name: string, o: { n: number; concurrency: number; url: string; caFile: string; workers?: number }): string {
   const probes = writeHttpsCatalogues(join(dir, `${name}-probes`), o.n, o.url);
   const file = join(dir, `${name}.yaml`);
   const workers = o.workers === undefined ? '' : `, workers: ${o.workers}`;
@@ -85,8 +85,8 @@ export async function wholeCheck(
   dir: string,
   o: { n: number; concurrency: number; repetitions: number; url: string; ca: string; caFile: string; workers?: number; log?: (s: string) => void },
 ): Promise<WholeCheckResult> {
-  const config = writeConfig(dir, 'whole', o);
-  const tiny = writeConfig(dir, 'whole-startup', { ...o, n: 1 });
+  const config = writeCheckConfig(dir, 'whole', o);
+  const tiny = writeCheckConfig(dir, 'whole-startup', { ...o, n: 1 });
   const usageFile = join(dir, 'usage.json');
   // Warm the page cache and blackbox_exporter before anything is counted.
   await runCheck(tiny, usageFile);

@@ -39,6 +39,7 @@ describe.skipIf(!HAVE_BLACKBOX && !CI)('npm run bench -- --smoke', () => {
     expect(md).toContain('## Scale');
     expect(md).toContain('## The daemon, warm, against blackbox_exporter');
     expect(md).toContain('## The parts of a probe');
+    expect(md).toContain('## Where the CPU of a check goes');
   }, 300_000);
 
   test('the whole check probed every target, and its start-up was measured beside', () => {
@@ -49,6 +50,14 @@ describe.skipIf(!HAVE_BLACKBOX && !CI)('npm run bench -- --smoke', () => {
       expect(pair.blackbox.ok).toBe(w.n);
       expect(pair.blockwatch.cpuSeconds).toBeGreaterThan(pair.blockwatchNoStartup.cpuSeconds);
     }
+  });
+
+  test('the profiled check probed every target, and its samples were summed into parts that add up to the whole', () => {
+    const p = results.sections.profile!;
+    expect(p.ok).toBe(p.n);
+    expect(p.totalMs).toBeGreaterThan(0);
+    expect(p.parts.reduce((s, x) => s + x.ms, 0)).toBeCloseTo(p.totalMs, 3);
+    expect(p.parts.some((x) => x.part.startsWith('blockwatch '))).toBe(true);
   });
 
   test('every side-by-side probe succeeded through both blockwatch and blackbox_exporter', () => {
