@@ -4,6 +4,7 @@ import { shippedHelloProfiles } from '../config/hellos.js';
 import { formatIssue } from '../config/issues.js';
 import { evidenceDirProblem } from '../evidence/folder.js';
 import { profileHasEch } from '../net/tls-hello/index.js';
+import { roundCost, roundCostLine } from '../config/round-cost.js';
 import { canariesOf, type Config } from '../model/index.js';
 
 export function validate(configPath: string, out: NodeJS.WritableStream, err: NodeJS.WritableStream): number {
@@ -21,6 +22,7 @@ export function validate(configPath: string, out: NodeJS.WritableStream, err: No
     `${config.file}: ok — ${config.apps.length} apps, ${targets} targets, ${config.vantages.length} vantages, ` +
       `${config.canaries.length} canaries, ${config.fingerprints.dns.length + config.fingerprints.http.length} fingerprints\n`,
   );
+  out.write(`  ${roundCostLine(roundCost(config.apps))}\n`);
   for (const s of config.fingerprintSources) {
     const replaced = s.replaced.length ? `; replaces ${s.replaced.join(', ')}` : '';
     out.write(`  fingerprints: ${s.file} (${s.shipped ? 'shipped, ' : ''}${s.count}${replaced})\n`);
