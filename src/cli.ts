@@ -7,6 +7,7 @@ import { validate } from './commands/validate.js';
 import { ConfigError, formatIssue } from './config/issues.js';
 import { defaultConfigPath } from './config/load.js';
 import { VERSION } from './version.js';
+import { leanHeap } from './runtime/heap.js';
 
 /**
  * A reader that stops reading (`blockwatch validate | head -1`) closes the pipe: the next
@@ -61,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
     case 'run': {
       only('--app/--vantage/--format', !values.app && !values.vantage && !values.format);
       const { runDaemon } = await import('./main.js');
+      leanHeap();
       return runDaemon(config);
     }
     default:
