@@ -6,12 +6,12 @@ import type { Socket } from 'node:net';
 import { isIP } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { DnsQuery, FailureString, QueryType, TcpConnect, TlsHandshake } from '../model/index.js';
-import { hostPort } from '../model/index.js';
 import { whenAborted } from '../net/abort.js';
 import { since } from '../net/clock.js';
 import { unheardError } from '../net/connectors/direct.js';
 import { toFailure } from '../net/errors.js';
 import { joinCA, trustContext } from '../net/trust.js';
+import { blankHandshake } from '../net/handshake-record.js';
 import { PeerCertificates } from './certs.js';
 import type { ProbeContext } from './types.js';
 
@@ -52,22 +52,6 @@ export async function connectStep(ip: string, port: number, ctx: StepContext, or
     if (failure === 'connection_reset') return { record: { ip, port, status: { success: true, failure: null }, t0, t }, lost: failure };
     return { record: { ip, port, status: { success: false, failure }, t0, t } };
   }
-}
-
-/** A handshake's record before anything is known of it. */
-function blankHandshake(ip: string, port: number, sni: string | null, t0: number): TlsHandshake {
-  return {
-    address: hostPort(ip, port),
-    server_name: sni ?? '',
-    tls_version: null,
-    cipher_suite: null,
-    negotiated_protocol: null,
-    peer_certificates: [],
-    validated: false,
-    failure: null,
-    t0,
-    t: t0,
-  };
 }
 
 /** The record of a handshake that could not start or did not complete. */

@@ -9,8 +9,8 @@
  */
 import type { Socket } from 'node:net';
 import type { EchMode, TlsHandshake } from '../../model/index.js';
-import { hostPort } from '../../model/index.js';
 import { since } from '../clock.js';
+import { blankHandshake } from '../handshake-record.js';
 import { unheardError } from '../connectors/direct.js';
 import { NetError, toFailure } from '../errors.js';
 import { readUntil } from '../socket-read.js';
@@ -46,16 +46,7 @@ export async function helloExchange(socket: Socket, o: HelloExchangeOptions): Pr
   const origin = o.origin ?? performance.now();
   const t0 = since(origin);
   const record: TlsHandshake = {
-    address: hostPort(o.ip, o.port),
-    server_name: o.sni ?? '',
-    tls_version: null,
-    cipher_suite: null,
-    negotiated_protocol: null,
-    peer_certificates: [],
-    validated: false,
-    failure: null,
-    t0,
-    t: t0,
+    ...blankHandshake(o.ip, o.port, o.sni ?? null, t0),
     hello: o.profile.name,
     ech: sendsEch(o.profile, o.ech),
     server_response: null,
