@@ -27,6 +27,8 @@ export interface AlertResult {
   maxSeconds: number;
   /** Firing alerts received while only loss was applied; null when that phase did not run. */
   falseAlerts: number | null;
+  /** Their labels (alertname, vantage, app, status, pattern …), to say what fired. */
+  falseAlertLabels?: Array<Record<string, string>>;
   error?: string;
 }
 
@@ -107,8 +109,10 @@ export async function alertLatency(opts: {
       await lab.apply([T.loss(opts.lossPercent / 100)]);
       await sleep(opts.lossMinutes * 60_000);
       await lab.revert();
-      result.falseAlerts = firing(await lab.webhookSink.received()).length;
-      opts.log?.(`  false alerts: ${result.falseAlerts}`);
+      const wrong = firing(await lab.webhookSink.received());
+      result.falseAlerts = wrong.length;
+      result.falseAlertLabels = wrong.map((w) => w.alert.labels);
+      opts.log?.(`  false alerts: ${result.falseAlerts}${wrong.map((w) => `\n    ${JSON.stringify(w.alert.labels)}`).join('')}`);
       // Let any round that saw loss finish before the trials.
       await sleep(opts.intervalSeconds * 1000 + 5000);
       await lab.webhookSink.clear();

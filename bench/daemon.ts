@@ -6,6 +6,7 @@
  * answering the same N probes at the same concurrency in the gap before the next round.
  */
 import { spawn } from 'node:child_process';
+import { nodeFlags } from './scale.js';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,7 +50,7 @@ export async function daemonBench(
   const config = writeDaemonConfig(dir, { ...o, listen });
   const logFile = join(dir, 'daemon-bench.log');
   const out = openSync(logFile, 'w');
-  const daemon = spawn(process.execPath, [CLI, 'run', '--config', config], { stdio: ['ignore', out, out], env: { ...process.env, BLOCKWATCH_LOG_LEVEL: 'warn' } });
+  const daemon = spawn(process.execPath, [...nodeFlags(), CLI, 'run', '--config', config], { stdio: ['ignore', out, out], env: { ...process.env, BLOCKWATCH_LOG_LEVEL: 'warn' } });
   closeSync(out);
   const pid = daemon.pid!;
   const base = `http://127.0.0.1:${listen}`;

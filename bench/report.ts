@@ -241,7 +241,7 @@ export function markdown(r: BenchResults): string {
         '|---|---|---|---|',
         `| block onset → webhook, median (${al.latencies.length} trials) | ${al.medianSeconds.toFixed(1)} s | ≤ ${al.intervalSeconds + 15} s | ${verdict(al.maxSeconds <= al.intervalSeconds + 15)} |`,
         `| block onset → webhook, max | ${al.maxSeconds.toFixed(1)} s | | |`,
-        `| false alerts at ${al.lossPercent}% loss over ${al.lossMinutes} min | ${al.falseAlerts ?? 'not run'} | 0 | ${al.falseAlerts === null ? '' : verdict(al.falseAlerts === 0)} |`,
+        `| false alerts at ${al.lossPercent}% loss over ${al.lossMinutes} min | ${al.falseAlerts ?? 'not run'}${(al.falseAlertLabels ?? []).map((l) => ` (${Object.entries(l).map(([k, v]) => `${k}=${v}`).join(', ')})`).join('')} | 0 | ${al.falseAlerts === null ? '' : verdict(al.falseAlerts === 0)} |`,
         '',
       );
     }

@@ -39,8 +39,8 @@ export interface ScaleResult {
   notOk: number;
 }
 
-/** Extra node flags for the daemon, for profiling: BENCH_DAEMON_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/p". */
-const nodeFlags = (): string[] => (process.env.BENCH_DAEMON_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+/** Extra node flags for the daemon (scale and daemon sections), for profiling or heap settings: BENCH_DAEMON_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/p". */
+export const nodeFlags = (): string[] => (process.env.BENCH_DAEMON_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 /** Sum of every sample of a metric family in Prometheus text (optionally only lines holding `filter`). */
 export function metricSum(text: string, name: string, filter = ''): number {
