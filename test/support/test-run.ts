@@ -3,7 +3,7 @@
  * test PKI), named in BLOCKWATCH_TEST_RUN by vitest's global setup, which removes it after the
  * last file, killing first any process group a file left behind (even one whose worker was killed).
  */
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -66,10 +66,18 @@ export function sweepGroups(run: string): number {
   return killed;
 }
 
-/** vitest's global setup: makes the run's folder; the returned teardown sweeps the groups and removes it. */
+/** vitest's global setup: makes the run's folder (and the temporary folder of the run under it); the returned teardown sweeps the groups and removes it. */
 export function startTestRun(): { dir: string; end(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'bw-test-run-'));
   process.env[ENV] = dir;
+  // Every temporary folder a test makes (os.tmpdir(), in the workers and the processes they
+  // start) goes under the run's folder, so the run's end removes what a failed or timed-out
+  // test left. Others may pass through (a test runs the CLI as nobody), as in /tmp.
+  const tmp = join(dir, 'tmp');
+  mkdirSync(tmp);
+  chmodSync(dir, 0o755);
+  chmodSync(tmp, 0o1777);
+  process.env.TMPDIR = tmp;
   return {
     dir,
     end() {
