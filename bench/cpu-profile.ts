@@ -8,7 +8,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runChild } from '../test/support/children.js';
-import { writeCheckConfig } from './whole-check.js';
+import { okTargets, writeCheckConfig } from './whole-check.js';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'cli.js');
 
@@ -116,8 +116,7 @@ export async function cpuProfile(dir: string, o: { n: number; concurrency: numbe
   mkdirSync(profDir, { recursive: true });
   const config = writeCheckConfig(dir, 'profile', { n: o.n, concurrency: o.concurrency, url: o.url, caFile: o.caFile, workers: 0 });
   const r = await runChild(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, CLI, 'check', '--config', config, '--format', 'json'], {});
-  const report = JSON.parse(r.stdout) as { apps: Array<{ targets: Array<{ status: string }> }> };
-  const ok = report.apps.reduce((k, a) => k + a.targets.filter((t) => t.status === 'ok').length, 0);
+  const ok = okTargets(r.stdout);
   const profiles = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => JSON.parse(readFileSync(join(profDir, f), 'utf8')) as CpuProfile);
   const summary = summarise(profiles);
   o.log(`  ${ok}/${o.n} ok; ${summary.totalMs.toFixed(0)} ms profiled; ${summary.parts.slice(0, 4).map((p) => `${p.part} ${(p.share * 100).toFixed(1)}%`).join(', ')}`);

@@ -61,6 +61,12 @@ export function writeCheckConfig(dir: string, name: string, o: { n: number; conc
   return file;
 }
 
+/** How many targets a `check --format json` report has ok. */
+export function okTargets(reportJson: string): number {
+  const report = JSON.parse(reportJson) as { apps: Array<{ targets: Array<{ status: string }> }> };
+  return report.apps.reduce((k, a) => k + a.targets.filter((t) => t.status === 'ok').length, 0);
+}
+
 /** One `check --format json` as a process; its usage and how many targets came out ok. */
 function runCheck(config: string, out: string): Promise<{ usage: ProcessUsage; ok: number }> {
   return new Promise((res, rej) => {
@@ -70,9 +76,7 @@ function runCheck(config: string, out: string): Promise<{ usage: ProcessUsage; o
     proc.on('error', rej);
     proc.on('exit', () => {
       try {
-        const report = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { apps: Array<{ targets: Array<{ status: string }> }> };
-        const ok = report.apps.reduce((k, a) => k + a.targets.filter((t) => t.status === 'ok').length, 0);
-        res({ usage: JSON.parse(readFileSync(out, 'utf8')) as ProcessUsage, ok });
+        res({ usage: JSON.parse(readFileSync(out, 'utf8')) as ProcessUsage, ok: okTargets(Buffer.concat(chunks).toString('utf8')) });
       } catch (err) {
         rej(err as Error);
       }

@@ -6,8 +6,8 @@
  * target. Also says which handshakes a round could share: a `tls` target with Node's hello on
  * the same address, port and SNI as an `https` target sends the censor the same ClientHello.
  */
-import { isIP } from 'node:net';
 import type { App, Target } from '../model/index.js';
+import { targetHostname } from '../model/index.js';
 
 export interface RoundCost {
   targets: number;
@@ -26,14 +26,10 @@ export interface RoundCost {
   sameConnectAsTls: string[];
 }
 
-function hostOfUrl(url: string): { host: string; port: number } {
+/** Where an https target connects: the URL's host (brackets off) and port. */
+function urlEndpoint(url: string): string {
   const u = new URL(url);
-  return { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : 443 };
-}
-
-/** Lookups a target needs before it connects: A and AAAA of its name, none for an address. */
-function lookupsOf(host: string): number {
-  return isIP(host) ? 0 : 2;
+  return `${u.hostname.replace(/^\[|\]$/g, '')} ${u.port ? Number(u.port) : 443}`;
 }
 
 export function roundCost(apps: App[]): RoundCost {
@@ -44,48 +40,28 @@ export function roundCost(apps: App[]): RoundCost {
   const tcpConnects: Array<{ key: string; name: string }> = [];
   const count = (app: App, t: Target): void => {
     cost.targets++;
-    switch (t.kind) {
-      case 'dns':
-        cost.lookups += t.queryTypes?.length ?? 2;
-        return;
-      case 'tcp':
-        tcpConnects.push({ key: `${t.host} ${t.port}`, name: `${app.id}/${t.id}` });
-        cost.lookups += lookupsOf(t.host);
-        cost.tcpConnects++;
-        return;
-      case 'mtproto':
-        cost.lookups += lookupsOf(t.host);
-        cost.tcpConnects++;
-        return;
-      case 'tls': {
-        cost.lookups += lookupsOf(t.host);
-        cost.tcpConnects++;
-        tlsConnects.add(`${t.host} ${t.port}`);
-        const sni = t.sni ?? (isIP(t.host) ? '' : t.host);
-        if ((t.hello ?? 'node') === 'node' && t.ech === undefined) {
-          cost.tlsHandshakes++;
-          tlsNodeHellos.push({ key: `${t.host} ${t.port} ${sni}`, name: `${app.id}/${t.id}` });
-        } else cost.helloExchanges++;
-        return;
-      }
-      case 'https': {
-        const { host, port } = hostOfUrl(t.url);
-        cost.lookups += lookupsOf(host);
-        cost.tcpConnects++;
-        cost.tlsHandshakes++;
-        httpsHellos.add(`${host} ${port} ${isIP(host) ? '' : host}`);
-        tlsConnects.add(`${host} ${port}`);
-        return;
-      }
-      case 'quic':
-        cost.lookups += lookupsOf(t.host);
-        cost.quicInitials++;
-        return;
-      case 'udp':
-        cost.lookups += lookupsOf(t.host);
-        cost.stunRequests++;
-        return;
+    if (t.kind === 'dns') {
+      cost.lookups += t.queryTypes?.length ?? 2;
+      return;
     }
+    // A and AAAA of the name it goes to; none for an address.
+    const hostname = targetHostname(t);
+    if (hostname) cost.lookups += 2;
+    if (t.kind === 'quic') return void cost.quicInitials++;
+    if (t.kind === 'udp') return void cost.stunRequests++;
+    cost.tcpConnects++;
+    const name = `${app.id}/${t.id}`;
+    if (t.kind === 'mtproto') return;
+    const at = t.kind === 'https' ? urlEndpoint(t.url) : `${t.host} ${t.port}`;
+    if (t.kind === 'tcp') return void tcpConnects.push({ key: at, name });
+    tlsConnects.add(at);
+    if (t.kind === 'https') {
+      cost.tlsHandshakes++;
+      httpsHellos.add(`${at} ${hostname ?? ''}`);
+    } else if ((t.hello ?? 'node') === 'node' && t.ech === undefined) {
+      cost.tlsHandshakes++;
+      tlsNodeHellos.push({ key: `${at} ${t.sni ?? hostname ?? ''}`, name });
+    } else cost.helloExchanges++;
   };
   for (const app of apps) for (const t of app.targets) count(app, t);
   cost.sameHelloAsHttps = tlsNodeHellos.filter((h) => httpsHellos.has(h.key)).map((h) => h.name);
