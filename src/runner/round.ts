@@ -362,6 +362,8 @@ export async function runRound(config: Config, transports: Transports, opts: Rou
       // Many targets start spread over a window rather than all at once.
       if (opts.spreadMs) await sleep(t0 + (opts.spreadMs * i) / total - performance.now(), signal);
       const online = await round.vantageOnline(t);
+      // A round that is ending (SIGTERM) starts no target it had not yet begun: not one trial of it ran.
+      if (signal.aborted) break;
       const concluded = await round.conclude(app, target, t, online, { onTrial: opts.onObservation, onConcluded: opts.onConcluded, confirm: opts.confirm });
       const o = concluded.observation;
       confirmations += concluded.confirmations;

@@ -72,3 +72,27 @@ describe('a residual block on the address', () => {
     expect(again.map((s) => s.step)).toContain('hello_swap');
   });
 });
+
+describe('a round that is ending', () => {
+  it('reports the targets it began, each with a trial, and starts no other once its signal is aborted', async () => {
+    const config = loopbackConfig({
+      dnsPort: dns.port,
+      ca: pki.ca.cert,
+      targets: [0, 1, 2].map((i) => `  - { id: t${i}, kind: tls, host: 127.0.0.1, port: ${server.port}, sni: example.com }`).join('\n'),
+      extra: `canaries: []\ncanariesReason: "a loopback test: no uplink to check"\n`,
+    });
+    const transports = makeTransports(config);
+    const ending = new AbortController();
+    try {
+      // The targets start spread over 30 s; the round is told to end while the later ones wait.
+      const round = runRound(config, transports, { signal: ending.signal, spreadMs: 30_000 });
+      setTimeout(() => ending.abort(), 200);
+      const r = await round;
+      const targets = r.report.apps.flatMap((a) => a.targets);
+      expect(targets.length).toBeLessThan(3);
+      for (const t of targets) expect(t.trials.run).toBeGreaterThanOrEqual(1);
+    } finally {
+      await closeTransports(transports);
+    }
+  });
+});
