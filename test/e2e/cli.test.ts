@@ -16,19 +16,13 @@ const run = (args: string[]): Promise<Finished> => runChild(process.execPath, [C
  * `blockwatch … | head -1` leaves it once head has its line: every write fails with EPIPE.
  */
 function runIntoClosedPipe(args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  return new Promise((res, rej) => {
+  // A run that never ends fails at the test's timeout; startChild's registry ends it with the file.
+  return new Promise((res) => {
     const child = startChild(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BLOCKWATCH_CONFIG: '' } });
     child.stdout!.destroy();
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      rej(new Error(`blockwatch ${args.join(' ')} did not end with its stdout closed: ${stderr}`));
-    }, 60_000);
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      res({ code, signal, stderr });
-    });
+    child.once('close', (code, signal) => res({ code, signal, stderr }));
   });
 }
 
