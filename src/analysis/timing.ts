@@ -11,6 +11,13 @@
  * with room to spare, and a merely slow server never reaches it: it slows the innocuous name as
  * much as the real one (ratio ≈ 1), and a server slow for that one name is slow for the control
  * too (the same ratio there), which is not throttling.
+ *
+ * Every named sample must be slow: the fastest named handshake is what is compared with the
+ * innocuous median. Random loss slows some handshakes and not others (one lost SYN or SYN-ACK
+ * costs a second: about one handshake in five at 10% loss), and the probe's own handshake is a
+ * named sample picked for being slow; a median of it and one follow-up read one lost SYN as a
+ * 3× throttle. A throttle keyed on the name slows each named flow, so the fastest one shows it
+ * too. Likewise an address slow whatever the name is slow in every innocuous sample.
  */
 import type { DiagnosisStep, Measurement, ThrottleBasis } from '../model/index.js';
 import type { AnalysisInput, Finding, StepResult } from './types.js';
@@ -54,14 +61,18 @@ function side(x: unknown): Side | null {
 }
 
 interface Ratio {
+  /** The fastest named sample: every one took this long or longer. */
   named: number;
+  /** The innocuous samples' median. */
   innocuous: number;
   ratio: number;
   throttled: boolean;
 }
 
+const fastest = (xs: number[]): number | null => (xs.length === 0 ? null : Math.min(...xs));
+
 function ratioOf(named: number[], innocuous: number[]): Ratio | null {
-  const n = median(named);
+  const n = fastest(named);
   const i = median(innocuous);
   if (n === null || i === null) return null;
   const ratio = i > 0 ? n / i : Number.POSITIVE_INFINITY;
@@ -89,7 +100,7 @@ export function classifyTiming(input: AnalysisInput): StepResult | null {
     samples: { vantage: { named: namedH, innocuous: handshakes(vantage.innocuous), namedTtfb: namedT, innocuousTtfb: ttfbs(vantage.innocuous) }, control },
     handshake: byBasis.handshake,
     ttfb: byBasis.ttfb,
-    thresholds: { ratio: TIMING_RATIO, minGapSeconds: TIMING_MIN_GAP, slowSeconds: SLOW_PHASE },
+    thresholds: { ratio: TIMING_RATIO, minGapSeconds: TIMING_MIN_GAP, slowSeconds: SLOW_PHASE, named: 'fastest', innocuous: 'median' },
   };
   const find = (basis: ThrottleBasis, standing: Finding['control'], reason: string, diagnosis: Finding['diagnosis'] = 'handshake_timing'): StepResult => ({
     finding: { pattern: 'throttled', step: basis === 'ttfb' ? 'http' : 'tls', control: standing, controlSource: control ? 'diagnosis:handshake_timing' : null, strength: 'none', reason, basis, diagnosis },
@@ -101,18 +112,19 @@ export function classifyTiming(input: AnalysisInput): StepResult | null {
     if (!r.vantage?.throttled) continue;
     const what = basis === 'handshake' ? 'handshakes' : 'first bytes';
     const ratio = r.vantage.ratio.toFixed(1);
-    if (!control || !r.control) return find(basis, 'none', `${what} with the name are ${ratio}× slower than with an innocuous name on the same address; no control timed them`);
+    if (!control || !r.control) return find(basis, 'none', `every one of the ${what} with the name is ${ratio}× slower or more than with an innocuous name on the same address; no control timed them`);
     // The control sees the same ratio: the server is slow for that name, for everyone.
     if (r.control.throttled) return { finding: null, evidence: { ...evidence, note: `${what} with the name are as much slower from the control: the server, not the path` } };
-    return find(basis, 'passed', `${what} with the name are ${ratio}× slower than with an innocuous name on the same address; the control sees ${r.control.ratio.toFixed(1)}×`);
+    return find(basis, 'passed', `every one of the ${what} with the name is ${ratio}× slower or more than with an innocuous name on the same address; the control sees ${r.control.ratio.toFixed(1)}×`);
   }
 
   // Not the name: is the address slow from here whatever the name, and fast from the control?
   // A residual slowdown (a censor that throttles the address after seeing the name: ntc.party/t/3471)
   // looks like this, and so does an address-wide throttle: slowed, but the name cannot be shown to be the key.
   const h = byBasis.handshake;
-  if (h.vantage && h.vantage.innocuous >= SLOW_PHASE && h.control && h.control.named < SLOW_PHASE / TIMING_RATIO && h.control.innocuous < SLOW_PHASE / TIMING_RATIO) {
-    return find('handshake', 'passed', `handshakes to the address are slow from here whatever the name (${h.vantage.innocuous.toFixed(2)} s innocuous) and fast from the control: a residual or address-wide slowdown`, 'inconclusive');
+  const innocuousFastest = fastest(handshakes(vantage.innocuous));
+  if (h.vantage && innocuousFastest !== null && innocuousFastest >= SLOW_PHASE && h.control && h.control.named < SLOW_PHASE / TIMING_RATIO && h.control.innocuous < SLOW_PHASE / TIMING_RATIO) {
+    return find('handshake', 'passed', `handshakes to the address are slow from here whatever the name (every innocuous handshake ${innocuousFastest.toFixed(2)} s or more) and fast from the control: a residual or address-wide slowdown`, 'inconclusive');
   }
   return { finding: null, evidence };
 }

@@ -1,4 +1,5 @@
 // Throttling by timing: the name several times slower than an innocuous one on the same address, judged against the control.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { classifyTarget, planDiagnosis } from '../../../src/analysis/index.js';
 import type { DiagnosisStep } from '../../../src/model/index.js';
@@ -27,9 +28,10 @@ describe('throttling by timing', () => {
   });
 
   it('is throttled, basis handshake, when the name is several times slower and the control sees no such ratio', () => {
-    const v = classifyTarget(input(slow(2.6), { diagnosis: [timing(side([2.4], [0.2, 0.25]), side([0.2], [0.21, 0.2]))] }));
+    const v = classifyTarget(input(slow(2.6), { diagnosis: [timing(side([2.4, 2.5], [0.2, 0.25, 0.3]), side([0.2, 0.2], [0.21, 0.2, 0.2]))] }));
     expect([v.status, v.pattern, v.basis, v.diagnosis]).toEqual(['blocked', 'throttled', 'handshake', 'handshake_timing']);
-    expect((v.evidence.timing as { handshake: { vantage: { ratio: number } } }).handshake.vantage.ratio).toBeCloseTo(2.5 / 0.225);
+    // The fastest handshake with the name over the innocuous median.
+    expect((v.evidence.timing as { handshake: { vantage: { ratio: number } } }).handshake.vantage.ratio).toBeCloseTo(2.4 / 0.25);
   });
 
   it('is not throttled for a server slow for every name: the innocuous name is as slow', () => {
@@ -59,8 +61,37 @@ describe('throttling by timing', () => {
     expect([v.status, v.pattern]).toEqual(['ok', null]);
   });
 
+  it('reads one lost SYN as no throttle: the probe slow, its follow-up with the name fast', () => {
+    // 10% loss in the lab: the probe's own handshake waited a second for a retransmitted SYN, the others did not.
+    const v = classifyTarget(input(slow(1.2), { diagnosis: [timing(side([0.02, 0.03], [0.02, 0.02, 0.03]), side([0.02, 0.02], [0.02, 0.02, 0.02]))] }));
+    expect([v.status, v.pattern]).toEqual(['ok', null]);
+    expect((v.evidence.timing as { handshake: { vantage: { named: number } } }).handshake.vantage.named).toBe(0.02);
+  });
+
+  it('reads two slow named handshakes out of three as no throttle while one was fast', () => {
+    const v = classifyTarget(input(slow(1.2), { diagnosis: [timing(side([1.05, 0.02], [0.02, 0.03, 0.02]), side([0.02, 0.02], [0.02, 0.02, 0.02]))] }));
+    expect([v.status, v.pattern]).toEqual(['ok', null]);
+  });
+
+  it('names no residual slowdown while one innocuous handshake was fast', () => {
+    const v = classifyTarget(input(slow(2.6), { diagnosis: [timing(side([2.5, 2.4], [2.4, 0.1, 2.6]), side([0.1, 0.1], [0.1, 0.12, 0.1]))] }));
+    expect([v.status, v.pattern]).toEqual(['ok', null]);
+  });
+
+  it('never reads throttling while a named and an innocuous handshake went as fast as the control (random loss slows some, not all)', () => {
+    const fast = fc.double({ min: 0.005, max: 0.2, noNaN: true });
+    const any = fc.double({ min: 0.005, max: 12, noNaN: true });
+    fc.assert(
+      fc.property(fc.double({ min: 1, max: 12, noNaN: true }), fast, any, fast, fc.array(any, { minLength: 2, maxLength: 2 }), fc.array(fast, { minLength: 5, maxLength: 5 }), (own, namedFast, namedOther, innocuousFast, innocuousOthers, ctl) => {
+          const v = classifyTarget(input(slow(own), { diagnosis: [timing(side([namedOther, namedFast], [innocuousOthers[0], innocuousFast, innocuousOthers[1]]), side(ctl.slice(0, 2), ctl.slice(2)))] }));
+          expect(v.pattern).toBeNull();
+        },
+      ),
+    );
+  });
+
   it('says inconclusive when the address is slow from here whatever the name and fast from the control (a residual slowdown)', () => {
-    const v = classifyTarget(input(slow(2.6), { diagnosis: [timing(side([2.5], [2.4, 2.6]), side([0.1], [0.1, 0.12]))] }));
+    const v = classifyTarget(input(slow(2.6), { diagnosis: [timing(side([2.5, 2.7], [2.4, 2.6, 2.5]), side([0.1, 0.1], [0.1, 0.12, 0.1]))] }));
     expect([v.status, v.pattern, v.basis, v.diagnosis]).toEqual(['blocked', 'throttled', 'handshake', 'inconclusive']);
   });
 });
