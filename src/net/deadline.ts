@@ -123,7 +123,8 @@ export class DeadlineClock {
     while (this.heap.length > 0 && this.heap[0].at <= now) {
       const e = this.pop();
       if (!this.live.delete(e)) continue;
-      this.end(e, new DOMException('The probe deadline passed', 'TimeoutError'));
+      // A wait's wake-up needs no reason: a DOMException (and its stack) only for a deadline.
+      this.end(e, e.ac ? new DOMException('The probe deadline passed', 'TimeoutError') : undefined);
     }
     // Entries disposed of wait in the heap until their time; skip the timer while only they are left.
     while (this.heap.length > 0 && !this.live.has(this.heap[0])) this.pop();
