@@ -4,6 +4,10 @@
  * with more targets than its concurrency); once a first round is done, each pair measures one of its rounds (CPU of
  * the whole process from the last round's end to this one's, from /proc) and then blackbox_exporter
  * answering the same N probes at the same concurrency in the gap before the next round.
+ *
+ * The daemon is scraped as a Prometheus would scrape it, every SCRAPE_SECONDS, and that CPU
+ * counts. Round ends are read from its log ('round done' lines), which costs the daemon nothing:
+ * a /metrics poll every second to see them cost it a render of every series 30 times a round.
  */
 import { spawn } from 'node:child_process';
 import { nodeFlags } from './scale.js';
@@ -17,6 +21,23 @@ import { writeHttpsCatalogues } from './whole-check.js';
 import { cpuSeconds, median, peakRss } from './proc.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js');
+/** Prometheus' scrape interval in the bench: the 15 s that Prometheus' own example configuration sets. */
+export const SCRAPE_SECONDS = 15;
+
+/** Probes of the rounds the daemon's log says are done. */
+export function probesInLog(log: string): number {
+  let total = 0;
+  for (const line of log.split('\n')) {
+    if (!line.includes('"round done"')) continue;
+    try {
+      const entry = JSON.parse(line) as { msg?: string; probes?: number };
+      if (entry.msg === 'round done' && typeof entry.probes === 'number') total += entry.probes;
+    } catch {
+      // A line being written: read again on the next poll.
+    }
+  }
+  return total;
+}
 
 export interface DaemonPair {
   blockwatch: { cpuSeconds: number; probes: number; cpuPerProbe: number };
@@ -50,12 +71,13 @@ export async function daemonBench(
   const config = writeDaemonConfig(dir, { ...o, listen });
   const logFile = join(dir, 'daemon-bench.log');
   const out = openSync(logFile, 'w');
-  const daemon = spawn(process.execPath, [...nodeFlags(), CLI, 'run', '--config', config], { stdio: ['ignore', out, out], env: { ...process.env, BLOCKWATCH_LOG_LEVEL: 'warn' } });
+  // Info: the 'round done' lines, one a round.
+  const daemon = spawn(process.execPath, [...nodeFlags(), CLI, 'run', '--config', config], { stdio: ['ignore', out, out], env: { ...process.env, BLOCKWATCH_LOG_LEVEL: 'info' } });
   closeSync(out);
   const pid = daemon.pid!;
   const base = `http://127.0.0.1:${listen}`;
-  const probesDone = async (): Promise<number> => metricSum((await httpGet(`${base}/metrics`, 30_000)).body, 'blockwatch_probes_total');
-  /** Waits until `count` probes are done, polling once a second (each poll renders /metrics: that CPU counts too). */
+  const probesDone = async (): Promise<number> => probesInLog(readFileSync(logFile, 'utf8'));
+  /** Waits until the log says `count` probes are done, reading it once a second. */
   const until = async (count: number): Promise<void> => {
     const deadline = performance.now() + (o.intervalSeconds * 4 + 60) * 1000;
     while ((await probesDone()) < count) {
@@ -63,8 +85,10 @@ export async function daemonBench(
       await new Promise((r) => setTimeout(r, 1000));
     }
   };
+  let scraper: NodeJS.Timeout | undefined;
   try {
     await waitHttp(`${base}/healthz`, 30_000);
+    scraper = setInterval(() => void httpGet(`${base}/metrics`, 30_000).catch(() => undefined), SCRAPE_SECONDS * 1000);
     // Warm: the first round (JIT, the trust store, first connections) is not counted.
     await waitHttp(`${base}/readyz`, 150_000);
     await until(o.n);
@@ -99,6 +123,7 @@ export async function daemonBench(
       notOk: metricSum(last, 'blockwatch_probes_total') - metricSum(last, 'blockwatch_probes_total', 'status="ok"'),
     };
   } finally {
+    clearInterval(scraper);
     // The daemon drains for up to 3 s on SIGTERM: it gets 8 before SIGKILL.
     await stopper(daemon, 8000)();
   }

@@ -117,7 +117,7 @@ export function markdown(r: BenchResults): string {
     out.push(
       `## The daemon, warm, against blackbox_exporter (N = ${d.n} HTTPS targets every ${d.intervalSeconds} s, concurrency ${d.concurrency}, ${d.pairs.length} rounds, medians)`,
       '',
-      "Each pair: the CPU of the whole `blockwatch run` process from the end of one round to the end of the next (its /metrics polled once a second), then blackbox_exporter's CPU for the same N probes in the gap before the next round.",
+      "Each pair: the CPU of the whole `blockwatch run` process from the end of one round to the end of the next (its /metrics scraped every 15 s, as by a Prometheus with that scrape interval; round ends read from its log), then blackbox_exporter's CPU for the same N probes in the gap before the next round.",
       '',
       '| figure | blockwatch run | blackbox_exporter | ratio | target | |',
       '|---|---|---|---|---|---|',
