@@ -25,7 +25,7 @@ const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js')
 export const SCRAPE_SECONDS = 15;
 
 /** Probes of the rounds the daemon's log says are done. */
-export function probesInLog(log: string): number {
+function probesInLog(log: string): number {
   let total = 0;
   for (const line of log.split('\n')) {
     if (!line.includes('"round done"')) continue;

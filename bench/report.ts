@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { AccuracyResult } from './accuracy.js';
 import type { AlertResult } from './alert-latency.js';
 import type { CompareResult } from './compare.js';
-import type { DaemonPair, DaemonResult } from './daemon.js';
+import { SCRAPE_SECONDS, type DaemonPair, type DaemonResult } from './daemon.js';
 import type { PartsResult } from './parts.js';
 import type { CpuProfileResult } from './cpu-profile.js';
 import type { WholeCheckResult } from './whole-check.js';
@@ -117,7 +117,7 @@ export function markdown(r: BenchResults): string {
     out.push(
       `## The daemon, warm, against blackbox_exporter (N = ${d.n} HTTPS targets every ${d.intervalSeconds} s, concurrency ${d.concurrency}, ${d.pairs.length} rounds, medians)`,
       '',
-      "Each pair: the CPU of the whole `blockwatch run` process from the end of one round to the end of the next (its /metrics scraped every 15 s, as by a Prometheus with that scrape interval; round ends read from its log), then blackbox_exporter's CPU for the same N probes in the gap before the next round.",
+      `Each pair: the CPU of the whole \`blockwatch run\` process from the end of one round to the end of the next (its /metrics scraped every ${SCRAPE_SECONDS} s, as by a Prometheus with that scrape interval; round ends read from its log), then blackbox_exporter's CPU for the same N probes in the gap before the next round.`,
       '',
       '| figure | blockwatch run | blackbox_exporter | ratio | target | |',
       '|---|---|---|---|---|---|',

@@ -4,11 +4,12 @@
  * image), a path under a regular file, /proc, and a disk that fills up while the daemon runs (a
  * 16 KiB tmpfs). Needs root (to run as nobody and to mount); skipped otherwise.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChild } from '../support/children.js';
 import { CLI, eventually, startDaemon, type Daemon } from '../support/daemon.js';
 import { parseExposition } from '../support/exposition.js';
 import { startHttpsServer, testPki, type Running } from '../support/tls-servers.js';
@@ -43,20 +44,13 @@ function configFile(name: string, text: string): string {
   return file;
 }
 
-/** CLI runs not yet ended: killed after the file's tests (a test that times out leaves its run here). */
-const running = new Set<ReturnType<typeof spawn>>();
-
-/** Runs the CLI to its end (as `user` when given); the test's own timeout bounds the wait, not the machine's speed. */
+/** Runs the CLI to its end (as `user` when given); the test's own timeout bounds the wait, and startChild's registry ends a run left behind with the file. */
 function cli(args: string[], user?: { uid: number; gid: number }): Promise<{ code: number | null; stderr: string }> {
   return new Promise((res) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'], ...user, env: { ...process.env, BLOCKWATCH_CONFIG: '' } });
-    running.add(child);
+    const child = startChild(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'], ...user, env: { ...process.env, BLOCKWATCH_CONFIG: '' } });
     let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.once('close', (code) => {
-      running.delete(child);
-      res({ code, stderr });
-    });
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.once('close', (code) => res({ code, stderr }));
   });
 }
 
@@ -76,7 +70,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of running) c.kill('SIGKILL');
   for (const d of daemons) if (d.proc.exitCode === null && d.proc.signalCode === null) await d.stop('SIGKILL');
   for (const m of mounts) await new Promise((r) => execFile('umount', [m], r));
   await web?.close();
