@@ -49,10 +49,14 @@ export function matchDnsFingerprint(address: string, db: FingerprintDb): Fingerp
   return null;
 }
 
-function headerValue(headers: Record<string, string>, name: string): string | undefined {
-  const lower = name.toLowerCase();
-  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === lower) return v;
-  return undefined;
+/** The response's headers by lower-case name, built once per response (the first header of a name wins). */
+function lowerCased(headers: Record<string, string>): Map<string, string> {
+  const byName = new Map<string, string>();
+  for (const k in headers) {
+    const lower = k.toLowerCase();
+    if (!byName.has(lower)) byName.set(lower, headers[k]);
+  }
+  return byName;
 }
 
 /**
@@ -60,11 +64,13 @@ function headerValue(headers: Record<string, string>, name: string): string | un
  * known warning host is caught by `header.location` fingerprints.
  */
 export function matchHttpFingerprint(subject: HttpSubject, db: FingerprintDb): Fingerprint | null {
+  let status: string | undefined;
+  let headers: Map<string, string> | undefined;
   for (const fp of db.http) {
     let value: string | undefined;
-    if (fp.location === 'status') value = String(subject.status);
+    if (fp.location === 'status') value = status ??= String(subject.status);
     else if (fp.location === 'body') value = subject.body;
-    else if (fp.location.startsWith('header.')) value = headerValue(subject.headers, fp.location.slice('header.'.length));
+    else if (fp.location.startsWith('header.')) value = (headers ??= lowerCased(subject.headers)).get(fp.location.slice('header.'.length).toLowerCase());
     if (value !== undefined && matchesPattern(fp, value)) return fp;
   }
   return null;

@@ -26,7 +26,29 @@ function sans(altnames: string | undefined): string[] {
   return altnames.split(', ', MAX_SANS_KEPT).map((s) => s.slice(s.indexOf(':') + 1));
 }
 
+/**
+ * Summaries of certificates seen lately, by SHA-256: a daemon meets the same few server
+ * certificates round after round. A summary is the same for the same certificate; it is
+ * frozen, since measurements share it. Bounded: emptied when full.
+ */
+const seen = new Map<string, CertificateSummary>();
+const SEEN_MAX = 1024;
+
 export function summarize(c: PeerCertificate): CertificateSummary {
+  const key = c.fingerprint256;
+  const known = key ? seen.get(key) : undefined;
+  if (known) return known;
+  const summary = summarizeNew(c);
+  Object.freeze(summary.san);
+  Object.freeze(summary);
+  if (key) {
+    if (seen.size >= SEEN_MAX) seen.clear();
+    seen.set(key, summary);
+  }
+  return summary;
+}
+
+function summarizeNew(c: PeerCertificate): CertificateSummary {
   return {
     subject: dn(c.subject),
     issuer: dn(c.issuer),
