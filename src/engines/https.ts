@@ -4,6 +4,7 @@ import type { HttpsTarget, Measurement } from '../model/index.js';
 import { isIpLiteral } from '../model/index.js';
 import { connectFirst, dialTls, finish, resolveInto } from './dial.js';
 import { httpStep } from './http-step.js';
+import type { WireCounter } from './tls-direct.js';
 import { fail, newMeasurement } from './measurement.js';
 import { NetError, toFailure } from '../net/errors.js';
 import type { Engine } from './types.js';
@@ -36,7 +37,7 @@ export const httpsEngine: Engine<HttpsTarget> = async (target, ctx): Promise<Mea
     const addrs = await resolveInto(m, host, ctx, started);
     if (addrs.length === 0) break;
     let socket: Socket;
-    let wire: Socket;
+    let wire: WireCounter;
     if (url.protocol === 'https:') {
       const d = await dialTls(m, addrs, port, { sni: isIpLiteral(host) ? null : host, alpn: ALPN, ca: target.ca }, ctx, started);
       if (!d) break;
@@ -46,7 +47,7 @@ export const httpsEngine: Engine<HttpsTarget> = async (target, ctx): Promise<Mea
         break;
       }
       socket = d.tls;
-      wire = d.raw;
+      wire = d.wire;
     } else {
       const c = await connectFirst(m, addrs, port, ctx, started);
       if (!c) break;
