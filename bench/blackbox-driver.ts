@@ -28,6 +28,8 @@ export function parseProbe(text: string): ProbeSample {
   };
 }
 
+const sleepUntil = (at: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, at - performance.now())));
+
 export async function runBlackbox(port: number, module: string, req: RunRequest): Promise<RunResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: req.concurrency });
   const path = `/probe?module=${module}&target=${encodeURIComponent(req.url)}`;
@@ -49,6 +51,7 @@ export async function runBlackbox(port: number, module: string, req: RunRequest)
     await Promise.all(
       Array.from({ length: req.n }, (_, i) =>
         limit(async () => {
+          if (req.spreadMs) await sleepUntil(t0 + (req.spreadMs * i) / req.n);
           if (req.spacingMs && i < req.concurrency) await new Promise((r) => setTimeout(r, i * req.spacingMs!));
           samples.push(parseProbe(await one()));
         }),

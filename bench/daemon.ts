@@ -5,6 +5,14 @@
  * the whole process from the last round's end to this one's, from /proc) and then blackbox_exporter
  * answering the same N probes at the same concurrency in the gap before the next round.
  *
+ * blackbox_exporter is driven at the daemon's own pace: the daemon spreads a round of more
+ * targets than its concurrency evenly over half the interval, and Prometheus likewise spreads
+ * its scrapes of many targets over the interval. A probe at that pace costs either prober more
+ * CPU than one of a burst (fewer probes share each wake-up, caches are cold), so the ratio
+ * compares like with like: half of N probes over half of the window, at the same probes per
+ * second, in the gap before the next round. The burst (N at the concurrency, as fast as it
+ * answers) is measured beside, and its ratio reported too.
+ *
  * The daemon is scraped as a Prometheus would scrape it, every SCRAPE_SECONDS, and that CPU
  * counts. Round ends are read from its log ('round done' lines), which costs the daemon nothing:
  * a /metrics poll every second to see them cost it a render of every series 30 times a round.
@@ -39,9 +47,19 @@ function probesInLog(log: string): number {
   return total;
 }
 
+interface BlackboxSide {
+  cpuSeconds: number;
+  probes: number;
+  cpuPerProbe: number;
+  ok: number;
+}
+
 export interface DaemonPair {
   blockwatch: { cpuSeconds: number; probes: number; cpuPerProbe: number };
-  blackbox: { cpuSeconds: number; probes: number; cpuPerProbe: number; ok: number };
+  /** At the daemon's pace: probes spread evenly, as many per second as the daemon's round. */
+  blackbox: BlackboxSide;
+  /** In a burst: N probes at the concurrency, as fast as it answers. */
+  blackboxBurst: BlackboxSide;
 }
 
 export interface DaemonResult {
@@ -50,8 +68,12 @@ export interface DaemonResult {
   intervalSeconds: number;
   pairs: DaemonPair[];
   peakRssBytes: number;
-  /** Median over pairs of blockwatch's CPU per probe / blackbox_exporter's. */
+  /** The window the daemon spreads a round over, and blackbox_exporter's paced run spreads n/2 probes over half of. */
+  spreadSeconds: number;
+  /** Median over pairs of blockwatch's CPU per probe / blackbox_exporter's at the same pace. */
   ratio: number;
+  /** The same against blackbox_exporter's burst. */
+  ratioBurst: number;
   notOk: number;
 }
 
@@ -68,6 +90,8 @@ export async function daemonBench(
   o: { n: number; concurrency: number; pairs: number; intervalSeconds: number; url: string; ca: string; caFile: string; log?: (s: string) => void },
 ): Promise<DaemonResult> {
   const listen = await freePort();
+  // The daemon's own spread (src/schedule/scheduler.ts): half the interval once the targets outnumber the concurrency.
+  const spreadMs = o.n > o.concurrency ? (o.intervalSeconds * 1000) / 2 : 0;
   const config = writeDaemonConfig(dir, { ...o, listen });
   const logFile = join(dir, 'daemon-bench.log');
   const out = openSync(logFile, 'w');
@@ -100,15 +124,18 @@ export async function daemonBench(
       await until(p0 + o.n);
       done = await probesDone();
       const cpu = cpuSeconds(pid) - c0;
-      const b0 = cpuSeconds(blackbox.pid);
-      const r = await runBlackbox(blackbox.port, blackbox.module, { n: o.n, concurrency: o.concurrency, url: o.url, ca: o.ca, timeoutMs: 10_000 });
-      const bcpu = cpuSeconds(blackbox.pid) - b0;
-      const pair: DaemonPair = {
-        blockwatch: { cpuSeconds: cpu, probes: done - p0, cpuPerProbe: cpu / (done - p0) },
-        blackbox: { cpuSeconds: bcpu, probes: o.n, cpuPerProbe: bcpu / o.n, ok: r.samples.filter((s) => s.ok).length },
+      const side = async (n: number, spreadMs?: number): Promise<BlackboxSide> => {
+        const b0 = cpuSeconds(blackbox.pid);
+        const r = await runBlackbox(blackbox.port, blackbox.module, { n, concurrency: o.concurrency, url: o.url, ca: o.ca, timeoutMs: 10_000, ...(spreadMs ? { spreadMs } : {}) });
+        const bcpu = cpuSeconds(blackbox.pid) - b0;
+        return { cpuSeconds: bcpu, probes: n, cpuPerProbe: bcpu / n, ok: r.samples.filter((s) => s.ok).length };
       };
+      const paced = await side(Math.ceil(o.n / 2), spreadMs / 2);
+      const burst = await side(o.n);
+      const pair: DaemonPair = { blockwatch: { cpuSeconds: cpu, probes: done - p0, cpuPerProbe: cpu / (done - p0) }, blackbox: paced, blackboxBurst: burst };
       pairs.push(pair);
-      o.log?.(`  pair ${i + 1}: daemon ${(pair.blockwatch.cpuPerProbe * 1e3).toFixed(3)} ms CPU/probe over ${pair.blockwatch.probes} probes; blackbox ${(pair.blackbox.cpuPerProbe * 1e3).toFixed(3)} ms (${pair.blackbox.ok}/${o.n} ok)`);
+      const f = (s: BlackboxSide) => `${(s.cpuPerProbe * 1e3).toFixed(3)} ms (${s.ok}/${s.probes} ok)`;
+      o.log?.(`  pair ${i + 1}: daemon ${(pair.blockwatch.cpuPerProbe * 1e3).toFixed(3)} ms CPU/probe over ${pair.blockwatch.probes} probes; blackbox paced ${f(paced)}, burst ${f(burst)}`);
       // Blackbox's run must not overlap the next round: if it did, that round is skipped for the next pair.
       done = await probesDone();
     }
@@ -119,7 +146,9 @@ export async function daemonBench(
       intervalSeconds: o.intervalSeconds,
       pairs,
       peakRssBytes: peakRss(pid),
+      spreadSeconds: spreadMs / 1000,
       ratio: median(pairs.map((p) => p.blockwatch.cpuPerProbe / p.blackbox.cpuPerProbe)),
+      ratioBurst: median(pairs.map((p) => p.blockwatch.cpuPerProbe / p.blackboxBurst.cpuPerProbe)),
       notOk: metricSum(last, 'blockwatch_probes_total') - metricSum(last, 'blockwatch_probes_total', 'status="ok"'),
     };
   } finally {

@@ -22,6 +22,14 @@ export function peakRss(pid: number): number {
   return statusKb(pid, 'VmHWM') * 1024;
 }
 
+/**
+ * The resident set by kind, in bytes: anonymous (heaps, OpenSSL's and V8's memory) and
+ * file-backed (the pages of the node binary and its libraries the process has touched).
+ */
+export function rssParts(pid: number): { anonBytes: number; fileBytes: number } {
+  return { anonBytes: statusKb(pid, 'RssAnon') * 1024, fileBytes: statusKb(pid, 'RssFile') * 1024 };
+}
+
 /** Current resident set (VmRSS) in bytes. */
 export function rss(pid: number): number {
   return statusKb(pid, 'VmRSS') * 1024;

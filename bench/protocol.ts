@@ -9,6 +9,11 @@ export interface RunRequest {
   timeoutMs: number;
   /** Spacing between the starts of the first `concurrency` probes, so they do not move in lock-step waves. */
   spacingMs?: number;
+  /**
+   * Probe i starts no earlier than spreadMs × i / n after the run's start: the n probes spread
+   * evenly over the window, the way the daemon spreads a round's targets (and Prometheus its scrapes).
+   */
+  spreadMs?: number;
 }
 
 export interface ProbeSample {

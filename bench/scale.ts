@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { endChild, startChild } from '../test/support/children.js';
 import type { Leaf } from '../test/support/pki.js';
 import { freePort, httpGet, startTarget, stopper, waitHttp } from './processes.js';
-import { cpuSeconds, peakRss, rss } from './proc.js';
+import { cpuSeconds, peakRss, rss, rssParts } from './proc.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js');
 
@@ -22,6 +22,12 @@ export interface ScaleResult {
   observedSeconds: number;
   peakRssBytes: number;
   endRssBytes: number;
+  /** RSS once the daemon serves (its config and catalogues loaded), before its first round is done. */
+  servingRssBytes: number;
+  /** RSS of a bare node process (node -e with a timer) once started: the runtime every Node program pays. */
+  bareNodeRssBytes: number;
+  /** RSS at the end by kind (anonymous; file-backed: the node binary's and libraries' pages). */
+  endRssParts: { anonBytes: number; fileBytes: number };
   /** CPU seconds per wall second over the observed window (1 = one core busy). */
   cpuFraction: number;
   cpuPerProbe: number;
@@ -93,6 +99,17 @@ function heapSpaces(text: string): Record<string, number> {
   return out;
 }
 
+/** The RSS of a bare node process, read while it waits. */
+async function bareNodeRss(): Promise<number> {
+  const bare = startChild(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+  try {
+    await new Promise((r) => setTimeout(r, 1000));
+    return rss(bare.pid!);
+  } finally {
+    await endChild(bare);
+  }
+}
+
 export async function scale(
   dir: string,
   leaf: Leaf,
@@ -112,6 +129,7 @@ export async function scale(
     await waitHttp(`${base}/healthz`, 30_000).catch((err: Error) => {
       throw new Error(`${err.message}; daemon log:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
     });
+    const servingRssBytes = rss(pid);
     // Steady state: counting starts once a first round is done (targets are spread over half the interval).
     await waitHttp(`${base}/readyz`, 150_000);
     await new Promise((r) => setTimeout(r, o.settleSeconds * 1000));
@@ -138,6 +156,9 @@ export async function scale(
       observedSeconds: observed,
       peakRssBytes: peakRss(pid),
       endRssBytes: rss(pid),
+      servingRssBytes,
+      endRssParts: rssParts(pid),
+      bareNodeRssBytes: await bareNodeRss(),
       cpuFraction: cpu / observed,
       cpuPerProbe: probes > 0 ? cpu / probes : NaN,
       probes,

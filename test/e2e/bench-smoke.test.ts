@@ -96,12 +96,14 @@ describe.skipIf(!HAVE_BLACKBOX && !CI)('npm run bench -- --smoke', () => {
     expect(s.peakRssBytes).toBeGreaterThan(0);
   });
 
-  test('the warm daemon probed every target of its counted rounds, and blackbox_exporter the same', () => {
+  test('the warm daemon probed every target of its counted rounds, and blackbox_exporter half of them at its pace and all in a burst', () => {
     const d = results.sections.daemon!;
     expect(d.pairs.length).toBeGreaterThanOrEqual(1);
     for (const p of d.pairs) {
       expect(p.blockwatch.probes).toBeGreaterThanOrEqual(d.n);
-      expect(p.blackbox.ok).toBe(d.n);
+      expect(p.blackbox.probes).toBe(Math.ceil(d.n / 2));
+      expect(p.blackbox.ok).toBe(p.blackbox.probes);
+      expect(p.blackboxBurst.ok).toBe(d.n);
     }
     expect(d.notOk).toBe(0);
   });
