@@ -123,9 +123,19 @@ export function hostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/** Hostnames of https targets, by target: a target's URL is parsed once, not on every probe of it. */
+const urlHosts = new WeakMap<Target, string>();
+
 /** The DNS name a target depends on, or null when it names an address. */
 export function targetHostname(t: Target): string | null {
-  const host = t.kind === 'https' ? new URL(t.url).hostname.replace(/^\[|\]$/g, '') : t.host;
+  let host: string | undefined;
+  if (t.kind === 'https') {
+    host = urlHosts.get(t);
+    if (host === undefined) {
+      host = new URL(t.url).hostname.replace(/^\[|\]$/g, '');
+      urlHosts.set(t, host);
+    }
+  } else host = t.host;
   return isIpLiteral(host) ? null : host;
 }
 
