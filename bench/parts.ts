@@ -2,8 +2,7 @@
  * What the parts of a probe cost, in this process, against the bench's HTTPS target in its own:
  * CPU per operation (user + system of this process only) of a TLS handshake as Node validates it
  * by default (the name checked on the whole chain converted to objects) and as tlsStep does (the
- * leaf alone), of a connect and handshake with the TCP socket wrapped and with the TLS socket
- * opening its own connection (engines/tls-direct.ts), and of one GET over a handshaken socket with a per-probe undici Client (the engine
+ * leaf alone), and of one GET over a handshaken socket with a per-probe undici Client (the engine
  * before 0.2) and with the engine's own exchange (engines/http-step.ts). Blocks of each kind
  * alternate; the figures are medians over blocks.
  */
@@ -12,8 +11,6 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { Client } from 'undici';
 import { httpStep } from '../src/engines/http-step.js';
 import { tlsStep } from '../src/engines/steps.js';
-import { connectTlsDirect } from '../src/engines/tls-direct.js';
-import { DirectConnector } from '../src/net/connectors/index.js';
 import { trustContext } from '../src/net/trust.js';
 import { limiter } from '../src/schedule/limit.js';
 import { median } from './proc.js';
@@ -26,7 +23,7 @@ export interface PartsResult {
   ms: Record<Way, number>;
 }
 
-type Way = 'handshake_node_default' | 'handshake_blockwatch' | 'handshake_direct' | 'get_undici_client' | 'get_blockwatch';
+type Way = 'handshake_node_default' | 'handshake_blockwatch' | 'get_undici_client' | 'get_blockwatch';
 
 const dial = (port: number): Promise<Socket> =>
   new Promise((resolve, reject) => {
@@ -52,15 +49,6 @@ async function ours(socket: Socket, port: number, ca: string): Promise<TLSSocket
   const r = await tlsStep(socket, '127.0.0.1', port, null, ['http/1.1'], undefined, ctx, performance.now());
   if (!r.tlsSocket || !r.record.validated) throw new Error(`handshake failed: ${r.record.failure}`);
   return r.tlsSocket;
-}
-
-/** Connect and handshake as the engine does with a direct connector: the TLS socket opens the connection. */
-async function direct(port: number, ca: string): Promise<TLSSocket> {
-  const ctx = { signal: neverAborts, extraCA: [ca], connector: new DirectConnector() };
-  const r = await connectTlsDirect('127.0.0.1', port, null, ['http/1.1'], undefined, ctx, performance.now());
-  const hs = r?.handshake;
-  if (!hs?.tlsSocket || !hs.record.validated) throw new Error(`handshake failed: ${hs?.record.failure ?? r?.connect.record.status.failure ?? 'no direct TLS on this Node'}`);
-  return hs.tlsSocket;
 }
 
 /** One GET with a Client made for it over the given socket, as the engine did with undici. */
@@ -91,7 +79,6 @@ export async function parts(o: { port: number; ca: string; n: number; concurrenc
   const ways: Record<Way, () => Promise<void>> = {
     handshake_node_default: async () => void (await nodeDefault(await dial(o.port), o.ca)).destroy(),
     handshake_blockwatch: async () => void (await ours(await dial(o.port), o.port, o.ca)).destroy(),
-    handshake_direct: async () => void (await direct(o.port, o.ca)).destroy(),
     get_undici_client: async () => undiciGet(await ours(await dial(o.port), o.port, o.ca), url),
     get_blockwatch: async () => {
       const tls = await ours(await dial(o.port), o.port, o.ca);
@@ -109,14 +96,14 @@ export async function parts(o: { port: number; ca: string; n: number; concurrenc
   const names = Object.keys(ways) as Way[];
   // Warm every way before counting (JIT, the trust store, the target's own warm-up).
   for (const w of names) await run(ways[w]);
-  const per: Record<Way, number[]> = { handshake_node_default: [], handshake_blockwatch: [], handshake_direct: [], get_undici_client: [], get_blockwatch: [] };
+  const per: Record<Way, number[]> = { handshake_node_default: [], handshake_blockwatch: [], get_undici_client: [], get_blockwatch: [] };
   for (let b = 0; b < o.blocks; b++) {
     const order = b % 2 ? [...names].reverse() : names;
     for (const w of order) per[w].push(await run(ways[w]));
   }
   const ms = Object.fromEntries(names.map((w) => [w, median(per[w])])) as Record<Way, number>;
   o.log?.(
-    `  handshake: Node's default ${ms.handshake_node_default.toFixed(3)} ms, blockwatch ${ms.handshake_blockwatch.toFixed(3)} ms, direct ${ms.handshake_direct.toFixed(3)} ms; ` +
+    `  handshake: Node's default ${ms.handshake_node_default.toFixed(3)} ms, blockwatch ${ms.handshake_blockwatch.toFixed(3)} ms; ` +
       `handshake + GET: undici Client ${ms.get_undici_client.toFixed(3)} ms, blockwatch ${ms.get_blockwatch.toFixed(3)} ms (CPU per operation, this process)`,
   );
   return { n: o.n, concurrency: o.concurrency, blocks: o.blocks, ms };

@@ -136,7 +136,6 @@ export function markdown(r: BenchResults): string {
       '| operation | as Node does it by default / with an undici Client | as blockwatch does it | saved |',
       '|---|---|---|---|',
       `| TLS handshake with chain and name validation | ${f(pt.ms.handshake_node_default)} | ${f(pt.ms.handshake_blockwatch)} | ${f(pt.ms.handshake_node_default - pt.ms.handshake_blockwatch)} |`,
-      ...(pt.ms.handshake_direct ? [`| connect and handshake: the TCP socket wrapped / the TLS socket's own connection | ${f(pt.ms.handshake_blockwatch)} | ${f(pt.ms.handshake_direct)} | ${f(pt.ms.handshake_blockwatch - pt.ms.handshake_direct)} |`] : []),
       `| handshake, then GET and a 1 KiB body | ${f(pt.ms.get_undici_client)} | ${f(pt.ms.get_blockwatch)} | ${f(pt.ms.get_undici_client - pt.ms.get_blockwatch)} |`,
       '',
     );

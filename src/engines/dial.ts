@@ -6,7 +6,6 @@ import { isIpLiteral } from '../model/index.js';
 import { addressesOf, fail, resolveFailure } from './measurement.js';
 import { repliesSettled } from '../net/resolvers/udp.js';
 import { connectStep, failedHandshake, resolveStep, tlsStep } from './steps.js';
-import { connectTlsDirect, directTls, type DirectTlsResult, type WireCounter } from './tls-direct.js';
 import type { ProbeContext } from './types.js';
 
 /** Resolves `host` into the measurement; returns its addresses, or none after recording the failure. */
@@ -54,49 +53,37 @@ export interface TlsDial {
  * Connect and handshake, address by address, until a handshake completes (validated or not: a
  * client that completes a handshake does not try elsewhere). Each attempt is recorded.
  */
-export async function dialTls(m: Measurement, addrs: string[], port: number, d: TlsDial, ctx: ProbeContext, origin: number): Promise<{ tls: TLSSocket; wire: WireCounter; ip: string; validated: boolean } | null> {
+export async function dialTls(m: Measurement, addrs: string[], port: number, d: TlsDial, ctx: ProbeContext, origin: number): Promise<{ tls: TLSSocket; raw: Socket; ip: string; validated: boolean } | null> {
   let firstFailure: { failure: NonNullable<Measurement['failure']>; operation: 'connect' | 'tls_handshake' } | null = null;
   for (const ip of addrs) {
     if (ctx.signal.aborted) break;
-    const attempt = await dialOne(ip, port, d, ctx, origin);
-    const { record, lost } = attempt.connect;
+    const c0 = performance.now();
+    const { socket, record, lost } = await connectStep(ip, port, ctx, origin);
     m.tcp_connect.push(record);
-    m.timings.connect = attempt.connectMs / 1000;
+    m.timings.connect = (performance.now() - c0) / 1000;
     if (lost) {
       // Reached, then reset before the ClientHello could go: the handshake failed.
       m.tls_handshakes.push(failedHandshake(ip, port, d.sni, lost, record.t, record.t));
       firstFailure ??= { failure: lost, operation: 'tls_handshake' };
       continue;
     }
-    const hs = attempt.handshake;
-    if (!hs) {
+    if (!socket) {
       firstFailure ??= { failure: record.status.failure ?? 'generic_timeout_error', operation: 'connect' };
       continue;
     }
+    const h0 = performance.now();
+    const hs = await tlsStep(socket, ip, port, d.sni, d.alpn, d.ca, ctx, origin);
     m.tls_handshakes.push(hs.record);
-    m.timings.tls = hs.ms / 1000;
-    if (hs.tlsSocket && hs.wire) {
+    m.timings.tls = (performance.now() - h0) / 1000;
+    if (hs.tlsSocket) {
       fail(m, hs.record.failure, 'tls_handshake');
-      return { tls: hs.tlsSocket, wire: hs.wire, ip, validated: hs.record.validated };
+      return { tls: hs.tlsSocket, raw: socket, ip, validated: hs.record.validated };
     }
     firstFailure ??= { failure: hs.record.failure ?? 'ssl_failed_handshake', operation: 'tls_handshake' };
   }
   if (firstFailure) fail(m, firstFailure.failure, firstFailure.operation);
   else fail(m, 'generic_timeout_error', 'connect');
   return null;
-}
-
-/** One address: the TLS socket opens the connection itself when the connector is direct, else the connector's socket is wrapped. */
-async function dialOne(ip: string, port: number, d: TlsDial, ctx: ProbeContext, origin: number): Promise<DirectTlsResult> {
-  const direct = directTls(ctx) ? connectTlsDirect(ip, port, d.sni, d.alpn, d.ca, ctx, origin) : null;
-  if (direct) return direct;
-  const c0 = performance.now();
-  const connect = await connectStep(ip, port, ctx, origin);
-  const connectMs = performance.now() - c0;
-  if (!connect.socket) return { connect, connectMs };
-  const h0 = performance.now();
-  const hs = await tlsStep(connect.socket, ip, port, d.sni, d.alpn, d.ca, ctx, origin);
-  return { connect, connectMs, handshake: { ...hs, ...(hs.tlsSocket ? { wire: connect.socket } : {}), ms: performance.now() - h0 } };
 }
 
 /** Rounds the phase timings to microseconds and sets the total. */

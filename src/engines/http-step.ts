@@ -9,7 +9,6 @@ import type { HttpRequest, HttpResponse, Operation, ThroughputSample } from '../
 import { now, seconds, since } from '../net/clock.js';
 import { NetError, abortReason, toFailure } from '../net/errors.js';
 import { ResponseParser, type ParsedHead } from './http1-parse.js';
-import type { WireCounter } from './tls-direct.js';
 import type { ProbeContext } from './types.js';
 
 /** Bytes of the body kept as text for fingerprint matching. */
@@ -24,8 +23,8 @@ export interface HttpStepOptions {
   stallMs: number;
   /** For a throughput measurement: read this many bytes, past bodyBytes. */
   transferBytes?: number;
-  /** The TCP socket under `socket` (or its count), whose byte count is what a censor's freeze counts. */
-  wire?: WireCounter;
+  /** The TCP socket under `socket`, whose byte count is what a censor's freeze counts. */
+  wire?: Socket;
 }
 
 export interface HttpStepResult {

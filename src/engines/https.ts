@@ -4,7 +4,6 @@ import type { HttpsTarget, Measurement } from '../model/index.js';
 import { isIpLiteral } from '../model/index.js';
 import { connectFirst, dialTls, finish, resolveInto } from './dial.js';
 import { httpStep } from './http-step.js';
-import type { WireCounter } from './tls-direct.js';
 import { fail, newMeasurement } from './measurement.js';
 import { NetError, toFailure } from '../net/errors.js';
 import type { Engine } from './types.js';
@@ -37,7 +36,7 @@ export const httpsEngine: Engine<HttpsTarget> = async (target, ctx): Promise<Mea
     const addrs = await resolveInto(m, host, ctx, started);
     if (addrs.length === 0) break;
     let socket: Socket;
-    let wire: WireCounter;
+    let wire: Socket;
     if (url.protocol === 'https:') {
       const d = await dialTls(m, addrs, port, { sni: isIpLiteral(host) ? null : host, alpn: ALPN, ca: target.ca }, ctx, started);
       if (!d) break;
@@ -47,7 +46,7 @@ export const httpsEngine: Engine<HttpsTarget> = async (target, ctx): Promise<Mea
         break;
       }
       socket = d.tls;
-      wire = d.wire;
+      wire = d.raw;
     } else {
       const c = await connectFirst(m, addrs, port, ctx, started);
       if (!c) break;

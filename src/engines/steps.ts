@@ -4,7 +4,7 @@
  */
 import type { Socket } from 'node:net';
 import { isIP } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { DnsQuery, FailureString, QueryType, TcpConnect, TlsHandshake } from '../model/index.js';
 import { whenAborted } from '../net/abort.js';
 import { since } from '../net/clock.js';
@@ -65,34 +65,6 @@ export interface TlsStepResult {
   record: TlsHandshake;
 }
 
-/** The options of a client handshake as `sni` (none sent for an address): the chain is checked against Node's roots plus the extra anchors, never rejected. */
-export function clientOptions(sni: string | null, alpn: string[], ca: readonly string[] | undefined, ctx: Pick<StepContext, 'extraCA'>): ConnectionOptions {
-  return {
-    // Node refuses an IP address as SNI (RFC 6066 §3); none is sent then.
-    servername: sni && !isIP(sni) ? sni : undefined,
-    ALPNProtocols: alpn.length ? alpn : undefined,
-    secureContext: trustContext(joinCA(ctx.extraCA, ca)),
-    rejectUnauthorized: false,
-  };
-}
-
-/** Fills the record of a handshake that completed (validated or not) on `tls`. */
-export function completed(tls: TLSSocket, peer: PeerCertificates, record: TlsHandshake, origin: number): void {
-  peer.restore();
-  // Later errors (after the handshake) belong to whoever reads next.
-  tls.on('error', () => {});
-  record.tls_version = tls.getProtocol();
-  record.cipher_suite = tls.getCipher()?.standardName ?? null;
-  record.negotiated_protocol = tls.alpnProtocol || null;
-  const { summaries, leaf } = peer.chain();
-  record.peer_certificates = summaries;
-  let problem: unknown = tls.authorized ? undefined : tls.authorizationError;
-  if (!problem && !leaf) problem = new Error('no peer certificate');
-  record.validated = !problem;
-  if (problem) record.failure = toFailure(problem, 'tls_handshake').failure;
-  record.t = since(origin);
-}
-
 /**
  * A TLS handshake on a connected socket. The handshake is not rejected on a bad certificate,
  * so a MITM or wrong-name certificate is recorded: the chain is checked against Node's roots
@@ -118,7 +90,11 @@ export function tlsStep(
       // The name Node checks the certificate against with tls.checkServerIdentity (an address
       // is checked against IP SANs); the result lands in authorized/authorizationError.
       host: serverName,
-      ...clientOptions(sni, alpn, ca, ctx),
+      // Node refuses an IP address as SNI (RFC 6066 §3); none is sent then.
+      servername: sni && !isIP(sni) ? sni : undefined,
+      ALPNProtocols: alpn.length ? alpn : undefined,
+      secureContext: trustContext(joinCA(ctx.extraCA, ca)),
+      rejectUnauthorized: false,
     });
     // Node checks the name on the leaf alone: the chain is converted only when it is evidence.
     const peer = new PeerCertificates(tls);
@@ -129,8 +105,20 @@ export function tlsStep(
       if (settled) return;
       settled = true;
       detach();
+      peer.restore();
       tls.removeListener('error', onError);
-      completed(tls, peer, record, origin);
+      // Later errors (after the handshake) belong to whoever reads next.
+      tls.on('error', () => {});
+      record.tls_version = tls.getProtocol();
+      record.cipher_suite = tls.getCipher()?.standardName ?? null;
+      record.negotiated_protocol = tls.alpnProtocol || null;
+      const { summaries, leaf } = peer.chain();
+      record.peer_certificates = summaries;
+      let problem: unknown = tls.authorized ? undefined : tls.authorizationError;
+      if (!problem && !leaf) problem = new Error('no peer certificate');
+      record.validated = !problem;
+      if (problem) record.failure = toFailure(problem, 'tls_handshake').failure;
+      record.t = since(origin);
       resolve({ tlsSocket: tls, record });
     });
     const onError = (err: Error): void => {

@@ -25,11 +25,6 @@ export interface ConnectOptions {
 export interface Connector {
   readonly describe: string;
   connect(ip: string, port: number, opts: ConnectOptions): Promise<Socket>;
-  /**
-   * Set when the connection is a plain TCP connection from this host (from `localAddress` when
-   * bound): a TLS client can then open it itself, one socket instead of a TCP socket it wraps.
-   */
-  readonly direct?: { localAddress?: string };
 }
 
 /**

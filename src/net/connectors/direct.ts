@@ -57,10 +57,8 @@ export function openTcp(ip: string, port: number, signal: AbortSignal, localAddr
 
 export class DirectConnector implements Connector {
   readonly describe: string;
-  readonly direct: { localAddress?: string };
   constructor(private readonly localAddress?: string) {
     this.describe = localAddress ? `direct from ${localAddress}` : 'direct';
-    this.direct = localAddress ? { localAddress } : {};
   }
   connect(ip: string, port: number, opts: ConnectOptions): Promise<Socket> {
     return openTcp(ip, port, opts.signal, this.localAddress);
