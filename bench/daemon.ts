@@ -2,8 +2,8 @@
  * The daemon, warm, side by side with blackbox_exporter: `blockwatch run` with N loopback HTTPS
  * targets on a schedule (a round spread over half the interval, as the daemon spreads any round
  * with more targets than its concurrency); once a first round is done, each pair measures one of its rounds (CPU of
- * the whole process from the last round's end to this one's, from /proc) and then blackbox_exporter
- * answering the same N probes at the same concurrency in the gap before the next round.
+ * the whole process from the last round's end to this one's, from /proc) and then blackbox_exporter's
+ * CPU in the gap before the next round.
  *
  * blackbox_exporter is driven at the daemon's own pace: the daemon spreads a round of more
  * targets than its concurrency evenly over half the interval, and Prometheus likewise spreads

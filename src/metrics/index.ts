@@ -24,8 +24,6 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** How often the event loop's delay is sampled for nodejs_eventloop_lag_*. */
-export const EVENT_LOOP_SAMPLE_MS = 100;
 import { DROP_REASONS, type DropReason } from '../alerts/types.js';
 import {
   APP_STATUSES,
@@ -43,6 +41,9 @@ import {
   type VantageState,
 } from '../model/index.js';
 import { DURATION_BUCKETS, PHASES, PHASES_OF_KIND, sanitizeLabelName } from './labels.js';
+
+/** How often the event loop's delay is sampled for nodejs_eventloop_lag_*. */
+export const EVENT_LOOP_SAMPLE_MS = 100;
 
 export { DURATION_BUCKETS, PHASES, PHASES_OF_KIND, sanitizeLabelName } from './labels.js';
 
