@@ -115,6 +115,9 @@ describe.skipIf(!canRun)('blockwatch run in the censorship lab', () => {
       throw e;
     });
     await lab.revert();
-    expect(await alerts()).toEqual([]);
+    const raised = await alerts();
+    // A false alert here is a product bug: what the daemon saw of every target that was not ok goes with it.
+    if (raised.length > 0) console.log(JSON.stringify(daemon.logs.filter((l) => l.msg === 'target not ok' || l.msg === 'round done').slice(-60), null, 0));
+    expect(raised).toEqual([]);
   }, 120_000);
 });
