@@ -109,7 +109,14 @@ async function startOnce(rules: Rules, host: string): Promise<DnsServer> {
   await new Promise<void>((res) => udp.bind(0, host, () => res()));
   const port = udp.address().port;
   udp.on('message', (msg, rinfo) => {
-    for (const { buf, delayMs } of respond(msg, rules, seen)) {
+    let replies: Array<{ buf: Buffer; delayMs: number }>;
+    try {
+      replies = respond(msg, rules, seen);
+    } catch {
+      // A datagram that is no DNS query (or is cut) is dropped, as a server drops it: never a crash of the test run.
+      return;
+    }
+    for (const { buf, delayMs } of replies) {
       // Datagrams are capped at 65,507 bytes; oversize replies are cut to that.
       const out = buf.subarray(0, 65_000);
       const send = (): void => udp.send(out, rinfo.port, rinfo.address);
@@ -131,7 +138,14 @@ async function startOnce(rules: Rules, host: string): Promise<DnsServer> {
         const len = buf.readUInt16BE(0);
         const msg = buf.subarray(2, 2 + len);
         buf = buf.subarray(2 + len);
-        const first = respond(msg, rules, seen)[0];
+        let first: { buf: Buffer; delayMs: number } | undefined;
+        try {
+          first = respond(msg, rules, seen)[0];
+        } catch {
+          // Not a DNS query: the connection goes, as a server closes it.
+          sock.destroy();
+          return;
+        }
         if (!first) continue;
         const head = Buffer.alloc(2);
         // For an oversize reply the length prefix says what the cap allows and more bytes follow.
