@@ -27,6 +27,7 @@ import { freePort, httpGet, stopper, waitHttp, type BlackboxProcess } from './pr
 import { daemonYaml, metricSum } from './scale.js';
 import { writeHttpsCatalogues } from './whole-check.js';
 import { cpuSeconds, median, peakRss } from './proc.js';
+import { roundSpreadMs } from '../src/schedule/scheduler.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js');
 /** Prometheus' scrape interval in the bench: the 15 s that Prometheus' own example configuration sets. */
@@ -90,8 +91,8 @@ export async function daemonBench(
   o: { n: number; concurrency: number; pairs: number; intervalSeconds: number; url: string; ca: string; caFile: string; log?: (s: string) => void },
 ): Promise<DaemonResult> {
   const listen = await freePort();
-  // The daemon's own spread (src/schedule/scheduler.ts): half the interval once the targets outnumber the concurrency.
-  const spreadMs = o.n > o.concurrency ? (o.intervalSeconds * 1000) / 2 : 0;
+  // The window the daemon spreads each of its rounds over.
+  const spreadMs = roundSpreadMs(o.n, o.concurrency, o.intervalSeconds * 1000);
   const config = writeDaemonConfig(dir, { ...o, listen });
   const logFile = join(dir, 'daemon-bench.log');
   const out = openSync(logFile, 'w');

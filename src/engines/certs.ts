@@ -31,19 +31,19 @@ function sans(altnames: string | undefined): string[] {
  * certificates round after round. A summary is the same for the same certificate; it is
  * frozen, since measurements share it. Bounded: emptied when full.
  */
-const seen = new Map<string, CertificateSummary>();
-const SEEN_MAX = 1024;
+const summaries = new Map<string, CertificateSummary>();
+const SUMMARIES_MAX = 1024;
 
 export function summarize(c: PeerCertificate): CertificateSummary {
   const key = c.fingerprint256;
-  const known = key ? seen.get(key) : undefined;
+  const known = key ? summaries.get(key) : undefined;
   if (known) return known;
   const summary = summarizeNew(c);
   Object.freeze(summary.san);
   Object.freeze(summary);
   if (key) {
-    if (seen.size >= SEEN_MAX) seen.clear();
-    seen.set(key, summary);
+    if (summaries.size >= SUMMARIES_MAX) summaries.clear();
+    summaries.set(key, summary);
   }
   return summary;
 }

@@ -23,7 +23,6 @@
  * ignored (and reported by the boolean result), so nothing unbounded gets in.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-
 import { DROP_REASONS, type DropReason } from '../alerts/types.js';
 import {
   APP_STATUSES,

@@ -35,6 +35,11 @@ export function cronInterval(expression: string): number {
   }
 }
 
+/** The window a round's starts are spread over: half the interval once there is more work than can run at once. */
+export function roundSpreadMs(targets: number, concurrency: number, intervalMs: number): number {
+  return targets > concurrency ? intervalMs / 2 : 0;
+}
+
 export class Scheduler {
   private task: ScheduledTask | null = null;
   /** The schedule's interval, worked out once per (re)configuration. */
@@ -112,8 +117,7 @@ export class Scheduler {
     if (withJitter && config.schedule.jitterMs > 0) await sleep(Math.random() * config.schedule.jitterMs, signal);
     if (signal.aborted) return;
     const targets = config.apps.reduce((n, a) => n + a.targets.length, 0) * config.vantages.length;
-    // Spread starts over half the interval once there is more work than can run at once.
-    const spreadMs = targets > config.schedule.concurrency ? this.intervalMs / 2 : 0;
+    const spreadMs = roundSpreadMs(targets, config.schedule.concurrency, this.intervalMs);
     const startedAt = new Date().toISOString();
     const hand = this.hooks.onObservation;
     const onObservation = hand ? (o: Observation) => hand(o, startedAt) : undefined;
