@@ -2,6 +2,7 @@
 import { loadConfig } from '../config/load.js';
 import { renderTable } from '../report/table.js';
 import { runRound } from '../runner/round.js';
+import { needsConfirmation } from '../schedule/confirm.js';
 import { closeTransports, makeTransports } from '../runner/transports.js';
 import { UsageError } from './usage.js';
 
@@ -29,6 +30,9 @@ export async function check(opts: CheckOptions, out: NodeJS.WriteStream | NodeJS
       apps: opts.apps.length ? opts.apps : undefined,
       vantages: opts.vantages.length ? opts.vantages : undefined,
       signal: ac.signal,
+      // As the daemon's first round: a target bad on its first trial is probed again
+      // (alerts.confirm), so one lost packet is never a block.
+      confirm: { ...config.alerts.confirm, needed: (o) => needsConfirmation(o, undefined) },
       onProgress: tty ? (done, total) => err.write(`\r\x1b[2Kprobing ${done}/${total}`) : undefined,
       // The report needs verdicts only: measurements go as soon as each is concluded.
       onObservation: () => {},

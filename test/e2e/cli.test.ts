@@ -55,6 +55,7 @@ targets:
 schedule: { timeout: 20s }
 vantages: [ { id: lo, labels: { country: XX } } ]
 canaries: [ { id: self, kind: https, url: "https://127.0.0.1:${web.port}/" } ]
+alerts: { confirm: { attempts: 2, spacing: 100ms } }
 tls: { extraCA: ${ca.certFile} }
 `);
   // Only the domestic canary answers: the foreign one is refused on every attempt.
@@ -104,6 +105,8 @@ describe('blockwatch check', () => {
     const [app] = JSON.parse(r.stdout).apps;
     expect(app.status).not.toBe('reachable');
     expect(app.targets[0]).toMatchObject({ id: 'smtp', failure: 'connection_refused', operation: 'connect' });
+    // As the daemon's first round, a failure is probed again (alerts.confirm: 2 attempts), so one lost packet is no verdict.
+    expect(app.targets[0].trials).toMatchObject({ run: 3 });
   });
 
   it('prints a table with the failing step in words', async () => {

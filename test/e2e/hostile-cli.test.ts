@@ -22,7 +22,7 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'probes'));
   writeFileSync(join(dir, 'probes', 'chat.yaml'), `id: chat\nname: Chat\nsources: ["loopback test"]\ntargets:\n  - { id: dc, kind: tcp, host: two.test, port: ${resetLater.port} }\n`);
   config = join(dir, 'blockwatch.yaml');
-  writeFileSync(config, `probes: ./probes\nschedule: { timeout: 5s }\nvantages: [{ id: lo, resolver: "udp://127.0.0.1:${dns.port}" }]\ncontrol: { resolver: "udp://127.0.0.1:${dns.port}" }\n`);
+  writeFileSync(config, `probes: ./probes\nschedule: { timeout: 5s }\nalerts: { confirm: { spacing: 100ms } }\nvantages: [{ id: lo, resolver: "udp://127.0.0.1:${dns.port}" }]\ncontrol: { resolver: "udp://127.0.0.1:${dns.port}" }\n`);
 });
 afterAll(async () => {
   for (const s of [dns, resetLater, silent]) await s.close();

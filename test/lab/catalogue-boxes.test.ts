@@ -8,7 +8,7 @@ import { INCIDENTS, incidentScenarios } from './incidents.js';
 import { addressNumber, collisions } from './scenario-addresses.js';
 import { CLIENT_PATTERNS, type ExpectedApp, type Scenario } from './scenario-types.js';
 import { CLIENT_SCENARIOS } from './scenarios-client.js';
-import { DEGREE_SCENARIOS } from './scenarios-degree.js';
+import { DEGREE_SCENARIOS, TRIALS } from './scenarios-degree.js';
 
 const PACK = incidentScenarios(CLIENT_DEGREE_INCIDENTS);
 const MINE: Scenario[] = [...CLIENT_SCENARIOS, ...DEGREE_SCENARIOS, ...PACK];
@@ -115,13 +115,16 @@ describe('scenarios of blocks that judge the client and of degree', () => {
   });
 
   it('runs trials only exclusive or alone with a schedule, and expects the intermittent block strictly between none and all', () => {
-    const withTrials = MINE.filter((s) => s.schedule);
+    const withTrials = MINE.filter((s) => s.schedule?.trials);
     expect(withTrials.map((s) => s.name).sort()).toEqual(['intermittent', 'intermittent-outage']);
-    const [status, , detail] = DEGREE_SCENARIOS.find((x) => x.name === 'intermittent')!.expect.isp.targets.dc;
+    const s = DEGREE_SCENARIOS.find((x) => x.name === 'intermittent')!;
+    const [status, , detail] = s.expect.isp.targets.dc;
     expect(status).toBe('anomaly');
-    const run = detail!.trials!.run;
-    expect(run).toBeGreaterThan(1);
-    expect(detail!.trials!.blocked).toEqual([1, run - 1]);
+    // Its bad round is confirmed: one more trial at least, every attempt at most.
+    const confirm = s.schedule!.confirm!;
+    expect(confirm).toBeGreaterThan(0);
+    expect(detail!.trials!.run).toEqual([TRIALS + 1, TRIALS + confirm]);
+    expect(detail!.trials!.blocked).toEqual([1, TRIALS + confirm - 1]);
   });
 
   it("lists clients to the TLS box by profile, and the box's JA4 for each is that of a hello a target of the scenario sends", () => {

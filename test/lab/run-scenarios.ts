@@ -2,7 +2,8 @@
  * Runs the scenario catalogue against a lab: every scenario that can share the lab is
  * applied at once and probed in one `blockwatch check`; the exclusive ones (whose censor
  * touches every app) run alone after it, or with the others of their `together` batch. A
- * batch whose scenarios need a schedule of their own (trials) runs with a config of its own.
+ * batch whose scenarios need a schedule of their own (trials, confirmation) runs with a config
+ * of its own.
  * Used by the lab tests and the demo.
  */
 import type { Report } from '../../src/model/index.js';
@@ -38,8 +39,8 @@ export async function runScenarios(
     // Members' actions are applied once each, in order (the members of an allowlist batch list the same ones).
     await lab.apply([...new Set(batch.flatMap((s) => s.censor))]);
     log(batch.length > 1 ? `checking ${batch.map((s) => s.name).join(', ')} together` : `checking ${batch[0].name} alone`);
-    const trials = batch.find((s) => s.schedule)?.schedule?.trials;
-    const check = await lab.check(batch.map((s) => s.name), trials ? { configFile: lab.configFor(batch, { trials }) } : opts);
+    const schedule = batch.find((s) => s.schedule)?.schedule;
+    const check = await lab.check(batch.map((s) => s.name), schedule ? { configFile: lab.configFor(batch, schedule) } : opts);
     await lab.revert();
     for (const s of batch) runs.push({ scenario: s, report: check.report, check });
   }

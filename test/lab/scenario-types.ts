@@ -12,6 +12,11 @@ import type { CensorAction } from './censor.js';
 export const CLIENT_PATTERNS = ['tls.fingerprint', 'tls.ech_blocked', 'app.timeout', 'app.reset', 'app.dpi'] as const;
 /** A pattern a scenario may expect: the closed set, and DESIGN §13's. */
 export type LabPattern = Pattern | (typeof CLIENT_PATTERNS)[number];
+/**
+ * Any pattern at all, for a status that random loss may reach at any step (an intermittent
+ * anomaly whose lost packet could have been a DNS datagram, a SYN or a TLS record).
+ */
+export const ANY_PATTERN = '*';
 
 /** A catalogue target as written in a catalogue YAML file. */
 export type CatalogueTarget =
@@ -35,14 +40,17 @@ export type CatalogueTarget =
 export interface ExpectedDetail {
   diagnosis?: DecidingDiagnosis | null;
   basis?: ThrottleBasis | null;
-  /** Trials run, and how many were blocked: a number, or an inclusive range (an intermittent block). */
-  trials?: { run: number; blocked: number | readonly [number, number] };
+  /**
+   * Trials run (confirmation re-probes included), and how many were blocked: each a number, or
+   * an inclusive range (an intermittent block; a confirmation that stops at the first good trial).
+   */
+  trials?: { run: number | readonly [number, number]; blocked: number | readonly [number, number] };
 }
 
 /** A target's exact status and pattern, and optionally what else the report must say of it. */
 export type ExpectedTarget =
-  | readonly [TargetStatus, LabPattern | null]
-  | readonly [TargetStatus, LabPattern | null, ExpectedDetail];
+  | readonly [TargetStatus, LabPattern | typeof ANY_PATTERN | null]
+  | readonly [TargetStatus, LabPattern | typeof ANY_PATTERN | null, ExpectedDetail];
 
 export interface ExpectedApp {
   app: AppStatus;
@@ -85,10 +93,12 @@ export interface Scenario {
    */
   together?: string;
   /**
-   * The blockwatch schedule the scenario needs (`schedule.trials`: trials of each target a
-   * round). A scenario with one runs exclusive, with a config of its own.
+   * The blockwatch schedule the scenario needs: `trials`, trials of each target a round
+   * (`schedule.trials`); `confirm`, the re-probes of a target bad at its first trials
+   * (`alerts.confirm.attempts`, 0 in the lab's own config). A scenario with one runs
+   * exclusive, with a config of its own.
    */
-  schedule?: { trials: number };
+  schedule?: { trials?: number; confirm?: number };
   /** The state each vantage must be in while the censor is applied; checked where given. */
   expectVantage?: Partial<Record<VantageId, ExpectedVantage>>;
   expect: Record<VantageId, ExpectedApp>;
