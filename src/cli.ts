@@ -70,27 +70,29 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-    // Done once the output is out (for run: after a clean shutdown, logs flushed):
-    // nothing left open, a socket still closing or a timer, may keep the process alive.
-    if (outputClosed || process.stdout.writableLength === 0) process.exit(code);
-    else {
-      const exit = () => process.exit(code);
-      process.stdout.once('drain', exit).once('error', exit);
-    }
-  },
-  (err: unknown) => {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`configuration error:\n${err.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}\n`);
-    } else if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`blockwatch: ${(err as Error).message}\n\n${HELP}`);
-    } else {
-      process.stderr.write(`blockwatch: ${(err as Error)?.stack ?? String(err)}\n`);
-      process.exitCode = 3;
-      return;
-    }
-    process.exitCode = 2;
-  },
-);
+/**
+ * Ends the process with `code` once the output is out (for run: after a clean shutdown, logs
+ * flushed). Nothing left open, a socket still closing, a timer, or whatever a start that
+ * failed half-way had begun, may keep the process alive: a command that is done exits.
+ */
+function finish(code: number): void {
+  process.exitCode = code;
+  if (outputClosed || process.stdout.writableLength === 0) process.exit(code);
+  else {
+    const exit = () => process.exit(code);
+    process.stdout.once('drain', exit).once('error', exit);
+  }
+}
+
+main(process.argv.slice(2)).then(finish, (err: unknown) => {
+  // stderr is written synchronously (files, pipes and terminals on Linux): nothing is lost by exiting after it.
+  if (err instanceof ConfigError) {
+    process.stderr.write(`configuration error:\n${err.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}\n`);
+  } else if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`blockwatch: ${(err as Error).message}\n\n${HELP}`);
+  } else {
+    process.stderr.write(`blockwatch: ${(err as Error)?.stack ?? String(err)}\n`);
+    return finish(3);
+  }
+  finish(2);
+});

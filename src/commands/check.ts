@@ -26,6 +26,7 @@ export async function check(opts: CheckOptions, out: NodeJS.WriteStream | NodeJS
   process.once('SIGINT', stop);
   try {
     const transports = makeTransports(config);
+    // Probe workers end with the check, also when the round could not run.
     const { report } = await runRound(config, transports, {
       apps: opts.apps.length ? opts.apps : undefined,
       vantages: opts.vantages.length ? opts.vantages : undefined,
@@ -36,8 +37,7 @@ export async function check(opts: CheckOptions, out: NodeJS.WriteStream | NodeJS
       onProgress: tty ? (done, total) => err.write(`\r\x1b[2Kprobing ${done}/${total}`) : undefined,
       // The report needs verdicts only: measurements go as soon as each is concluded.
       onObservation: () => {},
-    });
-    await closeTransports(transports);
+    }).finally(() => closeTransports(transports));
     if (tty) err.write('\r\x1b[2K');
     const colour = 'isTTY' in out && out.isTTY === true && !process.env.NO_COLOR;
     out.write(opts.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderTable(report, colour));
