@@ -14,11 +14,11 @@
  * Nothing here waits on a receiver: every call returns at once.
  */
 import type { Logger } from 'pino';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import type { AlertsConfig, AppVerdict, Receiver, VantageState } from '../model/index.js';
 import { DEFAULT_DELIVERY, DeliveryQueue, type DeliveryOptions } from './delivery.js';
 import { AlertmanagerReceiver, alertsUrl } from './receivers/alertmanager.js';
-import { postJson, redact } from './receivers/post.js';
+import { postJson, redact, undici } from './receivers/post.js';
 import type { AlertReceiver } from './receivers/types.js';
 import { WebhookReceiver } from './receivers/webhook.js';
 import { AlertState } from './state.js';
@@ -42,7 +42,10 @@ export class Alerter {
   private readonly state: AlertState;
   private receivers = new Map<string, { spec: Receiver; rx: AlertReceiver }>();
   private readonly delivery: DeliveryOptions;
-  private readonly dispatcher = new Agent({ connect: { timeout: 10_000 }, keepAliveTimeout: 30_000 });
+  /** The receivers' connection pool, made (with undici) by the first delivery. */
+  private agent: Promise<Agent> | null = null;
+  private readonly dispatcher = (): Promise<Agent> =>
+    (this.agent ??= undici().then(({ Agent }) => new Agent({ connect: { timeout: 10_000 }, keepAliveTimeout: 30_000 })));
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: AlerterOptions) {
@@ -105,13 +108,13 @@ export class Alerter {
     const left = await Promise.all([...this.receivers.values()].map(({ rx }) => rx.queue.drain(timeoutMs)));
     const lost = left.reduce((a, b) => a + b, 0);
     if (lost > 0) this.opts.logger.warn({ payloads: lost }, 'alert payloads left undelivered at shutdown');
-    await this.dispatcher.close().catch(() => undefined);
+    await this.agent?.then((a) => a.close()).catch(() => undefined);
   }
 
   stop(): void {
     this.stopTimer();
     for (const { rx } of this.receivers.values()) rx.queue.stop();
-    void this.dispatcher.destroy().catch(() => undefined);
+    void this.agent?.then((a) => a.destroy()).catch(() => undefined);
   }
 
   private stopTimer(): void {

@@ -1,6 +1,10 @@
 /** POSTs a JSON body to a receiver with a deadline and a cap on the reply it reads. */
 import { withDeadline } from '../../net/deadline.js';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+
+let loaded: Promise<typeof import('undici')> | undefined;
+/** undici, loaded on the first delivery: a daemon that has no receiver, or never alerts, does not load it. */
+export const undici = (): Promise<typeof import('undici')> => (loaded ??= import('undici'));
 
 /** A reply body is only read to free the connection; more than this is not worth reading. */
 const MAX_REPLY_BYTES = 64 * 1024;
@@ -23,7 +27,8 @@ export interface PostOptions {
   timeoutMs: number;
   /** Aborted on shutdown. */
   signal: AbortSignal;
-  dispatcher?: Dispatcher;
+  /** The receivers' shared connection pool, made on first use. */
+  dispatcher?: () => Promise<Dispatcher>;
 }
 
 /** Resolves on a 2xx reply; throws DeliveryError otherwise. The message never carries header values. */
@@ -34,12 +39,13 @@ export function postJson(o: PostOptions): Promise<void> {
 async function post(o: PostOptions, signal: AbortSignal): Promise<void> {
   let status: number;
   try {
+    const { request } = await undici();
     const res = await request(o.url, {
       method: 'POST',
       headers: { ...o.headers, 'content-type': 'application/json', 'user-agent': 'blockwatch' },
       body: o.body,
       signal,
-      dispatcher: o.dispatcher,
+      dispatcher: await o.dispatcher?.(),
       headersTimeout: o.timeoutMs,
       bodyTimeout: o.timeoutMs,
     });
