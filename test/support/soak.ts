@@ -157,6 +157,24 @@ async function startPeers(): Promise<Peers> {
   };
 }
 
+/** Polls the count of active handles until it has not fallen for SETTLE_POLLS polls in a row (or SETTLE_MAX_MS). */
+const SETTLE_POLL_MS = 25;
+const SETTLE_POLLS = 4;
+const SETTLE_MAX_MS = 5000;
+async function handlesSettled(): Promise<void> {
+  const until = performance.now() + SETTLE_MAX_MS;
+  let low = Infinity;
+  let still = 0;
+  while (still < SETTLE_POLLS && performance.now() < until) {
+    await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
+    const n = process.getActiveResourcesInfo().length;
+    if (n < low) {
+      low = n;
+      still = 0;
+    } else still++;
+  }
+}
+
 /** Runs the soak and returns its samples; everything it opened is closed before it returns. */
 export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const peers = await startPeers();
@@ -192,8 +210,10 @@ alerts:
   let done = 0;
   let probes = 0;
   const take = async (): Promise<void> => {
-    // Let sockets closed by the last rounds finish closing, then look.
-    await new Promise((r) => setTimeout(r, 30));
+    // Let sockets closed by the last rounds (and the loopback peers' ends of them) finish
+    // closing, then look: once the count of handles has stopped falling. How long that takes
+    // is the machine's speed, so it is waited for rather than given a fixed time.
+    await handlesSettled();
     await metrics.render();
     const s = sample(done, startedAt);
     samples.push(s);
