@@ -34,7 +34,9 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
 }
-interface CpuProfile {
+export interface CpuProfile {
+  /** When profiling started and ended, in microseconds of V8's clock. */
+  startTime: number;
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -70,24 +72,32 @@ export function partOf(frame: ProfileNode['callFrame']): string {
   return 'other';
 }
 
-/** Self time per node id over one profile (the time delta after a sample is that sample's). */
-function selfTimes(p: CpuProfile): Map<number, number> {
+/** Self time per node id over one profile (the time delta after a sample is that sample's), leaving out the samples of its first `fromMs`. */
+function selfTimes(p: CpuProfile, fromMs = 0): Map<number, number> {
   const self = new Map<number, number>();
+  let at = 0;
   for (let i = 0; i < p.samples.length; i++) {
+    at += p.timeDeltas[i] / 1000;
+    if (at < fromMs) continue;
     const dt = (p.timeDeltas[i + 1] ?? 0) / 1000;
     self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + dt);
   }
   return self;
 }
 
-/** Sums the profiles' self time by part and by function. */
-export function summarise(profiles: CpuProfile[], top = 15): Pick<CpuProfileResult, 'totalMs' | 'parts' | 'functions'> {
+/** Reads every profile `node --cpu-prof` wrote into `dir`. */
+export function readProfiles(dir: string): CpuProfile[] {
+  return readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as CpuProfile);
+}
+
+/** Sums the profiles' self time by part and by function (from `fromMs` after each profile's start). */
+export function summarise(profiles: CpuProfile[], top = 15, fromMs = 0): Pick<CpuProfileResult, 'totalMs' | 'parts' | 'functions'> {
   const parts = new Map<string, number>();
   const fns = new Map<string, { name: string; where: string; ms: number }>();
   let total = 0;
   for (const p of profiles) {
     const byId = new Map(p.nodes.map((n) => [n.id, n]));
-    for (const [id, ms] of selfTimes(p)) {
+    for (const [id, ms] of selfTimes(p, fromMs)) {
       const node = byId.get(id);
       if (!node) continue;
       const part = partOf(node.callFrame);
@@ -117,8 +127,7 @@ export async function cpuProfile(dir: string, o: { n: number; concurrency: numbe
   const config = writeCheckConfig(dir, 'profile', { n: o.n, concurrency: o.concurrency, url: o.url, caFile: o.caFile, workers: 0 });
   const r = await runChild(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, CLI, 'check', '--config', config, '--format', 'json'], {});
   const ok = okTargets(r.stdout);
-  const profiles = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => JSON.parse(readFileSync(join(profDir, f), 'utf8')) as CpuProfile);
-  const summary = summarise(profiles);
+  const summary = summarise(readProfiles(profDir));
   o.log(`  ${ok}/${o.n} ok; ${summary.totalMs.toFixed(0)} ms profiled; ${summary.parts.slice(0, 4).map((p) => `${p.part} ${(p.share * 100).toFixed(1)}%`).join(', ')}`);
   return { n: o.n, concurrency: o.concurrency, ok, ...summary };
 }

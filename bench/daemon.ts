@@ -34,7 +34,7 @@ const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js')
 export const SCRAPE_SECONDS = 15;
 
 /** Probes of the rounds the daemon's log says are done. */
-function probesInLog(log: string): number {
+export function probesInLog(log: string): number {
   let total = 0;
   for (const line of log.split('\n')) {
     if (!line.includes('"round done"')) continue;
@@ -78,7 +78,7 @@ export interface DaemonResult {
   notOk: number;
 }
 
-function writeDaemonConfig(dir: string, o: { n: number; concurrency: number; url: string; caFile: string; intervalSeconds: number; listen: number }): string {
+export function writeDaemonConfig(dir: string, o: { n: number; concurrency: number; url: string; caFile: string; intervalSeconds: number; listen: number }): string {
   const probes = writeHttpsCatalogues(join(dir, 'daemon-probes'), o.n, o.url);
   const file = join(dir, 'daemon.yaml');
   writeFileSync(file, daemonYaml({ ...o, probes }));

@@ -3,11 +3,13 @@ import type { AccuracyLevel } from './accuracy.js';
 
 export interface Profile {
   name: 'full' | 'quick' | 'smoke';
-  sections: Array<'check' | 'daemon' | 'parts' | 'profile' | 'compare' | 'accuracy' | 'scale' | 'metrics' | 'alerts' | 'soak'>;
+  sections: Array<'check' | 'daemon' | 'daemon-profile' | 'parts' | 'profile' | 'compare' | 'accuracy' | 'scale' | 'metrics' | 'alerts' | 'soak'>;
   /** The whole `check` process against blackbox_exporter. */
   check: { n: number; concurrency: number; repetitions: number };
   /** The daemon, warm: `pairs` of its rounds over n targets, each followed by blackbox_exporter's n probes. */
   daemon: { n: number; concurrency: number; pairs: number; intervalSeconds: number };
+  /** The daemon's rounds over n targets under node --cpu-prof: a warm-up round, then `rounds` profiled. */
+  daemonProfile: { n: number; concurrency: number; rounds: number; intervalSeconds: number };
   /** The parts of a probe in one process: n operations per block at the concurrency. */
   parts: { n: number; concurrency: number; blocks: number };
   /** One profiled check over n targets. */
@@ -29,9 +31,10 @@ export interface Profile {
 export const PROFILES: Record<Profile['name'], Profile> = {
   full: {
     name: 'full',
-    sections: ['check', 'daemon', 'parts', 'profile', 'compare', 'accuracy', 'scale', 'metrics', 'alerts'],
+    sections: ['check', 'daemon', 'daemon-profile', 'parts', 'profile', 'compare', 'accuracy', 'scale', 'metrics', 'alerts'],
     check: { n: 2000, concurrency: 50, repetitions: 5 },
     daemon: { n: 2000, concurrency: 50, pairs: 5, intervalSeconds: 30 },
+    daemonProfile: { n: 2000, concurrency: 50, rounds: 2, intervalSeconds: 30 },
     parts: { n: 300, concurrency: 10, blocks: 7 },
     profile: { n: 2000, concurrency: 50 },
     compare: { n: 2000, concurrency: 50, repetitions: 5 },
@@ -49,9 +52,10 @@ export const PROFILES: Record<Profile['name'], Profile> = {
   },
   quick: {
     name: 'quick',
-    sections: ['check', 'daemon', 'parts', 'profile', 'compare', 'accuracy', 'scale', 'metrics'],
+    sections: ['check', 'daemon', 'daemon-profile', 'parts', 'profile', 'compare', 'accuracy', 'scale', 'metrics'],
     check: { n: 2000, concurrency: 50, repetitions: 3 },
     daemon: { n: 2000, concurrency: 50, pairs: 3, intervalSeconds: 30 },
+    daemonProfile: { n: 2000, concurrency: 50, rounds: 2, intervalSeconds: 30 },
     parts: { n: 300, concurrency: 10, blocks: 5 },
     profile: { n: 2000, concurrency: 50 },
     compare: { n: 1000, concurrency: 50, repetitions: 3 },
@@ -68,9 +72,10 @@ export const PROFILES: Record<Profile['name'], Profile> = {
   },
   smoke: {
     name: 'smoke',
-    sections: ['check', 'daemon', 'parts', 'profile', 'compare', 'accuracy', 'metrics', 'scale'],
+    sections: ['check', 'daemon', 'daemon-profile', 'parts', 'profile', 'compare', 'accuracy', 'metrics', 'scale'],
     check: { n: 6, concurrency: 2, repetitions: 1 },
     daemon: { n: 6, concurrency: 2, pairs: 1, intervalSeconds: 5 },
+    daemonProfile: { n: 6, concurrency: 2, rounds: 1, intervalSeconds: 5 },
     parts: { n: 4, concurrency: 2, blocks: 1 },
     profile: { n: 6, concurrency: 2 },
     compare: { n: 6, concurrency: 2, repetitions: 1 },

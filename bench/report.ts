@@ -9,6 +9,7 @@ import type { CompareResult } from './compare.js';
 import { SCRAPE_SECONDS, type DaemonPair, type DaemonResult } from './daemon.js';
 import type { PartsResult } from './parts.js';
 import type { CpuProfileResult } from './cpu-profile.js';
+import type { DaemonProfileResult } from './daemon-profile.js';
 import type { WholeCheckResult } from './whole-check.js';
 import type { MetricsResult } from './metrics-render.js';
 import { BLACKBOX_BIN } from './processes.js';
@@ -37,6 +38,7 @@ export interface BenchResults {
   sections: {
     check?: WholeCheckResult;
     daemon?: DaemonResult;
+    daemonProfile?: DaemonProfileResult;
     parts?: PartsResult;
     profile?: CpuProfileResult;
     compare?: CompareResult;
@@ -64,6 +66,21 @@ function gitCommit(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** A CPU profile's summary as two tables: self time by part of the process, and the functions with the most. */
+function profileTables(p: Pick<CpuProfileResult, 'parts' | 'functions'>): string[] {
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  return [
+    '| part | ms | share |',
+    '|---|---|---|',
+    ...p.parts.map((x) => `| ${x.part} | ${x.ms.toFixed(0)} | ${pct(x.share)} |`),
+    '',
+    '| function (most self time) | where | ms | share |',
+    '|---|---|---|---|',
+    ...p.functions.map((f) => `| ${f.name} | ${f.where} | ${f.ms.toFixed(0)} | ${pct(f.share)} |`),
+    '',
+  ];
 }
 
 export function machine(): Machine {
@@ -127,6 +144,16 @@ export function markdown(r: BenchResults): string {
       '',
     );
   }
+  const dp = r.sections.daemonProfile;
+  if (dp) {
+    out.push(
+      `## Where the CPU of the warm daemon goes (\`node --cpu-prof\`, ${dp.rounds} round${dp.rounds === 1 ? '' : 's'} over N = ${dp.n} HTTPS targets every ${dp.intervalSeconds} s, concurrency ${dp.concurrency}; ${dp.probes} probes, ${dp.notOk} not ok)`,
+      '',
+      `The daemon section's config, its /metrics scraped every ${SCRAPE_SECONDS} s. The first ${(dp.warmupMs / 1000).toFixed(1)} s of the profile (start-up and a first round) are left out. Self time of ${dp.totalMs.toFixed(0)} ms of samples, idle excluded, by the part of the process that held it.`,
+      '',
+      ...profileTables(dp),
+    );
+  }
   const pt = r.sections.parts;
   if (pt) {
     const f = (v: number) => `${v.toFixed(3)} ms`;
@@ -142,20 +169,12 @@ export function markdown(r: BenchResults): string {
   }
   const pr = r.sections.profile;
   if (pr) {
-    const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
     out.push(
       `## Where the CPU of a check goes (\`node --cpu-prof\`, one check over N = ${pr.n} HTTPS targets, concurrency ${pr.concurrency}, in one thread; ${pr.ok}/${pr.n} ok)`,
       '',
       `Self time of ${pr.totalMs.toFixed(0)} ms of samples, idle excluded, by the part of the process that held it.`,
       '',
-      '| part | ms | share |',
-      '|---|---|---|',
-      ...pr.parts.map((p) => `| ${p.part} | ${p.ms.toFixed(0)} | ${pct(p.share)} |`),
-      '',
-      '| function (most self time) | where | ms | share |',
-      '|---|---|---|---|',
-      ...pr.functions.map((f) => `| ${f.name} | ${f.where} | ${f.ms.toFixed(0)} | ${pct(f.share)} |`),
-      '',
+      ...profileTables(pr),
     );
   }
   const c = r.sections.compare;

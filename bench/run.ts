@@ -23,10 +23,11 @@ import { startBlackbox, startProber, startTarget, type Child } from './processes
 import { machine, writeResults, type BenchResults } from './report.js';
 import { scale } from './scale.js';
 import { cpuProfile } from './cpu-profile.js';
+import { daemonProfile } from './daemon-profile.js';
 import { soak, writeSoak } from './soak.js';
 import { PROFILES, type Profile } from './profiles.js';
 
-const SECTIONS = ['check', 'daemon', 'parts', 'profile', 'compare', 'accuracy', 'scale', 'metrics', 'alerts', 'soak'] as const;
+const SECTIONS = ['check', 'daemon', 'daemon-profile', 'parts', 'profile', 'compare', 'accuracy', 'scale', 'metrics', 'alerts', 'soak'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values, positionals } = parseArgs({
@@ -80,6 +81,14 @@ try {
     results.sections.daemon = await daemonBench(blackbox, dir, { ...profile.daemon, url: `https://127.0.0.1:${target.port}/`, ca: ca.cert, caFile: ca.certFile, log });
     await target.stop();
     await blackbox.stop();
+  }
+  if (only.has('daemon-profile')) {
+    const target = await startTarget(leaf.certFile, leaf.keyFile);
+    children.push(target);
+    const dp = profile.daemonProfile;
+    log(`daemon-profile: where the CPU of the warm daemon goes, ${dp.rounds} round${dp.rounds === 1 ? '' : 's'} over ${dp.n} HTTPS targets after a warm-up round (node --cpu-prof)`);
+    results.sections.daemonProfile = await daemonProfile(dir, { ...dp, url: `https://127.0.0.1:${target.port}/`, caFile: ca.certFile, log });
+    await target.stop();
   }
   if (only.has('parts')) {
     const target = await startTarget(leaf.certFile, leaf.keyFile);

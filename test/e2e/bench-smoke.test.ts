@@ -40,6 +40,7 @@ describe.skipIf(!HAVE_BLACKBOX && !CI)('npm run bench -- --smoke', () => {
     expect(md).toContain('## The daemon, warm, against blackbox_exporter');
     expect(md).toContain('## The parts of a probe');
     expect(md).toContain('## Where the CPU of a check goes');
+    expect(md).toContain('## Where the CPU of the warm daemon goes');
   }, 300_000);
 
   test('the whole check probed every target, and its start-up was measured beside', () => {
@@ -55,6 +56,16 @@ describe.skipIf(!HAVE_BLACKBOX && !CI)('npm run bench -- --smoke', () => {
   test('the profiled check probed every target, and its samples were summed into parts that add up to the whole', () => {
     const p = results.sections.profile!;
     expect(p.ok).toBe(p.n);
+    expect(p.totalMs).toBeGreaterThan(0);
+    expect(p.parts.reduce((s, x) => s + x.ms, 0)).toBeCloseTo(p.totalMs, 3);
+    expect(p.parts.some((x) => x.part.startsWith('blockwatch '))).toBe(true);
+  });
+
+  test('the profiled daemon ran its rounds after a warm-up left out, all ok, and its samples add up to the whole', () => {
+    const p = results.sections.daemonProfile!;
+    expect(p.probes).toBeGreaterThanOrEqual(p.n * p.rounds);
+    expect(p.notOk).toBe(0);
+    expect(p.warmupMs).toBeGreaterThan(0);
     expect(p.totalMs).toBeGreaterThan(0);
     expect(p.parts.reduce((s, x) => s + x.ms, 0)).toBeCloseTo(p.totalMs, 3);
     expect(p.parts.some((x) => x.part.startsWith('blockwatch '))).toBe(true);
