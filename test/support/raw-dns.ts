@@ -47,6 +47,7 @@ async function startOnce(h: RawDnsHandlers, host: string): Promise<RawDns> {
   const udp = createSocket('udp4');
   await new Promise<void>((r) => udp.bind(0, host, () => r()));
   const port = udp.address().port;
+  let closed = false;
   const spoofer = createSocket('udp4');
   await new Promise<void>((r) => spoofer.bind(0, host, () => r()));
   udp.on('message', (msg, rinfo) => {
@@ -56,7 +57,8 @@ async function startOnce(h: RawDnsHandlers, host: string): Promise<RawDns> {
     } catch {
       return;
     }
-    h.udp(q, msg, (buf) => udp.send(buf, rinfo.port, rinfo.address), rinfo);
+    // A handler may still be replying (a paced flood) once the test is over and the server closed: those replies go nowhere.
+    h.udp(q, msg, (buf) => void (closed || udp.send(buf, rinfo.port, rinfo.address)), rinfo);
   });
   const conns = new Set<Socket>();
   const tcp: Server = createServer((sock) => {
@@ -85,6 +87,7 @@ async function startOnce(h: RawDnsHandlers, host: string): Promise<RawDns> {
     port,
     spoofer,
     async close() {
+      closed = true;
       for (const c of conns) c.destroy();
       udp.close();
       spoofer.close();

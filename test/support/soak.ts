@@ -271,8 +271,9 @@ alerts:
   }
 }
 
-/** The largest value of `pick` among samples. */
-export const maxOf = (xs: SoakSample[], pick: (s: SoakSample) => number): number => Math.max(...xs.map(pick));
+/** The smallest value of `pick` among samples: a floor that only something never released raises. */
+export const minOf = (xs: SoakSample[], pick: (s: SoakSample) => number): number => Math.min(...xs.map(pick));
+
 
 /** The median of `pick` among samples. */
 export function medianOf(xs: SoakSample[], pick: (s: SoakSample) => number): number {

@@ -2,7 +2,7 @@
 // descriptors and active handles stay flat. Thousands, for minutes: `npm run bench -- soak` (the curves), or
 // BLOCKWATCH_SOAK_ROUNDS=1000 here (the same checks).
 import { describe, expect, it } from 'vitest';
-import { maxOf, medianOf, runSoak, type SoakSample } from '../support/soak.js';
+import { medianOf, minOf, runSoak, type SoakSample } from '../support/soak.js';
 
 const ROUNDS = Number(process.env.BLOCKWATCH_SOAK_ROUNDS ?? 300);
 /** About 25 samples, whatever the rounds: enough for thirds of what follows the warm-up. */
@@ -29,13 +29,16 @@ describe('soak', () => {
     const early = after.slice(0, Math.ceil(after.length / 3));
     const late = after.slice(-Math.ceil(after.length / 3));
     const growth = (pick: (s: SoakSample) => number) => medianOf(late, pick) - medianOf(early, pick);
+    // A leaked descriptor or handle is never released: it raises every later sample, the lowest
+    // too. Sockets still closing when a sample is taken (more of them on a loaded machine) raise
+    // some samples, not the floor.
+    const floorGrowth = (pick: (s: SoakSample) => number) => minOf(late, pick) - minOf(early, pick);
     const report = after.map((s) => `${s.round}: rss ${(s.rssBytes / MB).toFixed(0)} MB, heap ${(s.heapUsedBytes / MB).toFixed(0)} MB, fds ${s.fds}, handles ${JSON.stringify(s.resources)}`).join('\n');
 
-    expect(growth((s) => s.fds), report).toBeLessThanOrEqual(4);
-    expect(maxOf(late, (s) => s.fds), report).toBeLessThanOrEqual(maxOf(early, (s) => s.fds) + 8);
-    expect(growth((s) => s.resourcesTotal), report).toBeLessThanOrEqual(4);
-    for (const kind of ['TCPSocketWrap', 'UDPWrap', 'Timeout', 'TLSWrap']) {
-      expect(maxOf(late, (s) => s.resources[kind] ?? 0), `${kind}\n${report}`).toBeLessThanOrEqual(maxOf(early, (s) => s.resources[kind] ?? 0) + 6);
+    expect(floorGrowth((s) => s.fds), report).toBeLessThanOrEqual(4);
+    expect(floorGrowth((s) => s.resourcesTotal), report).toBeLessThanOrEqual(4);
+    for (const kind of ['TCPSocketWrap', 'UDPWrap', 'Timeout', 'TLSWrap', 'Immediate']) {
+      expect(floorGrowth((s) => s.resources[kind] ?? 0), `${kind}\n${report}`).toBeLessThanOrEqual(2);
     }
     expect(growth((s) => s.heapUsedBytes), report).toBeLessThan(16 * MB);
     expect(growth((s) => s.rssBytes), report).toBeLessThan(48 * MB);
