@@ -15,9 +15,9 @@ export interface LabConfigOptions {
   /** `schedule.trials`: trials of each target a round (DESIGN §14); left out of the config when not given. */
   trials?: number;
   /**
-   * `alerts.confirm.attempts` (default 0): `check` confirms a target bad at its first trials as
-   * the daemon's first round does. The scenarios state the verdict of one probe, so the lab's
-   * config does not, save for a scenario about confirmation; the lab's daemons set their own.
+   * `alerts.confirm.attempts` (default 2, blockwatch's own): re-probes of a target bad at its
+   * first trials, by the daemon and by `check`. The scenarios' checks run with 0 (Lab.configFor):
+   * a scenario states what one probe concludes, save for a scenario about confirmation.
    */
   confirm?: number;
   /** `schedule.blockedRatioWindow`, for a lab run too short for the default 15 minutes. */
@@ -62,7 +62,7 @@ export function writeLabConfig(dir: string, caFile: string, scenarios: Scenario[
     // The stall timer must end a frozen read well before the probe's deadline.
     limits: { bodyBytes: '64KB', dnsReplyWindow: '300ms', stall: '1500ms' },
     alerts: {
-      confirm: { attempts: opts.confirm ?? 0, spacing: '1s' },
+      confirm: { attempts: opts.confirm ?? 2, spacing: '1s' },
       resolveAfter: 2,
       repeat: '4h',
       receivers: [{ name: 'sink', type: 'webhook', url: `http://${A.WEBHOOK_SINK}:${A.WEBHOOK_PORT}/hook` }],

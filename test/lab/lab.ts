@@ -119,7 +119,8 @@ export class Lab {
    * catalogues, so one scenario's catalogue cannot spoil another's run. Returns its path.
    */
   configFor(scenarios: Scenario[], options: LabConfigOptions = {}): string {
-    return writeLabConfig(join(this.dir, 'configs', String(this.configs++)), this.caFile, scenarios, { ...this.configOptions, ...options });
+    // A scenario's check confirms nothing unless it asks (`schedule.confirm`): it states what one probe concludes.
+    return writeLabConfig(join(this.dir, 'configs', String(this.configs++)), this.caFile, scenarios, { confirm: 0, ...this.configOptions, ...options });
   }
 
   /** name → address for every lab host. */

@@ -17,7 +17,10 @@ export interface ScenarioRun {
   check: CheckResult;
 }
 
-/** Runs the scenarios with the lab's config, or with `configFile` (see Lab.configFor). */
+/**
+ * Runs the scenarios, each batch with a config of its own (Lab.configFor: no confirmation unless
+ * a scenario's schedule asks for it), or the shared one with `configFile`.
+ */
 export async function runScenarios(
   lab: Lab, scenarios: Scenario[], log: (line: string) => void = () => {}, opts: { configFile?: string } = {},
 ): Promise<ScenarioRun[]> {
@@ -26,7 +29,7 @@ export async function runScenarios(
   if (shared.length) {
     for (const s of shared) await lab.apply(s);
     log(`checking ${shared.length} scenarios at once`);
-    const check = await lab.check(shared.map((s) => s.name), opts);
+    const check = await lab.check(shared.map((s) => s.name), { configFile: opts.configFile ?? lab.configFor(shared) });
     await lab.revert();
     for (const s of shared) runs.push({ scenario: s, report: check.report, check });
   }
@@ -40,7 +43,7 @@ export async function runScenarios(
     await lab.apply([...new Set(batch.flatMap((s) => s.censor))]);
     log(batch.length > 1 ? `checking ${batch.map((s) => s.name).join(', ')} together` : `checking ${batch[0].name} alone`);
     const schedule = batch.find((s) => s.schedule)?.schedule;
-    const check = await lab.check(batch.map((s) => s.name), schedule ? { configFile: lab.configFor(batch, schedule) } : opts);
+    const check = await lab.check(batch.map((s) => s.name), { configFile: schedule ? lab.configFor(batch, schedule) : (opts.configFile ?? lab.configFor(batch)) });
     await lab.revert();
     for (const s of batch) runs.push({ scenario: s, report: check.report, check });
   }
