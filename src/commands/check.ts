@@ -2,8 +2,8 @@
 import { loadConfig } from '../config/load.js';
 import { renderTable } from '../report/table.js';
 import { runRound } from '../runner/round.js';
-import { needsConfirmation } from '../schedule/confirm.js';
 import { closeTransports, makeTransports } from '../runner/transports.js';
+import { needsConfirmation } from '../schedule/confirm.js';
 import { UsageError } from './usage.js';
 
 export interface CheckOptions {
@@ -26,7 +26,6 @@ export async function check(opts: CheckOptions, out: NodeJS.WriteStream | NodeJS
   process.once('SIGINT', stop);
   try {
     const transports = makeTransports(config);
-    // Probe workers end with the check, also when the round could not run.
     const { report } = await runRound(config, transports, {
       apps: opts.apps.length ? opts.apps : undefined,
       vantages: opts.vantages.length ? opts.vantages : undefined,
@@ -37,7 +36,7 @@ export async function check(opts: CheckOptions, out: NodeJS.WriteStream | NodeJS
       onProgress: tty ? (done, total) => err.write(`\r\x1b[2Kprobing ${done}/${total}`) : undefined,
       // The report needs verdicts only: measurements go as soon as each is concluded.
       onObservation: () => {},
-    }).finally(() => closeTransports(transports));
+    }).finally(() => closeTransports(transports)); // the probe workers end with the round, also when it throws
     if (tty) err.write('\r\x1b[2K');
     const colour = 'isTTY' in out && out.isTTY === true && !process.env.NO_COLOR;
     out.write(opts.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderTable(report, colour));
