@@ -35,8 +35,6 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
 }
 export interface CpuProfile {
-  /** When profiling started and ended, in microseconds of V8's clock. */
-  startTime: number;
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];

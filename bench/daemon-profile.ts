@@ -5,16 +5,11 @@
  * before the bench saw the first round done (start-up, the first round) are left out; the rest
  * are summed as the check's profile is (cpu-profile.ts), by part and by function.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { readProfiles, summarise, type CpuProfileResult } from './cpu-profile.js';
-import { probesInLog, SCRAPE_SECONDS, writeDaemonConfig } from './daemon.js';
-import { freePort, httpGet, stopper, waitHttp } from './processes.js';
-import { metricSum } from './scale.js';
-
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js');
+import { startBenchDaemon, writeDaemonConfig } from './daemon.js';
+import { freePort } from './processes.js';
 
 export interface DaemonProfileResult extends Omit<CpuProfileResult, 'ok'> {
   intervalSeconds: number;
@@ -36,43 +31,22 @@ export async function daemonProfile(
   mkdirSync(profDir, { recursive: true });
   const listen = await freePort();
   const config = writeDaemonConfig(dir, { ...o, listen });
-  const logFile = join(dir, 'daemon-profile.log');
-  const out = openSync(logFile, 'w');
   const started = performance.now();
-  const daemon = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, CLI, 'run', '--config', config], {
-    stdio: ['ignore', out, out],
-    env: { ...process.env, BLOCKWATCH_LOG_LEVEL: 'info' },
-  });
-  closeSync(out);
-  const base = `http://127.0.0.1:${listen}`;
-  const probesDone = (): number => probesInLog(readFileSync(logFile, 'utf8'));
-  const until = async (count: number): Promise<void> => {
-    const deadline = performance.now() + (o.intervalSeconds * 4 + 60) * 1000;
-    while (probesDone() < count) {
-      if (performance.now() > deadline) throw new Error(`the profiled daemon did not reach ${count} probes; log:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
-  const stop = stopper(daemon, 8000);
-  let scraper: NodeJS.Timeout | undefined;
+  const daemon = await startBenchDaemon({ config, listen, logFile: join(dir, 'daemon-profile.log'), nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`], intervalSeconds: o.intervalSeconds });
   let warmupMs: number;
   let probes: number;
   let notOk: number;
   try {
-    await waitHttp(`${base}/healthz`, 30_000);
-    scraper = setInterval(() => void httpGet(`${base}/metrics`, 30_000).catch(() => undefined), SCRAPE_SECONDS * 1000);
-    await until(o.n);
+    await daemon.until(o.n);
     // The profile starts with the process, a little after `started`: this leaves out at least start-up and the first round.
     warmupMs = performance.now() - started;
-    const first = probesDone();
-    await until(first + o.n * o.rounds);
-    probes = probesDone() - first;
-    const last = (await httpGet(`${base}/metrics`, 30_000)).body;
-    notOk = metricSum(last, 'blockwatch_probes_total') - metricSum(last, 'blockwatch_probes_total', 'status="ok"');
+    const first = daemon.probesDone();
+    await daemon.until(first + o.n * o.rounds);
+    probes = daemon.probesDone() - first;
+    notOk = await daemon.notOk();
   } finally {
-    clearInterval(scraper);
     // SIGTERM: the daemon drains and exits, and node writes the profile as it does.
-    await stop();
+    await daemon.stop();
   }
   const summary = summarise(readProfiles(profDir), 15, warmupMs);
   o.log(`  ${probes} probes profiled (${notOk} not ok); ${summary.totalMs.toFixed(0)} ms; ${summary.parts.slice(0, 4).map((p) => `${p.part} ${(p.share * 100).toFixed(1)}%`).join(', ')}`);

@@ -34,7 +34,7 @@ const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js')
 export const SCRAPE_SECONDS = 15;
 
 /** Probes of the rounds the daemon's log says are done. */
-export function probesInLog(log: string): number {
+function probesInLog(log: string): number {
   let total = 0;
   for (const line of log.split('\n')) {
     if (!line.includes('"round done"')) continue;
@@ -85,6 +85,63 @@ export function writeDaemonConfig(dir: string, o: { n: number; concurrency: numb
   return file;
 }
 
+/** `blockwatch run` as the bench runs it: its log in a file, its /metrics scraped as by a Prometheus. */
+export interface BenchDaemon {
+  pid: number;
+  base: string;
+  /** Probes of the rounds its log says are done. */
+  probesDone(): number;
+  /** Waits until the log says `count` probes are done, reading it once a second. */
+  until(count: number): Promise<void>;
+  /** Probes not ok so far (every bench target is up), from its /metrics. */
+  notOk(): Promise<number>;
+  /** SIGTERM (it drains for up to 3 s; SIGKILL after 8), the scrapes stopped. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `blockwatch run --config config` (node flags first) at info level (its 'round done'
+ * lines, one a round, are how rounds are counted) and resolves once it serves /healthz on
+ * `listen`; from then on /metrics is scraped every SCRAPE_SECONDS, and that CPU counts.
+ */
+export async function startBenchDaemon(o: { config: string; listen: number; logFile: string; nodeArgs: string[]; intervalSeconds: number }): Promise<BenchDaemon> {
+  const out = openSync(o.logFile, 'w');
+  const daemon = spawn(process.execPath, [...o.nodeArgs, CLI, 'run', '--config', o.config], { stdio: ['ignore', out, out], env: { ...process.env, BLOCKWATCH_LOG_LEVEL: 'info' } });
+  closeSync(out);
+  const base = `http://127.0.0.1:${o.listen}`;
+  const log = (): string => readFileSync(o.logFile, 'utf8');
+  const probesDone = (): number => probesInLog(log());
+  let scraper: NodeJS.Timeout | undefined;
+  const stop = async (): Promise<void> => {
+    clearInterval(scraper);
+    await stopper(daemon, 8000)();
+  };
+  try {
+    await waitHttp(`${base}/healthz`, 30_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  scraper = setInterval(() => void httpGet(`${base}/metrics`, 30_000).catch(() => undefined), SCRAPE_SECONDS * 1000);
+  return {
+    pid: daemon.pid!,
+    base,
+    probesDone,
+    async until(count) {
+      const deadline = performance.now() + (o.intervalSeconds * 4 + 60) * 1000;
+      while (probesDone() < count) {
+        if (performance.now() > deadline) throw new Error(`the daemon did not reach ${count} probes; log:\n${log().slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    },
+    async notOk() {
+      const last = (await httpGet(`${base}/metrics`, 30_000)).body;
+      return metricSum(last, 'blockwatch_probes_total') - metricSum(last, 'blockwatch_probes_total', 'status="ok"');
+    },
+    stop,
+  };
+}
+
 export async function daemonBench(
   blackbox: BlackboxProcess,
   dir: string,
@@ -94,36 +151,19 @@ export async function daemonBench(
   // The window the daemon spreads each of its rounds over.
   const spreadMs = roundSpreadMs(o.n, o.concurrency, o.intervalSeconds * 1000);
   const config = writeDaemonConfig(dir, { ...o, listen });
-  const logFile = join(dir, 'daemon-bench.log');
-  const out = openSync(logFile, 'w');
-  // Info: the 'round done' lines, one a round.
-  const daemon = spawn(process.execPath, [...nodeFlags(), CLI, 'run', '--config', config], { stdio: ['ignore', out, out], env: { ...process.env, BLOCKWATCH_LOG_LEVEL: 'info' } });
-  closeSync(out);
-  const pid = daemon.pid!;
-  const base = `http://127.0.0.1:${listen}`;
-  const probesDone = async (): Promise<number> => probesInLog(readFileSync(logFile, 'utf8'));
-  /** Waits until the log says `count` probes are done, reading it once a second. */
-  const until = async (count: number): Promise<void> => {
-    const deadline = performance.now() + (o.intervalSeconds * 4 + 60) * 1000;
-    while ((await probesDone()) < count) {
-      if (performance.now() > deadline) throw new Error(`the daemon did not reach ${count} probes; log:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  };
-  let scraper: NodeJS.Timeout | undefined;
+  const daemon = await startBenchDaemon({ config, listen, logFile: join(dir, 'daemon-bench.log'), nodeArgs: nodeFlags(), intervalSeconds: o.intervalSeconds });
+  const { pid, until, probesDone } = daemon;
   try {
-    await waitHttp(`${base}/healthz`, 30_000);
-    scraper = setInterval(() => void httpGet(`${base}/metrics`, 30_000).catch(() => undefined), SCRAPE_SECONDS * 1000);
     // Warm: the first round (JIT, the trust store, first connections) is not counted.
-    await waitHttp(`${base}/readyz`, 150_000);
+    await waitHttp(`${daemon.base}/readyz`, 150_000);
     await until(o.n);
     const pairs: DaemonPair[] = [];
-    let done = await probesDone();
+    let done = probesDone();
     for (let i = 0; i < o.pairs; i++) {
       const c0 = cpuSeconds(pid);
       const p0 = done;
       await until(p0 + o.n);
-      done = await probesDone();
+      done = probesDone();
       const cpu = cpuSeconds(pid) - c0;
       const side = async (n: number, spreadMs?: number): Promise<BlackboxSide> => {
         const b0 = cpuSeconds(blackbox.pid);
@@ -138,9 +178,8 @@ export async function daemonBench(
       const f = (s: BlackboxSide) => `${(s.cpuPerProbe * 1e3).toFixed(3)} ms (${s.ok}/${s.probes} ok)`;
       o.log?.(`  pair ${i + 1}: daemon ${(pair.blockwatch.cpuPerProbe * 1e3).toFixed(3)} ms CPU/probe over ${pair.blockwatch.probes} probes; blackbox paced ${f(paced)}, burst ${f(burst)}`);
       // Blackbox's run must not overlap the next round: if it did, that round is skipped for the next pair.
-      done = await probesDone();
+      done = probesDone();
     }
-    const last = (await httpGet(`${base}/metrics`, 30_000)).body;
     return {
       n: o.n,
       concurrency: o.concurrency,
@@ -150,11 +189,9 @@ export async function daemonBench(
       spreadSeconds: spreadMs / 1000,
       ratio: median(pairs.map((p) => p.blockwatch.cpuPerProbe / p.blackbox.cpuPerProbe)),
       ratioBurst: median(pairs.map((p) => p.blockwatch.cpuPerProbe / p.blackboxBurst.cpuPerProbe)),
-      notOk: metricSum(last, 'blockwatch_probes_total') - metricSum(last, 'blockwatch_probes_total', 'status="ok"'),
+      notOk: await daemon.notOk(),
     };
   } finally {
-    clearInterval(scraper);
-    // The daemon drains for up to 3 s on SIGTERM: it gets 8 before SIGKILL.
-    await stopper(daemon, 8000)();
+    await daemon.stop();
   }
 }

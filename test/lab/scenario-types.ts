@@ -95,7 +95,7 @@ export interface Scenario {
   /**
    * The blockwatch schedule the scenario needs: `trials`, trials of each target a round
    * (`schedule.trials`); `confirm`, the re-probes of a target bad at its first trials
-   * (`alerts.confirm.attempts`, 0 in the lab's own config). A scenario with one runs
+   * (`alerts.confirm.attempts`; 0 in a scenario's config unless given, Lab.configFor). A scenario with one runs
    * exclusive, with a config of its own.
    */
   schedule?: { trials?: number; confirm?: number };

@@ -29,10 +29,10 @@ const LOSS_CONFIRM = 2;
  * packets at some step and whose confirmation then passed, an intermittent anomaly (which
  * never pages). Never blocked, never down.
  */
-const okUnderLoss = (targets: CatalogueTarget[]): ExpectedApp => ({
-  ...allOk(targets),
-  or: targets.map((t) => ({ app: 'anomaly', targets: { ...allOk(targets).targets, [t.id]: ['anomaly', ANY_PATTERN] } })),
-});
+function okUnderLoss(targets: CatalogueTarget[]): ExpectedApp {
+  const all = allOk(targets);
+  return { ...all, or: targets.map((t) => ({ app: 'anomaly', targets: { ...all.targets, [t.id]: ['anomaly', ANY_PATTERN] } })) };
+}
 
 /** A DNS technique on the ISP resolver for one name, probed by an HTTPS target and, where given, a DNS target. */
 function dnsScenario(

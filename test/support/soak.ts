@@ -274,7 +274,6 @@ alerts:
 /** The smallest value of `pick` among samples: a floor that only something never released raises. */
 export const minOf = (xs: SoakSample[], pick: (s: SoakSample) => number): number => Math.min(...xs.map(pick));
 
-
 /** The median of `pick` among samples. */
 export function medianOf(xs: SoakSample[], pick: (s: SoakSample) => number): number {
   const v = xs.map(pick).sort((a, b) => a - b);
